@@ -1,0 +1,37 @@
+# Tanggap: `make up` runs everything locally, `make test` runs the whole suite.
+# Both install what they need on first use (cached in .venv/ and .cache/).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: up down test install infra-start infra-stop status bench clean
+
+up: install
+	$(PY) -m infra up
+
+down:
+	@$(PYTHON) -m infra down
+
+test: install
+	$(PY) -m infra install --browser
+	$(PY) -m infra run -- $(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+infra-start: install
+	$(PY) -m infra start
+
+infra-stop:
+	@$(PYTHON) -m infra stop
+
+status:
+	@$(PYTHON) -m infra status
+
+clean: infra-stop
+	rm -rf $(VENV) .cache

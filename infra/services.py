@@ -1,0 +1,63 @@
+"""The three Tanggap services and their workers, as `make up` runs them locally."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .proc import LOGS, ROOT, InfraError, spawn, stop, wait_for_port
+
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    argv: tuple[str, ...]
+    port: int | None = None  # HTTP port, for the processes that serve one
+
+    @property
+    def url(self) -> str | None:
+        return f"http://127.0.0.1:{self.port}" if self.port else None
+
+
+def processes(env: dict[str, str]) -> list[Process]:
+    gunicorn = str(VENV_BIN / "gunicorn")
+    python = str(VENV_BIN / "python")
+    conf = str(ROOT / "services" / "gunicorn_conf.py")
+
+    def web(service: str, port_var: str, default: int) -> Process:
+        port = int(env.get(port_var, default))
+        return Process(f"{service}-api", (gunicorn, "-c", conf, "--bind", f"127.0.0.1:{port}",
+                                           f"services.{service}.app:create_app()"), port)
+
+    return [
+        web("survey", "SURVEY_PORT", 8001),
+        Process("survey-relay", (python, "-m", "services.survey", "relay")),
+        web("aggregator", "AGGREGATOR_PORT", 8002),
+        Process("aggregator-worker", (python, "-m", "services.aggregator", "worker")),
+        web("notifier", "NOTIFIER_PORT", 8003),
+        Process("notifier-worker", (python, "-m", "services.notifier", "worker")),
+    ]
+
+
+def start_all(env: dict[str, str]) -> list[Process]:
+    started: list[Process] = []
+    full_env = dict(os.environ, **env, PYTHONUNBUFFERED="1")
+    try:
+        for proc in processes(env):
+            popen = spawn(proc.name, list(proc.argv), env=full_env, cwd=ROOT, marker=proc.argv[-1])
+            started.append(proc)
+            if proc.port:
+                wait_for_port(proc.name, "127.0.0.1", proc.port, 60, popen, LOGS / f"{proc.name}.log")
+    except InfraError:
+        stop_all(started)
+        raise
+    return started
+
+
+def stop_all(started: list[Process] | None = None, env: dict[str, str] | None = None) -> None:
+    for proc in reversed(started if started is not None else processes(env or dict(os.environ))):
+        if stop(proc.name):
+            print(f"  {proc.name}: stopped", flush=True)

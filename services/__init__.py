@@ -1,0 +1,1 @@
+"""The three Tanggap services: survey (intake), aggregator (indicators), notifier (coaching loop)."""

@@ -1,0 +1,17 @@
+"""python -m services.aggregator worker: run the aggregator's Kafka worker."""
+import sys
+
+from shared.config import Settings
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] != ["worker"]:
+        print("usage: python -m services.aggregator worker", file=sys.stderr)
+        return 2
+    from .worker import main as worker_main
+    worker_main(Settings.from_env())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

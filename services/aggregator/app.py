@@ -1,0 +1,21 @@
+"""Aggregator service app factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from shared.clock import Clock
+from shared.config import Settings
+from shared.web import create_service_app
+
+from .views import public
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
+    app = create_service_app(
+        "aggregator", title="Tanggap Aggregator API",
+        description="Indikator kinerja ASN: IKM, kepuasan per petugas, perilaku BerAKHLAK, predikat kinerja.\n\n"
+                    "ASN performance indicators: IKM, officer satisfaction, BerAKHLAK behaviour, predikat kinerja.",
+        settings=settings, clock=clock)
+    api = app.extensions["tanggap"].api
+    api.register_blueprint(public.blp)
+    return app

@@ -1,0 +1,69 @@
+"""Public, unit-level SKM results (the transparency PermenPAN-RB 14/2017 asks for).
+
+Anyone may call these; they never contain data about individual employees or citizens.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from shared import skm
+from shared.auth import public
+from shared.errors import ApiError
+from shared.periods import PeriodError, kind_of, month_of
+
+from .. import store
+
+blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Public unit-level SKM results")
+
+PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
+
+
+class PeriodQuery(Schema):
+    period = fields.String(validate=validate.Regexp(PERIOD, error="YYYY-MM, YYYY-Qn atau YYYY"),
+                           metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
+
+
+class GradeOut(Schema):
+    mutu = fields.String()
+    kinerja = fields.String()
+    kinerja_en = fields.String()
+
+
+class UnitSkmOut(Schema):
+    unit = fields.String()
+    period = fields.String()
+    respondents = fields.Integer()
+    nrr = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+    skm = fields.Float(allow_none=True, metadata={"description": "perception value 1-4 (weighted mean of NRR)"})
+    ikm = fields.Float(allow_none=True, metadata={"description": "converted value 25-100"})
+    grade = fields.Nested(GradeOut, allow_none=True)
+    lowest_unsur = fields.List(fields.String())
+
+
+def default_period() -> str:
+    ext = current_app.extensions["tanggap"]
+    return month_of(ext.clock.now(), ext.settings.timezone)
+
+
+@blp.route("/units/<code>", methods=["GET"])
+@public
+@blp.arguments(PeriodQuery, location="query")
+@blp.response(200, UnitSkmOut)
+def unit_skm(args, code):
+    """SKM of one unit for a period: respondents, NRR per unsur, IKM and grade."""
+    period = args.get("period") or default_period()
+    try:
+        kind_of(period)
+    except PeriodError as exc:
+        raise ApiError(422, errors={"period": [str(exc)]}) from None
+    totals = store.skm_totals(code, period)
+    if totals.respondents == 0 and not _unit_known(code):
+        raise ApiError(404, errors={"code": ["unit tidak dikenal / unknown unit"]})
+    return {"unit": code, "period": period, **skm.evaluate(totals)}
+
+
+def _unit_known(code: str) -> bool:
+    from shared.directory import unit_exists
+    return unit_exists(code)

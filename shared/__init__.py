@@ -1,0 +1,1 @@
+"""Code every Tanggap service shares: configuration, events, Kafka, database, auth, web."""

@@ -1,0 +1,115 @@
+"""BerAKHLAK core values and the predikat kinerja (PermenPAN-RB 6/2022): pure, no I/O."""
+from __future__ import annotations
+
+from typing import Mapping
+
+# (code, name, English, behaviour guides in Bahasa Indonesia, in English)
+VALUES = (
+    ("BO", "Berorientasi Pelayanan", "Service oriented",
+     ("Memahami dan memenuhi kebutuhan masyarakat", "Ramah, cekatan, solutif, dan dapat diandalkan",
+      "Melakukan perbaikan tiada henti"),
+     ("Understands and meets the public's needs", "Friendly, quick, solution-minded and dependable",
+      "Keeps improving")),
+    ("AK", "Akuntabel", "Accountable",
+     ("Melaksanakan tugas dengan jujur, bertanggung jawab, cermat, disiplin dan berintegritas tinggi",
+      "Menggunakan kekayaan dan barang milik negara secara bertanggung jawab, efektif, dan efisien",
+      "Tidak menyalahgunakan kewenangan jabatan"),
+     ("Works honestly, responsibly, carefully, with discipline and integrity",
+      "Uses state property responsibly, effectively and efficiently", "Does not abuse the authority of office")),
+    ("KO", "Kompeten", "Competent",
+     ("Meningkatkan kompetensi diri untuk menjawab tantangan yang selalu berubah", "Membantu orang lain belajar",
+      "Melaksanakan tugas dengan kualitas terbaik"),
+     ("Builds own competence to meet changing challenges", "Helps others learn", "Delivers work of the best quality")),
+    ("HA", "Harmonis", "Harmonious",
+     ("Menghargai setiap orang apapun latar belakangnya", "Suka menolong orang lain",
+      "Membangun lingkungan kerja yang kondusif"),
+     ("Respects everyone whatever their background", "Likes to help others", "Builds a supportive workplace")),
+    ("LO", "Loyal", "Loyal",
+     ("Memegang teguh ideologi Pancasila, UUD 1945, setia kepada NKRI serta pemerintahan yang sah",
+      "Menjaga nama baik sesama ASN, pimpinan, instansi, dan negara", "Menjaga rahasia jabatan dan negara"),
+     ("Upholds Pancasila, the 1945 Constitution, the Republic and its lawful government",
+      "Protects the good name of fellow ASN, leaders, the agency and the state",
+      "Keeps official and state secrets")),
+    ("AD", "Adaptif", "Adaptive",
+     ("Cepat menyesuaikan diri menghadapi perubahan", "Terus berinovasi dan mengembangkan kreativitas",
+      "Bertindak proaktif"),
+     ("Adapts quickly to change", "Keeps innovating and developing creativity", "Acts proactively")),
+    ("KL", "Kolaboratif", "Collaborative",
+     ("Memberi kesempatan kepada berbagai pihak untuk berkontribusi",
+      "Terbuka dalam bekerja sama untuk menghasilkan nilai tambah",
+      "Menggerakkan pemanfaatan berbagai sumber daya untuk tujuan bersama"),
+     ("Gives others the chance to contribute", "Open to working together to add value",
+      "Mobilises resources for shared goals")),
+)
+VALUE_CODES = tuple(v[0] for v in VALUES)
+
+RELATIONS = ("peer", "subordinate", "supervisor", "self")
+
+DI_ATAS, SESUAI, DI_BAWAH = "di_atas", "sesuai", "di_bawah"
+RATINGS = (DI_ATAS, SESUAI, DI_BAWAH)
+RATING_LABELS = {
+    DI_ATAS: ("Di Atas Ekspektasi", "Above expectations"),
+    SESUAI: ("Sesuai Ekspektasi", "Meets expectations"),
+    DI_BAWAH: ("Di Bawah Ekspektasi", "Below expectations"),
+}
+
+SANGAT_BAIK, BAIK, BUTUH_PERBAIKAN, KURANG, SANGAT_KURANG = (
+    "sangat_baik", "baik", "butuh_perbaikan", "kurang", "sangat_kurang")
+PREDIKAT_LABELS = {
+    SANGAT_BAIK: ("Sangat Baik", "Excellent"),
+    BAIK: ("Baik", "Good"),
+    BUTUH_PERBAIKAN: ("Butuh Perbaikan", "Needs improvement"),
+    KURANG: ("Kurang/Misconduct", "Poor/Misconduct"),
+    SANGAT_KURANG: ("Sangat Kurang", "Very poor"),
+}
+# (hasil kerja, perilaku kerja) -> predikat kinerja
+PREDIKAT = {
+    (DI_ATAS, DI_BAWAH): KURANG, (DI_ATAS, SESUAI): BAIK, (DI_ATAS, DI_ATAS): SANGAT_BAIK,
+    (SESUAI, DI_BAWAH): KURANG, (SESUAI, SESUAI): BAIK, (SESUAI, DI_ATAS): BAIK,
+    (DI_BAWAH, DI_BAWAH): SANGAT_KURANG, (DI_BAWAH, SESUAI): BUTUH_PERBAIKAN, (DI_BAWAH, DI_ATAS): BUTUH_PERBAIKAN,
+}
+BELOW_BAIK = (BUTUH_PERBAIKAN, KURANG, SANGAT_KURANG)
+
+MIN_RATERS_FLOOR = 3  # peer results are never released with fewer distinct raters
+
+
+def predikat(hasil_kerja: str, perilaku_kerja: str) -> str:
+    try:
+        return PREDIKAT[(hasil_kerja, perilaku_kerja)]
+    except KeyError:
+        raise ValueError(f"unknown rating pair {hasil_kerja!r}, {perilaku_kerja!r}") from None
+
+
+def perilaku_rating(mean: float, below: float, above: float) -> str:
+    """Di Bawah if mean < below, Di Atas if mean >= above, else Sesuai."""
+    if below >= above:
+        raise ValueError("the 'below' threshold must be lower than the 'above' threshold")
+    if mean < below:
+        return DI_BAWAH
+    if mean >= above:
+        return DI_ATAS
+    return SESUAI
+
+
+def min_raters(configured: int) -> int:
+    """The release threshold: the configured value, but never below 3."""
+    return max(MIN_RATERS_FLOOR, int(configured))
+
+
+def peer_summary(sums: Mapping[str, int], counts: Mapping[str, int], raters: int, *, configured_min: int,
+                 below: float, above: float) -> dict:
+    """Per-value means and ratings for one employee and period, or withheld below the threshold."""
+    threshold = min_raters(configured_min)
+    if raters < threshold:
+        return {"released": False, "raters": raters, "min_raters": threshold}
+    values = {}
+    for code in VALUE_CODES:
+        n = counts.get(code, 0)
+        mean = sums.get(code, 0) / n if n else None
+        values[code] = {"mean": round(mean, 4) if mean is not None else None, "n": n,
+                        "rating": perilaku_rating(mean, below, above) if mean is not None else None}
+    means = [v["mean"] for v in values.values() if v["mean"] is not None]
+    overall = sum(means) / len(means) if means else None
+    return {"released": True, "raters": raters, "min_raters": threshold, "values": values,
+            "mean": round(overall, 4) if overall is not None else None,
+            "perilaku": perilaku_rating(overall, below, above) if overall is not None else None}

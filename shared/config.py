@@ -1,0 +1,83 @@
+"""All configuration, read from the environment once, in one place.
+
+Every variable the services read is a field of :class:`Settings` with its environment
+name, default and meaning in the field's metadata; ``VARIABLES`` lists them for the
+README and for the docker-compose consistency test. Nothing else reads ``os.environ``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Mapping
+
+
+class ConfigError(ValueError):
+    """An environment variable has a value the services cannot use."""
+
+
+def _var(name: str, default, help: str):
+    return field(default=default, metadata={"env": name, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = _var("TANGGAP_ENV", "development", "development or production (production requires TANGGAP_SECRET_KEY)")
+    log_level: str = _var("TANGGAP_LOG_LEVEL", "INFO", "log level: DEBUG, INFO, WARNING, ERROR")
+
+    mongodb_uri: str = _var("MONGODB_URI", "mongodb://127.0.0.1:27017/", "MongoDB connection string")
+    mongodb_db: str = _var("MONGODB_DB", "tanggap", "database name")
+    mongodb_pool_size: int = _var("MONGODB_POOL_SIZE", 20, "connections per process (keep processes x this below the server's limit)")
+    mongodb_timeout_ms: int = _var("MONGODB_TIMEOUT_MS", 5000, "server selection and socket timeout, ms")
+
+    kafka_bootstrap_servers: str = _var("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "comma-separated host:port list")
+    kafka_topic_prefix: str = _var("KAFKA_TOPIC_PREFIX", "tanggap.", "prefix of every topic name")
+    kafka_responses_partitions: int = _var("KAFKA_RESPONSES_PARTITIONS", 6, "partitions of the responses topic (at least 3)")
+    kafka_partitions: int = _var("KAFKA_PARTITIONS", 3, "partitions of the other topics")
+    kafka_replication_factor: int = _var("KAFKA_REPLICATION_FACTOR", 1, "replication factor of created topics")
+
+    secret_key: str = _var("TANGGAP_SECRET_KEY", "", "signing key for tokens and hashes; if empty, read or generated in TANGGAP_SECRET_FILE")
+    secret_file: str = _var("TANGGAP_SECRET_FILE", ".tanggap-secret", "file holding a generated key when TANGGAP_SECRET_KEY is empty")
+    timezone: str = _var("TANGGAP_TIMEZONE", "Asia/Jakarta", "time zone that decides a response's period (month)")
+    token_ttl_seconds: int = _var("TANGGAP_TOKEN_TTL_SECONDS", 8 * 3600, "default lifetime of issued API tokens")
+
+    survey_port: int = _var("SURVEY_PORT", 8001, "survey service HTTP port")
+    aggregator_port: int = _var("AGGREGATOR_PORT", 8002, "aggregator service HTTP port")
+    notifier_port: int = _var("NOTIFIER_PORT", 8003, "notifier service HTTP port")
+    public_survey_url: str = _var("PUBLIC_SURVEY_URL", "http://127.0.0.1:8001", "public base URL of the survey service (QR codes, links)")
+    web_concurrency: int = _var("WEB_CONCURRENCY", 2, "gunicorn worker processes per service")
+    web_threads: int = _var("WEB_THREADS", 4, "threads per gunicorn worker")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw is None or raw == "":
+                continue
+            kind = type(f.default)
+            try:
+                values[f.name] = kind(raw.strip()) if kind is not str else raw
+            except ValueError:
+                raise ConfigError(f"{f.metadata['env']}={raw!r} is not a valid {kind.__name__}") from None
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.env not in ("development", "production"):
+            raise ConfigError(f"TANGGAP_ENV must be development or production, not {self.env!r}")
+        if self.kafka_responses_partitions < 3:
+            raise ConfigError("KAFKA_RESPONSES_PARTITIONS must be at least 3")
+        if self.env == "production" and not self.secret_key:
+            raise ConfigError("TANGGAP_SECRET_KEY must be set in production")
+        try:
+            import zoneinfo
+            zoneinfo.ZoneInfo(self.timezone)
+        except Exception:
+            raise ConfigError(f"TANGGAP_TIMEZONE={self.timezone!r} is not a known time zone") from None
+        if self.secret_key and len(self.secret_key) < 32:
+            raise ConfigError("TANGGAP_SECRET_KEY must be at least 32 characters")
+
+
+VARIABLES = {f.metadata["env"]: (f.default, f.metadata["help"]) for f in fields(Settings)}

@@ -1,0 +1,109 @@
+"""One error shape for every API: ``{"code", "message", "message_en", "errors", "status"}``.
+
+``code`` is a stable machine-readable string, ``message`` is Bahasa Indonesia,
+``message_en`` English, and ``errors`` maps a field path (``answers.U1``) to messages.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("bad_request", "Permintaan tidak dapat dibaca", "The request could not be read"),
+    401: ("unauthorized", "Perlu autentikasi", "Authentication required"),
+    403: ("forbidden", "Anda tidak berhak mengakses ini", "You are not allowed to do this"),
+    404: ("not_found", "Tidak ditemukan", "Not found"),
+    405: ("method_not_allowed", "Metode tidak diizinkan", "Method not allowed"),
+    409: ("conflict", "Konflik dengan keadaan saat ini", "Conflicts with the current state"),
+    413: ("too_large", "Permintaan terlalu besar", "Request too large"),
+    415: ("unsupported_media_type", "Jenis konten tidak didukung", "Unsupported content type"),
+    422: ("validation_error", "Data tidak valid", "Invalid data"),
+    429: ("rate_limited", "Terlalu banyak permintaan, coba lagi nanti", "Too many requests, try again later"),
+    500: ("internal_error", "Terjadi kesalahan pada server", "Internal server error"),
+    503: ("unavailable", "Layanan belum siap", "Service unavailable"),
+}
+
+
+class ApiError(Exception):
+    """Raise from a view to answer with the error shape."""
+
+    def __init__(self, status: int, message: str | None = None, message_en: str | None = None, *,
+                 code: str | None = None, errors: dict | None = None, headers: dict | None = None, **extra):
+        default_code, default_id, default_en = MESSAGES.get(status, ("error", "Kesalahan", "Error"))
+        super().__init__(message_en or message or default_en)
+        self.status = status
+        self.code = code or default_code
+        self.message = message or default_id
+        self.message_en = message_en or (default_en if message is None else message)
+        self.errors = errors or {}
+        self.headers = headers or {}
+        self.extra = extra
+
+    def body(self) -> dict:
+        return {"code": self.code, "message": self.message, "message_en": self.message_en,
+                "errors": self.errors, "status": self.status, **self.extra}
+
+
+def field_error(field: str, message: str, status: int = 422, **kw) -> ApiError:
+    return ApiError(status, errors={field: [message]}, **kw)
+
+
+def flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Nested marshmallow/webargs messages -> {"a.b": ["..."]}."""
+    if isinstance(messages, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            # marshmallow reports a Dict field's entries as {"U1": {"value": [...]}}: the
+            # "key"/"value" level is not part of the field path a client sent.
+            path = prefix if key in ("key", "value") and prefix else (f"{prefix}.{key}" if prefix else str(key))
+            for field, msgs in flatten(value, path).items():
+                out.setdefault(field, []).extend(msgs)
+        return out
+    if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": list(messages)}
+    if isinstance(messages, (list, tuple)):
+        out = {}
+        for index, value in enumerate(messages):
+            out.update(flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    return {prefix or "_schema": [str(messages)]}
+
+
+def from_http_exception(exc: HTTPException) -> ApiError:
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    errors = {}
+    messages = data.get("messages")
+    if messages:
+        # webargs: {"json": {...}} / {"query": {...}}: the location is not part of the field path
+        for location, fields in messages.items():
+            errors.update(flatten(fields))
+    if status == 400 and errors.get("_schema") == ["Invalid JSON body."]:
+        return ApiError(400, "Badan permintaan bukan JSON yang valid", "The request body is not valid JSON",
+                        code="malformed_json", errors={"_body": ["Invalid JSON body."]})
+    err = ApiError(status, errors=errors, headers=dict(data.get("headers") or {}))
+    return err
+
+
+def respond(err: ApiError):
+    response = jsonify(err.body())
+    response.status_code = err.status
+    for key, value in err.headers.items():
+        response.headers[key] = value
+    return response
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ApiError, respond)
+    app.register_error_handler(HTTPException, lambda exc: respond(from_http_exception(exc)))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        incident = uuid.uuid4().hex[:12]
+        log.exception("unhandled error", extra={"incident": incident})
+        return respond(ApiError(500, incident=incident))

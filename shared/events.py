@@ -1,0 +1,109 @@
+"""The versioned event envelope every producer writes and every consumer reads.
+
+Wire format: UTF-8 JSON of :class:`EnvelopeSchema`. The envelope's ``payload`` is checked
+against the payload schema registered for ``(type, schema_version)`` in
+:mod:`shared.contracts`; a message that fails either check is an :class:`InvalidEvent`
+(consumers send it to the dead-letter topic with the reason).
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from .clock import Clock, SystemClock
+
+
+class InvalidEvent(ValueError):
+    """A message that is not a valid event; ``reason`` says why (no payload data in it)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class EnvelopeSchema(Schema):
+    event_id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    schema_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True, format="iso")
+    producer = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    payload = fields.Dict(keys=fields.String(), required=True)
+
+
+_ENVELOPE = EnvelopeSchema()
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event; ``payload`` holds JSON values already checked against its schema."""
+
+    event_id: uuid.UUID
+    type: str
+    schema_version: int
+    occurred_at: datetime
+    producer: str
+    key: str
+    payload: dict
+
+    def to_json(self) -> dict:
+        return _ENVELOPE.dump(self)
+
+    def encode(self) -> bytes:
+        return json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def new_event(type: str, key: str, payload: dict, *, producer: str, clock: Clock | None = None,
+              event_id: uuid.UUID | None = None) -> Event:
+    """Build an event, validating ``payload`` against the registered schema (latest version)."""
+    from . import contracts
+
+    version = contracts.latest_version(type)
+    errors = contracts.payload_schema(type, version).validate(payload)
+    if errors:
+        raise InvalidEvent(f"bad payload for {type}: fields {sorted(_flat_keys(errors))}")
+    return Event(event_id=event_id or uuid.uuid4(), type=type, schema_version=version,
+                 occurred_at=(clock or SystemClock()).now(), producer=producer, key=key, payload=payload)
+
+
+def from_json(data: dict) -> Event:
+    """Validate an envelope given as a dict (e.g. stored in an outbox)."""
+    from . import contracts
+
+    try:
+        env = _ENVELOPE.load(data)
+    except ValidationError as exc:
+        raise InvalidEvent(f"bad envelope: {sorted(exc.messages)}") from None
+    try:
+        schema = contracts.payload_schema(env["type"], env["schema_version"])
+    except KeyError:
+        raise InvalidEvent(f"unknown event type/version {env['type']}/{env['schema_version']}") from None
+    errors = schema.validate(env["payload"])
+    if errors:
+        raise InvalidEvent(f"bad payload for {env['type']}: fields {sorted(_flat_keys(errors))}")
+    return Event(**env)
+
+
+def decode(raw: bytes | None) -> Event:
+    if raw is None:
+        raise InvalidEvent("empty message")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InvalidEvent("not JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidEvent("not a JSON object")
+    return from_json(data)
+
+
+def _flat_keys(messages, prefix="") -> list[str]:
+    if not isinstance(messages, dict):
+        return [prefix or "_"]
+    out = []
+    for key, value in messages.items():
+        out += _flat_keys(value, f"{prefix}.{key}" if prefix else str(key))
+    return out

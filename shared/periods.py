@@ -1,0 +1,60 @@
+"""Periods: a response belongs to the calendar month (local time) it was submitted in.
+
+Quarters and years are unions of months: ``2026-11`` is in ``2026-Q4`` and ``2026``.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+YEAR = re.compile(r"^(\d{4})$")
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def month_of(when: datetime, tz: str) -> str:
+    local = when.astimezone(ZoneInfo(tz))
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def months_in(period: str) -> list[str]:
+    """The months a month, quarter (YYYY-Qn) or year (YYYY) period consists of."""
+    if m := MONTH.match(period):
+        return [period]
+    if m := QUARTER.match(period):
+        year, q = int(m.group(1)), int(m.group(2))
+        return [f"{year:04d}-{month:02d}" for month in range(3 * q - 2, 3 * q + 1)]
+    if m := YEAR.match(period):
+        return [f"{int(m.group(1)):04d}-{month:02d}" for month in range(1, 13)]
+    raise PeriodError(f"period must be YYYY-MM, YYYY-Qn or YYYY, not {period!r}")
+
+
+def kind_of(period: str) -> str:
+    if MONTH.match(period):
+        return "month"
+    if QUARTER.match(period):
+        return "quarter"
+    if YEAR.match(period):
+        return "year"
+    raise PeriodError(f"period must be YYYY-MM, YYYY-Qn or YYYY, not {period!r}")
+
+
+def previous(period: str) -> str:
+    """The period of the same kind just before ``period``."""
+    kind = kind_of(period)
+    if kind == "month":
+        year, month = int(period[:4]), int(period[5:])
+        return f"{year - 1:04d}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
+    if kind == "quarter":
+        year, q = int(period[:4]), int(period[-1])
+        return f"{year - 1:04d}-Q4" if q == 1 else f"{year:04d}-Q{q - 1}"
+    return f"{int(period) - 1:04d}"
+
+
+def quarter_of(month: str) -> str:
+    return f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"

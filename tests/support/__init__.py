@@ -1,0 +1,1 @@
+"""Test helpers: isolated settings, real service processes, reading topics."""
