@@ -42,6 +42,36 @@ def token_create(settings, roles, sub, nip, unit, ttl):
 
 
 @main.group()
+def user():
+    """Web login users."""
+
+
+@user.command("create")
+@click.option("--username", required=True)
+@click.option("--role", "roles", multiple=True, required=True, help="admin, evaluator, supervisor, employee")
+@click.option("--nip", help="the employee's NIP (supervisors and employees)")
+@click.option("--unit", help="the user's unit, if any")
+@click.password_option(help="at least 10 characters; asked for when not given")
+@click.pass_obj
+def user_create(settings, username, roles, nip, unit, password):
+    """Create or update a web login (a new revision)."""
+    from shared import db
+    from shared.clock import SystemClock
+    from shared.users import WebUser, hash_password
+
+    try:
+        hashed = hash_password(password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if ("supervisor" in roles or "employee" in roles) and not nip:
+        raise click.ClickException("supervisor and employee logins need --nip")
+    db.connect(settings)
+    WebUser.save_revision(username.lower(), {"password_hash": hashed, "roles": list(roles), "nip": nip, "unit": unit,
+                                             "active": True}, at=SystemClock().now(), by="cli")
+    click.echo(f"user {username.lower()}: {', '.join(roles)}")
+
+
+@main.group()
 def topics():
     """Kafka topics."""
 

@@ -38,6 +38,8 @@ class Settings:
     secret_key: str = _var("TANGGAP_SECRET_KEY", "", "signing key for tokens and hashes; if empty, read or generated in TANGGAP_SECRET_FILE")
     secret_file: str = _var("TANGGAP_SECRET_FILE", ".tanggap-secret", "file holding a generated key when TANGGAP_SECRET_KEY is empty")
     timezone: str = _var("TANGGAP_TIMEZONE", "Asia/Jakarta", "time zone that decides a response's period (month)")
+    cookie_secure: str = _var("TANGGAP_COOKIE_SECURE", "auto", "Secure flag of login cookies: true, false, or auto (true in production)")
+    session_hours: int = _var("TANGGAP_SESSION_HOURS", 8, "lifetime of a web login session, hours")
     token_ttl_seconds: int = _var("TANGGAP_TOKEN_TTL_SECONDS", 8 * 3600, "default lifetime of issued API tokens")
 
     survey_port: int = _var("SURVEY_PORT", 8001, "survey service HTTP port")
@@ -46,6 +48,10 @@ class Settings:
     public_survey_url: str = _var("PUBLIC_SURVEY_URL", "http://127.0.0.1:8001", "public base URL of the survey service (QR codes, links)")
     web_concurrency: int = _var("WEB_CONCURRENCY", 2, "gunicorn worker processes per service")
     web_threads: int = _var("WEB_THREADS", 4, "threads per gunicorn worker")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure == "true" or (self.cookie_secure == "auto" and self.env == "production")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -67,6 +73,8 @@ class Settings:
     def validate(self) -> None:
         if self.env not in ("development", "production"):
             raise ConfigError(f"TANGGAP_ENV must be development or production, not {self.env!r}")
+        if self.cookie_secure not in ("auto", "true", "false"):
+            raise ConfigError("TANGGAP_COOKIE_SECURE must be auto, true or false")
         if self.kafka_responses_partitions < 3:
             raise ConfigError("KAFKA_RESPONSES_PARTITIONS must be at least 3")
         if self.env == "production" and not self.secret_key:

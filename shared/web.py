@@ -90,6 +90,14 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
     return app
 
 
+def enable_pages(app: Flask) -> None:
+    """Server-rendered pages: shared templates and stylesheet, languages, login, CSRF."""
+    from . import ui, webauth
+
+    ui.init_app(app)
+    webauth.init_app(app)
+
+
 def extension(app: Flask) -> Extension:
     return app.extensions["tanggap"]
 

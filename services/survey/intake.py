@@ -22,7 +22,7 @@ from shared.periods import month_of
 from shared.pseudonyms import keyed_hash
 from shared.topics import Topics
 
-from .models import Outbox, Response
+from shared.responses import Outbox, Response
 
 EVENT_NAMESPACE = uuid.UUID("6f0d4a52-3c1e-4b7e-9a51-7c2f0e6b9d10")
 PRODUCER = "survey"

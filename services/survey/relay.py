@@ -24,7 +24,7 @@ from shared.events import from_json
 from shared.messaging import make_producer, send_event
 from shared.topics import Topics
 
-from .models import Response
+from shared.responses import Response
 
 log = logging.getLogger(__name__)
 UPDATE_CHUNK = 40  # bulk update commands stay small (FerretDB wedges on large ones)

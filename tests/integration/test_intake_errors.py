@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from services.survey.models import Response
+from shared.responses import Response
 
 ANSWERS = {f"U{i}": 3 for i in range(1, 10)}
 

@@ -12,7 +12,7 @@ from shared.errors import ApiError
 from .. import intake
 from shared.directory import Unit
 
-from ..models import Response
+from shared.responses import Response
 from ..schemas import AcceptedOut, SkmResponseIn
 
 blp = Blueprint("responses", __name__, url_prefix="/api/v1/responses",

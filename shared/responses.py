@@ -1,9 +1,13 @@
-"""Survey service documents. Who writes what is in docs/storage.md."""
+"""Stored responses, each with its outgoing event (transactional outbox).
+
+Inserted only by the survey service's HTTP handlers (append-only); the survey relay is the
+only process that changes ``outbox`` afterwards. The aggregator reads them for full
+recomputations. See docs/storage.md.
+"""
 from __future__ import annotations
 
 from mongoengine import (BooleanField, DateTimeField, DictField, Document, EmbeddedDocument, EmbeddedDocumentField,
                          IntField, StringField)
-
 
 
 class Outbox(EmbeddedDocument):

@@ -1,0 +1,36 @@
+"""Bahasa Indonesia first, English second: the language of a page and a two-word helper.
+
+Templates write both texts side by side, ``{{ _("Kirim", "Submit") }}``, so a reader sees
+the Indonesian original next to its English meaning in the source. The language comes from
+``?lang=``, then the ``lang`` cookie, then Accept-Language; the default is Indonesian.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+LANGS = ("id", "en")
+
+
+def current_lang() -> str:
+    if "lang" not in g:
+        chosen = request.args.get("lang") or request.cookies.get("lang")
+        if chosen not in LANGS:
+            best = request.accept_languages.best_match(LANGS)
+            chosen = best if best == "en" and not request.accept_languages.best_match(["id"]) else "id"
+        g.lang = chosen
+    return g.lang
+
+
+def t(text_id: str, text_en: str) -> str:
+    return text_en if current_lang() == "en" else text_id
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(_=t, current_lang=current_lang)
+
+    @app.after_request
+    def remember_language(response):
+        chosen = request.args.get("lang")
+        if chosen in LANGS and request.cookies.get("lang") != chosen:
+            response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        return response
