@@ -72,6 +72,46 @@ def user_create(settings, username, roles, nip, unit, password):
 
 
 @main.group()
+def directory():
+    """Organisation directory."""
+
+
+@directory.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", type=click.Choice(["units", "services", "employees"]), required=True)
+@click.option("--dry-run", is_flag=True, help="check every row, write nothing")
+@click.pass_obj
+def directory_import(settings, file, kind, dry_run):
+    """Import a register export (CSV or JSON); rows with errors are listed with their line."""
+    from services.survey import register
+    from shared import db
+    from shared.clock import SystemClock
+
+    db.connect(settings)
+    content = open(file, encoding="utf-8-sig").read()
+    fmt = "json" if file.lower().endswith(".json") else "csv"
+    try:
+        rows = register.parse(content, fmt)
+    except register.RegisterError as exc:
+        raise click.ClickException(str(exc)) from None
+    with click.progressbar(length=max(1, len(rows)), label=f"{kind}: {len(rows)} rows") as bar:
+        last = [0]
+
+        def progress(done, total):
+            bar.update(done - last[0])
+            last[0] = done
+
+        report = register.import_rows(kind, rows, clock=SystemClock(), by="cli", dry_run=dry_run, progress=progress)
+    for err in report.errors:
+        click.echo(f"line {err.line}: {err.field}: {err.message}", err=True)
+    summary = report.to_dict()
+    click.echo(("dry run: " if dry_run else "") + ", ".join(f"{k} {summary[k]}" for k in
+                                                           ("rows", "created", "updated", "unchanged", "rejected")))
+    if rows and report.rejected == len(rows):
+        raise click.ClickException("no row is valid")
+
+
+@main.group()
 def topics():
     """Kafka topics."""
 

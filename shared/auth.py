@@ -43,7 +43,8 @@ class Principal:
 
 
 def issue_token(settings: Settings, *, sub: str, roles: list[str] | tuple[str, ...], nip: str | None = None,
-                unit: str | None = None, ttl_seconds: int | None = None, clock: Clock | None = None) -> str:
+                unit: str | None = None, ttl_seconds: int | None = None, clock: Clock | None = None,
+                token_id: str | None = None) -> str:
     unknown = sorted(set(roles) - set(ROLES))
     if not roles or unknown:
         raise ValueError(f"roles must be some of {', '.join(ROLES)}" + (f"; unknown: {unknown}" if unknown else ""))
@@ -54,7 +55,7 @@ def issue_token(settings: Settings, *, sub: str, roles: list[str] | tuple[str, .
     now = (clock or SystemClock()).now()
     claims = {"iss": ISSUER, "sub": sub, "roles": list(dict.fromkeys(roles)), "iat": int(now.timestamp()),
               "exp": int((now + timedelta(seconds=ttl_seconds or settings.token_ttl_seconds)).timestamp()),
-              "jti": uuid.uuid4().hex}
+              "jti": token_id or uuid.uuid4().hex}
     if nip:
         claims["nip"] = nip
     if unit:

@@ -46,6 +46,9 @@ class Settings:
     aggregator_port: int = _var("AGGREGATOR_PORT", 8002, "aggregator service HTTP port")
     notifier_port: int = _var("NOTIFIER_PORT", 8003, "notifier service HTTP port")
     public_survey_url: str = _var("PUBLIC_SURVEY_URL", "http://127.0.0.1:8001", "public base URL of the survey service (QR codes, links)")
+    trusted_proxies: int = _var("TANGGAP_TRUSTED_PROXIES", 0, "reverse proxies in front of the services (their X-Forwarded-For is trusted)")
+    rate_limit_client: int = _var("RATE_LIMIT_CLIENT_PER_MINUTE", 30, "responses accepted per client address per minute (0: no limit)")
+    rate_limit_device: int = _var("RATE_LIMIT_DEVICE_PER_MINUTE", 120, "responses accepted per kiosk device per minute (0: no limit)")
     web_concurrency: int = _var("WEB_CONCURRENCY", 2, "gunicorn worker processes per service")
     web_threads: int = _var("WEB_THREADS", 4, "threads per gunicorn worker")
 

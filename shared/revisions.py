@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Iterable, TypeVar
 
 from mongoengine import BooleanField, DateTimeField, Document, IntField, StringField
-from mongoengine.errors import NotUniqueError
+from mongoengine.errors import NotUniqueError, ValidationError
 
 T = TypeVar("T", bound="Revisioned")
 
@@ -62,15 +62,32 @@ class Revisioned(Document):
         candidates = list(cls.objects(superseded=False, **filters))
         if not candidates:
             return []
-        keys = list({doc.key for doc in candidates})
-        newest: dict[str, int] = {}
-        for chunk in _chunks(keys, 500):
-            for doc in cls.objects(superseded=False, **{f"{cls.KEY}__in": chunk}).only(cls.KEY, "rev"):
+        if filters:
+            newest = cls._newest_revs({doc.key for doc in candidates})
+        else:
+            # Every not-superseded revision is a candidate: the newest per key is among them.
+            newest = {}
+            for doc in candidates:
                 newest[doc.key] = max(newest.get(doc.key, 0), doc.rev)
-        out = [doc for doc in candidates if doc.rev == newest.get(doc.key)]
+        out = [doc for doc in candidates if doc.rev == newest.get(doc.key, doc.rev)]
         if not include_deleted:
             out = [doc for doc in out if not doc.deleted]
         return sorted(out, key=lambda d: d.key)
+
+    @classmethod
+    def _newest_revs(cls, keys: set[str]) -> dict[str, int]:
+        """Highest not-superseded revision of each key: a filter may have matched a revision
+        whose successor no longer matches (the moment between a new revision's insert and the
+        old one's ``superseded`` mark). Few keys are looked up by key, many by one scan."""
+        query: dict = {"superseded": False}
+        if len(keys) <= 200:
+            query[cls.KEY] = {"$in": sorted(keys)}
+        newest: dict[str, int] = {}
+        for row in cls._get_collection().find(query, {cls.KEY: 1, "rev": 1}, batch_size=10000):
+            key = row.get(cls.KEY)
+            if key in keys:
+                newest[key] = max(newest.get(key, 0), row["rev"])
+        return newest
 
     @classmethod
     def save_revision(cls: type[T], key: str, values: dict, *, at: datetime, by: str | None,
@@ -107,3 +124,81 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[start:start + size]
 
 
+
+
+class BulkResult:
+    def __init__(self):
+        self.created: list[str] = []
+        self.updated: list[str] = []
+        self.unchanged: list[str] = []
+        self.conflicts: list[str] = []
+        self.invalid: dict[str, str] = {}
+
+
+def bulk_save_revisions(cls: type[T], changes: dict[str, dict], *, at: datetime, by: str | None, dry_run: bool = False,
+                        chunk: int = 500, progress=None) -> BulkResult:
+    """:meth:`Revisioned.save_revision` for many keys at once (imports).
+
+    One read of the current heads, one ``insert_many`` per chunk of new revisions (a key whose
+    next revision someone else inserted meanwhile is reported in ``conflicts``), then the
+    replaced revisions are marked superseded in small chunks. ``progress(done, total)`` is
+    called as chunks complete.
+    """
+    result = BulkResult()
+    keys = list(changes)
+    current: dict[str, T] = {}
+    for part in _chunks(keys, 1000):
+        for doc in cls.objects(**{f"{cls.KEY}__in": part}).order_by("-rev"):
+            current.setdefault(doc.key, doc)
+    new_docs: list[T] = []
+    previous: dict[str, object] = {}
+    for key in keys:
+        head = current.get(key)
+        candidate = cls(**{**(head.content() if head else {}), **changes[key], cls.KEY: key})
+        candidate.deleted = bool(changes[key].get("deleted", False))
+        if head is not None and candidate.content() == head.content():
+            result.unchanged.append(key)
+            continue
+        candidate.rev = (head.rev if head else 0) + 1
+        candidate.changed_at = at
+        candidate.changed_by = by
+        try:
+            candidate.validate()
+        except ValidationError as exc:
+            result.invalid[key] = "; ".join(f"{k}: {v}" for k, v in (exc.to_dict() or {}).items()) or str(exc)
+            continue
+        new_docs.append(candidate)
+        if head is not None:
+            previous[key] = head.pk
+        (result.updated if head is not None else result.created).append(key)
+    if dry_run:
+        if progress:
+            progress(len(keys), len(keys))
+        return result
+    from pymongo.errors import BulkWriteError
+
+    coll = cls._get_collection()
+    failed: set[str] = set()
+    done = len(result.unchanged)
+    for part in _chunks(new_docs, chunk):
+        try:
+            coll.insert_many([d.to_mongo() for d in part], ordered=False)
+        except BulkWriteError as exc:
+            for err in exc.details.get("writeErrors", []):
+                if err.get("code") == 11000:
+                    failed.add(part[err["index"]].key)
+                else:
+                    raise
+        done += len(part)
+        if progress:
+            progress(done, len(keys))
+    if failed:
+        result.conflicts = sorted(failed)
+        result.created = [k for k in result.created if k not in failed]
+        result.updated = [k for k in result.updated if k not in failed]
+    replaced = [pk for key, pk in previous.items() if key not in failed]
+    for part in _chunks(replaced, 40):
+        coll.update_many({"_id": {"$in": part}}, {"$set": {"superseded": True}})
+    if progress:
+        progress(len(keys), len(keys))
+    return result

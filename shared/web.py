@@ -64,6 +64,9 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     api = TanggapApi(app)

@@ -44,6 +44,8 @@ def csrf_token() -> str:
 def _check_csrf():
     if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
         return None
+    if request.routing_exception is not None or request.endpoint is None:
+        return None  # 404/405 answer as they are
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "_csrf_exempt", False):
         return None

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from shared.auth import public
 from shared.clock import Clock
 from shared.config import Settings
-from shared.web import create_service_app
+from shared.web import create_service_app, enable_pages
 
-from .views import directory, responses
+from .views import admin, directory, kiosks, pages, peer, responses, surveys
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
@@ -16,7 +17,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         description="Survei Kepuasan Masyarakat (SKM), umpan balik rekan (BerAKHLAK 360) dan survei khusus.\n\n"
                     "Citizen satisfaction surveys (SKM), peer feedback (BerAKHLAK 360) and custom surveys.",
         settings=settings, clock=clock)
+    enable_pages(app)
     api = app.extensions["tanggap"].api
-    api.register_blueprint(responses.blp)
-    api.register_blueprint(directory.blp)
+    for blueprint in (responses.blp, peer.blp, directory.blp, surveys.blp, kiosks.blp, admin.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(pages.bp)
+    static = app.view_functions["pages.static"]
+    app.view_functions["pages.static"] = public(lambda filename: static(filename))
     return app

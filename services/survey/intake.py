@@ -2,7 +2,8 @@
 
 The response and its outgoing event are one document (transactional outbox): either both
 are stored or neither is. The response id is the idempotency key: inserting an id that
-exists returns the stored original instead of storing anything new.
+exists returns the stored original instead of storing anything new. Answers are checked
+against the exact template version the respondent saw before anything is built.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from mongoengine.errors import NotUniqueError
 
@@ -20,9 +22,10 @@ from shared.errors import ApiError
 from shared.events import new_event
 from shared.periods import month_of
 from shared.pseudonyms import keyed_hash
+from shared.responses import Outbox, Response
 from shared.topics import Topics
 
-from shared.responses import Outbox, Response
+from .spec import TemplateSpec
 
 EVENT_NAMESPACE = uuid.UUID("6f0d4a52-3c1e-4b7e-9a51-7c2f0e6b9d10")
 PRODUCER = "survey"
@@ -34,7 +37,20 @@ class Accepted:
     created: bool
 
 
-def fingerprint(body: dict) -> str:
+@dataclass(frozen=True)
+class Context:
+    """Where a citizen response comes from and what it is about."""
+
+    unit: str
+    service: str | None = None
+    officer: str | None = None
+    deployment: str | None = None
+    channel: str = "api"          # web | kiosk | api
+    device: str | None = None
+    client_address: str | None = None
+
+
+def fingerprint(body: Any) -> str:
     """Stable digest of what the client sent, to tell a replay from a different request."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -49,6 +65,15 @@ def client_hash(settings: Settings, address: str | None) -> str | None:
     return keyed_hash(settings, "client-address", address) if address else None
 
 
+def checked(template: TemplateSpec, answers: Any) -> dict:
+    if not isinstance(answers, dict):
+        raise ApiError(422, errors={"answers": ["harus objek / must be an object"]})
+    clean, errors = template.check_answers(answers)
+    if errors:
+        raise ApiError(422, errors=errors)
+    return clean
+
+
 def store(doc: Response) -> Accepted:
     """Insert ``doc``; if its id exists, return the original (409 if the request differed)."""
     try:
@@ -57,7 +82,7 @@ def store(doc: Response) -> Accepted:
     except NotUniqueError:
         existing = Response.objects(pk=doc.id).first()
         if existing is None:
-            # Not our id but another unique key (one peer submission per rater, ratee, period).
+            # Not our id but another unique key: one peer submission per rater, ratee, period.
             raise ApiError(409, "Anda sudah memberi umpan balik untuk pegawai ini pada periode ini",
                            "You already gave feedback on this employee for this period",
                            code="duplicate_feedback", errors={"ratee": ["already rated in this period"]}) from None
@@ -68,29 +93,54 @@ def store(doc: Response) -> Accepted:
         return Accepted(existing, False)
 
 
-def skm_response(body: dict, *, response_id: str, unit: str, service: str | None, officer: str | None,
-                 template: str, template_version: int, deployment: str | None, channel: str, device: str | None,
-                 client_address: str | None, settings: Settings, clock: Clock) -> Response:
-    """The document for an SKM response whose answers were already checked against the template."""
+def citizen_response(body: dict, *, response_id: str, template: TemplateSpec, answers: dict, ctx: Context,
+                     profile: dict | None, comment: str | None, lang: str | None, settings: Settings,
+                     clock: Clock) -> Response:
+    """The document for a citizen's SKM or custom-survey response (answers already checked)."""
     now = clock.now()
     period = month_of(now, settings.timezone)
-    answers = {code: int(value) for code, value in body["answers"].items() if value is not None}
-    profile = {k: v for k, v in (body.get("profile") or {}).items() if v is not None}
-    chash = client_hash(settings, client_address)
-    comment = (body.get("comment") or "").strip() or None
-    payload = {
-        "response_id": response_id, "unit": unit, "service": service, "officer": officer,
-        "template_version": template_version, "period": period, "submitted_at": now.isoformat(),
-        "answers": answers, "profile": profile, "channel": channel, "client_hash": chash,
-        "has_comment": comment is not None,
-    }
-    event = new_event(contracts.SKM_RESPONSE, unit, payload, producer=PRODUCER, clock=clock,
-                      event_id=event_id_for(response_id))
-    topics = Topics.from_settings(settings)
+    chash = client_hash(settings, ctx.client_address)
+    profile = {k: v for k, v in (profile or {}).items() if v is not None}
+    comment = (comment or "").strip() or None
+    common = {"response_id": response_id, "unit": ctx.unit, "service": ctx.service, "officer": ctx.officer,
+              "template_version": template.version, "period": period, "submitted_at": now.isoformat(),
+              "channel": ctx.channel}
+    if template.kind == "skm":
+        payload = {**common, "answers": answers, "profile": profile, "client_hash": chash,
+                   "has_comment": comment is not None}
+        event = new_event(contracts.SKM_RESPONSE, ctx.unit, payload, producer=PRODUCER, clock=clock,
+                          event_id=event_id_for(response_id))
+    else:
+        payload = {**common, "template": template.code, "answers": template.event_answers(answers)}
+        event = new_event(contracts.SURVEY_RESPONSE, ctx.unit, payload, producer=PRODUCER, clock=clock,
+                          event_id=event_id_for(response_id))
     return Response(
-        id=response_id, kind="skm", template=template, template_version=template_version, deployment=deployment,
-        unit=unit, service=service, officer=officer, period=period, submitted_at=now, received_at=now,
-        answers=answers, profile=profile, comment=comment, channel=channel, device=device, client_hash=chash,
-        fingerprint=fingerprint(body), lang=body.get("lang"),
-        outbox=Outbox(topic=topics.responses, key=unit, event=event.to_json()),
+        id=response_id, kind=template.kind, template=template.code, template_version=template.version,
+        deployment=ctx.deployment, unit=ctx.unit, service=ctx.service, officer=ctx.officer, period=period,
+        submitted_at=now, received_at=now, answers=answers, profile=profile, comment=comment, channel=ctx.channel,
+        device=ctx.device, client_hash=chash, fingerprint=fingerprint(body), lang=lang,
+        outbox=Outbox(topic=Topics.from_settings(settings).responses, key=ctx.unit, event=event.to_json()),
+    )
+
+
+def peer_response(body: dict, *, response_id: str, template: TemplateSpec, answers: dict, rater_nip: str,
+                  ratee_nip: str, ratee_unit: str, relation: str, settings: Settings, clock: Clock) -> Response:
+    """The document for peer feedback. The rater is kept only as keyed hashes: one to make a
+    second submission for the same ratee and period collide, one the aggregator counts."""
+    now = clock.now()
+    period = month_of(now, settings.timezone)
+    rater_hash = keyed_hash(settings, "peer-rater", f"{rater_nip}|{ratee_nip}")
+    claim = keyed_hash(settings, "peer-claim", f"{rater_nip}|{ratee_nip}|{period}", length=64)
+    payload = {"response_id": response_id, "ratee": ratee_nip, "ratee_unit": ratee_unit, "rater_hash": rater_hash,
+               "relation": relation, "period": period, "submitted_at": now.isoformat(),
+               "template_version": template.version, "scale_max": template.question(template.questions[0].code).scale,
+               "values": template.event_answers(answers)}
+    event = new_event(contracts.PEER_FEEDBACK, ratee_nip, payload, producer=PRODUCER, clock=clock,
+                      event_id=event_id_for(response_id))
+    return Response(
+        id=response_id, kind="peer", template=template.code, template_version=template.version, unit=ratee_unit,
+        period=period, submitted_at=now, received_at=now, answers=answers, channel="api",
+        fingerprint=fingerprint({"rater": rater_hash, **body}), ratee=ratee_nip, rater_hash=rater_hash,
+        relation=relation, peer_claim=claim,
+        outbox=Outbox(topic=Topics.from_settings(settings).responses, key=ratee_nip, event=event.to_json()),
     )

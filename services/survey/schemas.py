@@ -3,16 +3,24 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared import skm
 from shared.contracts import CODE, NIP
 
-code_field = lambda **kw: fields.String(validate=validate.Regexp(CODE, error="kode tidak valid / invalid code"), **kw)
-nip_field = lambda **kw: fields.String(validate=validate.Regexp(NIP, error="NIP harus 18 digit / NIP must be 18 digits"), **kw)
+from . import spec
+
+
+def code_field(**kw):
+    return fields.String(validate=validate.Regexp(CODE, error="kode tidak valid / invalid code"), **kw)
+
+
+def nip_field(**kw):
+    return fields.String(validate=validate.Regexp(NIP, error="NIP harus 18 digit / NIP must be 18 digits"), **kw)
+
 
 AGE_BANDS = ("<20", "20-29", "30-39", "40-49", "50-59", ">=60")
 SEXES = ("L", "P")
 EDUCATION = ("SD", "SMP", "SMA", "D1-D3", "D4-S1", "S2", "S3", "lainnya")
-OCCUPATIONS = ("PNS", "TNI/Polri", "swasta", "wirausaha", "pelajar/mahasiswa", "lainnya")
+OCCUPATIONS = ("PNS", "TNI-Polri", "swasta", "wirausaha", "pelajar-mahasiswa", "lainnya")
+PROFILE_CHOICES = {"age_band": AGE_BANDS, "sex": SEXES, "education": EDUCATION, "occupation": OCCUPATIONS}
 
 
 class ProfileSchema(Schema):
@@ -24,23 +32,34 @@ class ProfileSchema(Schema):
     occupation = fields.String(validate=validate.OneOf(OCCUPATIONS), allow_none=True)
 
 
-class SkmResponseIn(Schema):
+ANSWERS_DOC = ("question code -> answer: an integer for scale (1..scale) and NPS (0-10) questions, a choice "
+               "value for single choice, a list of choice values for multiple choice, text for free text. "
+               "For the SKM: U1..U9 -> 1..4; an unsur may be left out.")
+
+
+class ResponseIn(Schema):
     id = fields.UUID(metadata={"description": "client-generated response id (idempotency key); kiosks always send one"})
-    unit = code_field(required=True, metadata={"description": "unit code"})
+    deployment = fields.String(validate=validate.Length(min=1, max=16),
+                               metadata={"description": "public code of a deployment (from its QR code)"})
+    unit = code_field(metadata={"description": "unit code: the built-in SKM for this unit (when no deployment)"})
     service = code_field(allow_none=True, metadata={"description": "service (jenis layanan) code"})
     officer = nip_field(allow_none=True, metadata={"description": "NIP of the officer who served, if known"})
-    answers = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(skm.UNSUR_CODES)),
-        values=fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 4)),
-        required=True, metadata={"description": "U1..U9 -> 1..4; an unsur may be left out"})
+    template_version = fields.Integer(strict=True, validate=validate.Range(min=1),
+                                      metadata={"description": "the template version the respondent saw"})
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(allow_none=True),
+                          required=True, metadata={"description": ANSWERS_DOC})
     profile = fields.Nested(ProfileSchema, allow_none=True)
-    comment = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    comment = fields.String(allow_none=True, validate=validate.Length(max=spec.TEXT_MAX))
     lang = fields.String(validate=validate.OneOf(["id", "en"]), allow_none=True)
 
     @validates_schema
-    def at_least_one_answer(self, data, **kwargs):
-        if not any(v is not None for v in (data.get("answers") or {}).values()):
-            raise ValidationError("jawab minimal satu unsur / answer at least one element", "answers")
+    def one_target(self, data, **kwargs):
+        if not data.get("deployment") and not data.get("unit"):
+            message = "isi deployment atau unit / give a deployment or a unit"
+            raise ValidationError({"deployment": [message], "unit": [message]})
+        if data.get("deployment") and data.get("unit"):
+            raise ValidationError("isi deployment atau unit, bukan keduanya / give deployment or unit, not both",
+                                  "unit")
 
 
 class AcceptedOut(Schema):
@@ -49,6 +68,30 @@ class AcceptedOut(Schema):
     unit = fields.String(required=True)
     period = fields.String(required=True)
     received_at = fields.DateTime(required=True)
+
+
+class PeerIn(Schema):
+    id = fields.UUID(metadata={"description": "client-generated id (idempotency key)"})
+    ratee = nip_field(required=True, metadata={"description": "NIP of the colleague being rated"})
+    template_version = fields.Integer(strict=True, validate=validate.Range(min=1))
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(allow_none=True),
+                          required=True, metadata={"description": "BO, AK, KO, HA, LO, AD, KL -> 1..5; "
+                                                                  "<value>_comment -> optional text"})
+
+
+class PeerAcceptedOut(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True)
+    period = fields.String(required=True)
+
+
+class ColleagueOut(Schema):
+    nip = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    position = fields.String(allow_none=True)
+    relation = fields.String()
+    rated_this_period = fields.Boolean()
 
 
 class UnitIn(Schema):
@@ -68,6 +111,184 @@ class UnitOut(Schema):
     rev = fields.Integer()
 
 
+class ServiceIn(Schema):
+    unit = code_field(required=True)
+    code = code_field(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_en = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class ServiceOut(Schema):
+    unit = fields.String()
+    code = fields.String()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    rev = fields.Integer()
+
+
+class EmployeeIn(Schema):
+    nip = nip_field(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    unit = code_field(required=True)
+    position = fields.String(allow_none=True, validate=validate.Length(max=200))
+    email = fields.Email(allow_none=True)
+    supervisor_nip = nip_field(allow_none=True)
+    lang = fields.String(validate=validate.OneOf(["id", "en"]), load_default="id")
+    active = fields.Boolean(load_default=True)
+
+
+class EmployeeOut(Schema):
+    nip = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    position = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    supervisor_nip = fields.String(allow_none=True)
+    lang = fields.String()
+    active = fields.Boolean()
+    rev = fields.Integer()
+
+
+class ImportQuery(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["units", "services", "employees"]))
+    dry_run = fields.Boolean(load_default=False)
+
+
+class RowErrorOut(Schema):
+    line = fields.Integer(metadata={"description": "line in the file (CSV: the header is line 1); JSON: index + 1"})
+    key = fields.String(allow_none=True)
+    field = fields.String()
+    message = fields.String()
+
+
+class ImportOut(Schema):
+    kind = fields.String()
+    dry_run = fields.Boolean()
+    rows = fields.Integer()
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    rejected = fields.Integer()
+    errors = fields.List(fields.Nested(RowErrorOut))
+
+
+class ChoiceSchema(Schema):
+    value = code_field(required=True)
+    label_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    label_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class QuestionSchema(Schema):
+    code = code_field(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(spec.TYPES))
+    text_id = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    text_en = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    required = fields.Boolean(load_default=False)
+    scale = fields.Integer(strict=True, allow_none=True, validate=validate.Range(2, 10))
+    labels = fields.List(fields.List(fields.String(validate=validate.Length(max=100)),
+                                     validate=validate.Length(equal=2)), load_default=list)
+    choices = fields.List(fields.Nested(ChoiceSchema), load_default=list)
+    guides = fields.List(fields.List(fields.String(validate=validate.Length(max=300)),
+                                     validate=validate.Length(equal=2)), load_default=list)
+    max_length = fields.Integer(strict=True, load_default=spec.TEXT_MAX, validate=validate.Range(1, spec.TEXT_MAX))
+
+    @validates_schema
+    def consistent(self, data, **kwargs):
+        kind = data.get("type")
+        if kind == spec.SCALE:
+            if not data.get("scale"):
+                raise ValidationError("pertanyaan skala perlu 'scale' / scale questions need 'scale'", "scale")
+            if data.get("labels") and len(data["labels"]) != data["scale"]:
+                raise ValidationError("satu label per titik skala / one label per scale point", "labels")
+        if kind in (spec.SINGLE, spec.MULTIPLE):
+            values = [c["value"] for c in data.get("choices") or []]
+            if len(values) < 2:
+                raise ValidationError("perlu minimal 2 pilihan / needs at least 2 choices", "choices")
+            if len(set(values)) != len(values):
+                raise ValidationError("nilai pilihan harus unik / choice values must be unique", "choices")
+
+
+class TemplateIn(Schema):
+    code = code_field(required=True)
+    title_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    questions = fields.List(fields.Nested(QuestionSchema), required=True, validate=validate.Length(min=1, max=100))
+    owner_unit = code_field(allow_none=True)
+
+    @validates_schema
+    def unique_codes(self, data, **kwargs):
+        codes = [q["code"] for q in data.get("questions") or []]
+        if len(set(codes)) != len(codes):
+            raise ValidationError("kode pertanyaan harus unik / question codes must be unique", "questions")
+
+
+class TemplateOut(Schema):
+    code = fields.String()
+    version = fields.Integer()
+    kind = fields.String()
+    title_id = fields.String()
+    title_en = fields.String()
+    builtin = fields.Boolean()
+    questions = fields.List(fields.Dict())
+
+
+class TemplateQuery(Schema):
+    version = fields.Integer(validate=validate.Range(min=1))
+
+
+class DeploymentIn(Schema):
+    template = code_field(required=True)
+    template_version = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
+    unit = code_field(required=True)
+    service = code_field(allow_none=True)
+    officer = nip_field(allow_none=True)
+    title = fields.String(allow_none=True, validate=validate.Length(max=200))
+    active = fields.Boolean(load_default=True)
+
+
+class DeploymentOut(Schema):
+    code = fields.String()
+    template = fields.String()
+    template_version = fields.Integer(allow_none=True)
+    unit = fields.String()
+    service = fields.String(allow_none=True)
+    officer = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    active = fields.Boolean()
+    url = fields.String()
+    qr_png = fields.String()
+    qr_svg = fields.String()
+
+
+class KioskIn(Schema):
+    device_id = code_field(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    deployment = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    idle_seconds = fields.Integer(strict=True, load_default=60, validate=validate.Range(10, 600))
+    token_ttl_days = fields.Integer(strict=True, load_default=365, validate=validate.Range(1, 3650))
+
+
+class KioskOut(Schema):
+    device_id = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    deployment = fields.String()
+    idle_seconds = fields.Integer()
+    active = fields.Boolean()
+    token = fields.String(metadata={"description": "only when the token was just issued"})
+    setup_url = fields.String(metadata={"description": "open once on the tablet; only when the token was just issued"})
+
+
+class KioskConfigOut(Schema):
+    device_id = fields.String()
+    name = fields.String()
+    unit = fields.Dict()
+    deployment = fields.String()
+    idle_seconds = fields.Integer()
+    template = fields.Dict()
+
+
 class BacklogOut(Schema):
     pending = fields.Integer()
     oldest_pending_at = fields.String(allow_none=True)
+    published = fields.Integer()

@@ -1,21 +1,40 @@
-"""Organisation directory: units. Reading is public (unit names are published); writing is admin."""
+"""Organisation directory: units, services and employees, and register imports.
+
+Unit and service names are public (they are printed on forms and published with results);
+employee records are for admins and evaluators, supervisors (their own team) and the
+employee themself.
+"""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Blueprint
 
-from shared.auth import ADMIN, principal, public, require
+from shared.auth import ADMIN, EMPLOYEE, EVALUATOR, SUPERVISOR, principal, public, require
+from shared.directory import Employee, Service, Unit, is_in_team, nip_problems, team
 from shared.errors import ApiError
 from shared.revisions import RevisionConflict
 
-from shared.directory import Unit
+from .. import register
+from ..schemas import (EmployeeIn, EmployeeOut, ImportOut, ImportQuery, ServiceIn, ServiceOut, UnitIn, UnitOut)
 
-from ..schemas import UnitIn, UnitOut
+blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Organisation directory")
 
-blp = Blueprint("units", __name__, url_prefix="/api/v1/units", description="Units (unit kerja / unit layanan)")
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
-@blp.route("", methods=["GET"])
+def _ext():
+    return current_app.extensions["tanggap"]
+
+
+def _save(cls, key, values):
+    try:
+        doc, _ = cls.save_revision(key, values, at=_ext().clock.now(), by=principal().sub)
+    except RevisionConflict as exc:
+        raise ApiError(409, errors={cls.KEY: [str(exc)]}) from None
+    return doc
+
+
+@blp.route("/units", methods=["GET"])
 @public
 @blp.response(200, UnitOut(many=True))
 def list_units():
@@ -23,7 +42,7 @@ def list_units():
     return Unit.heads()
 
 
-@blp.route("/<code>", methods=["GET"])
+@blp.route("/units/<code>", methods=["GET"])
 @public
 @blp.response(200, UnitOut)
 def get_unit(code):
@@ -33,17 +52,146 @@ def get_unit(code):
     return unit
 
 
-@blp.route("", methods=["POST"])
+@blp.route("/units", methods=["POST"])
 @require(ADMIN)
 @blp.arguments(UnitIn)
 @blp.response(201, UnitOut)
 @blp.alt_response(409, description="changed concurrently")
 def put_unit(data):
     """Create or update a unit (a new revision; unchanged data writes nothing)."""
-    ext = current_app.extensions["tanggap"]
     code = data.pop("code")
+    if data.get("parent") and Unit.head(data["parent"]) is None:
+        raise ApiError(422, errors={"parent": ["unit induk tidak dikenal / unknown parent unit"]})
+    return _save(Unit, code, data)
+
+
+@blp.route("/units/<code>/services", methods=["GET"])
+@public
+@blp.response(200, ServiceOut(many=True))
+def list_services(code):
+    """The services (jenis layanan) a unit offers."""
+    if Unit.head(code) is None:
+        raise ApiError(404, errors={"code": ["unit tidak dikenal / unknown unit"]})
+    return Service.heads(unit=code)
+
+
+@blp.route("/services", methods=["POST"])
+@require(ADMIN)
+@blp.arguments(ServiceIn)
+@blp.response(201, ServiceOut)
+def put_service(data):
+    """Create or update a service of a unit."""
+    if Unit.head(data["unit"]) is None:
+        raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
+    return _save(Service, Service.ref_of(data["unit"], data["code"]), data)
+
+
+@blp.route("/employees", methods=["GET"])
+@require(ADMIN, EVALUATOR, SUPERVISOR)
+@blp.response(200, EmployeeOut(many=True))
+def list_employees():
+    """Employees: all for admins and evaluators; a supervisor's own team for supervisors."""
+    me = principal()
+    if me.has(ADMIN, EVALUATOR):
+        unit = request.args.get("unit")
+        return Employee.heads(unit=unit) if unit else Employee.heads()
+    return team(me.nip)
+
+
+@blp.route("/employees/<nip>", methods=["GET"])
+@require(ADMIN, EVALUATOR, SUPERVISOR, EMPLOYEE)
+@blp.response(200, EmployeeOut)
+def get_employee(nip):
+    """One employee: admins, evaluators, the employee's supervisors (any level) and the employee."""
+    me = principal()
+    if not (me.has(ADMIN, EVALUATOR) or me.nip == nip or (me.has(SUPERVISOR) and is_in_team(nip, me.nip))):
+        raise ApiError(403, errors={"nip": ["bukan tim Anda / not in your team"]})
+    person = Employee.head(nip)
+    if person is None:
+        raise ApiError(404, errors={"nip": ["pegawai tidak dikenal / unknown employee"]})
+    return person
+
+
+@blp.route("/employees", methods=["POST"])
+@require(ADMIN)
+@blp.arguments(EmployeeIn)
+@blp.response(201, EmployeeOut)
+def put_employee(data):
+    """Create or update an employee (checks the NIP, the unit, and that the supervisor chain does not loop)."""
+    from shared.directory import creates_cycle
+    nip = data.pop("nip")
+    problems = nip_problems(nip)
+    if problems:
+        raise ApiError(422, errors={"nip": problems})
+    if Unit.head(data["unit"]) is None:
+        raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
+    sup = data.get("supervisor_nip")
+    if sup:
+        if sup == nip or creates_cycle(nip, sup):
+            raise ApiError(422, errors={"supervisor_nip": ["rantai atasan melingkar / supervisor chain would loop"]})
+        if Employee.head(sup) is None:
+            raise ApiError(422, errors={"supervisor_nip": ["atasan tidak ditemukan / supervisor not found"]})
+    return _save(Employee, nip, data)
+
+
+@blp.route("/directory/import", methods=["POST"])
+@require(ADMIN)
+@blp.arguments(ImportQuery, location="query")
+@blp.response(200, ImportOut)
+@blp.alt_response(413, description="file too large")
+@blp.alt_response(415, description="not CSV or JSON")
+@blp.alt_response(422, description="the file cannot be read, or no row is valid")
+@blp.doc(requestBody={"content": {"text/csv": {"schema": {"type": "string"}},
+                                  "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                                  "multipart/form-data": {"schema": {"type": "object", "properties": {
+                                      "file": {"type": "string", "format": "binary"}}}}}})
+def import_register(args):
+    """Import units, services or employees from a register export (CSV or JSON).
+
+    Every row is checked; rows with errors are reported with their line number and skipped,
+    the others are imported (or only checked with ``dry_run=true``). Importing the same file
+    again changes nothing.
+    """
+    content, fmt = _upload()
     try:
-        unit, _ = Unit.save_revision(code, data, at=ext.clock.now(), by=principal().sub)
-    except RevisionConflict as exc:
-        raise ApiError(409, errors={"code": [str(exc)]}) from None
-    return unit
+        rows = register.parse(content, fmt)
+    except register.RegisterError as exc:
+        raise ApiError(422, errors={"file": [str(exc)]}) from None
+    report = register.import_rows(args["kind"], rows, clock=_ext().clock, by=principal().sub,
+                                  dry_run=args["dry_run"])
+    if rows and report.rejected == len(rows):
+        raise ApiError(422, "Tidak ada baris yang valid", "No row is valid", code="no_valid_rows",
+                       errors={f"line {e.line}.{e.field}": [e.message] for e in report.errors[:200]})
+    return report.to_dict()
+
+
+def _upload() -> tuple[str, str]:
+    request.max_content_length = MAX_IMPORT_BYTES  # registers are larger than API bodies
+    if request.content_length and request.content_length > MAX_IMPORT_BYTES:
+        raise ApiError(413)
+    if request.files:
+        upload = request.files.get("file")
+        if upload is None:
+            raise ApiError(422, errors={"file": ["kirim berkas di field 'file' / send the file in field 'file'"]})
+        raw = upload.read(MAX_IMPORT_BYTES + 1)
+        name = (upload.filename or "").lower()
+        fmt = "json" if name.endswith(".json") or (upload.mimetype or "").endswith("json") else "csv"
+    else:
+        raw = request.get_data(cache=False)
+        mimetype = request.mimetype or ""
+        if mimetype.endswith("json"):
+            fmt = "json"
+        elif mimetype in ("text/csv", "text/plain", "application/csv"):
+            fmt = "csv"
+        else:
+            raise ApiError(415, errors={"Content-Type": ["gunakan text/csv, application/json atau multipart/form-data / "
+                                                         "use text/csv, application/json or multipart/form-data"]})
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ApiError(413)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ApiError(422, errors={"file": ["berkas harus UTF-8 / the file must be UTF-8"]}) from None
+    if not text.strip():
+        raise ApiError(422, errors={"file": ["berkas kosong / empty file"]})
+    return text, fmt

@@ -1,0 +1,157 @@
+/* Tanggap kiosk: one question per screen with big smiley buttons, auto-reset when idle,
+ * and an offline queue. Every response gets a UUID when it is completed; it stays in the
+ * queue (localStorage) until the server has answered 201, so replays after a network drop
+ * never duplicate it (the server treats the UUID as an idempotency key). */
+(function () {
+  "use strict";
+  var K = window.TANGGAP_KIOSK, T = K.texts;
+  var TOKEN_KEY = "tanggap.kiosk.token", CONFIG_KEY = "tanggap.kiosk.config", QUEUE_KEY = "tanggap.kiosk.queue";
+  var app = document.getElementById("app"), statusEl = document.getElementById("status");
+  var SMILEYS = ["\uD83D\uDE1E", "\uD83D\uDE41", "\uD83D\uDE42", "\uD83D\uDE00"];
+  var config = null, answers = {}, step = -1, idleTimer = null, flushing = false;
+
+  function token() { return localStorage.getItem(TOKEN_KEY); }
+  function queue() { try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; } }
+  function saveQueue(q) { localStorage.setItem(QUEUE_KEY, JSON.stringify(q)); showStatus(); }
+  function text(obj, idKey, enKey) { return K.lang === "en" ? (obj[enKey] || obj[idKey]) : obj[idKey]; }
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = new Uint8Array(16); crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function showStatus() {
+    var pending = queue().length;
+    var parts = [];
+    if (!navigator.onLine) parts.push(T.offline);
+    if (pending) parts.push(pending + " " + T.waiting);
+    statusEl.textContent = parts.join(" · ");
+    statusEl.dataset.pending = String(pending);
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "onclick") node.addEventListener("click", attrs[k]); else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+
+  function questions() {
+    return config.template.questions.filter(function (q) { return q.type !== "text"; });
+  }
+
+  function resetIdle() {
+    clearTimeout(idleTimer);
+    if (step >= 0) idleTimer = setTimeout(start, (config.idle_seconds || 60) * 1000);
+  }
+
+  function start() {
+    clearTimeout(idleTimer);
+    answers = {}; step = -1;
+    var unitName = config.unit ? text(config.unit, "name", "name_en") : "";
+    app.replaceChildren(
+      el("h1", {}, [T.start]),
+      el("p", {"class": "kiosk-unit"}, [unitName || ""]),
+      el("button", {"class": "primary kiosk-begin", "id": "kiosk-begin", onclick: function () { step = 0; render(); }},
+         [T.begin])
+    );
+  }
+
+  function answer(code, value) { answers[code] = value; step += 1; render(); }
+
+  function render() {
+    resetIdle();
+    var qs = questions();
+    if (step >= qs.length) { finish(); return; }
+    var q = qs[step];
+    var buttons = [];
+    var max = q.type === "nps" ? 10 : q.scale, min = q.type === "nps" ? 0 : 1;
+    for (var n = min; n <= max; n++) {
+      (function (value) {
+        var label = q.labels && q.labels[value - 1] ? (K.lang === "en" ? q.labels[value - 1][1] : q.labels[value - 1][0]) : String(value);
+        var face = (q.type === "scale" && q.scale === 4) ? SMILEYS[value - 1] : String(value);
+        buttons.push(el("button", {"class": "kiosk-choice", "data-value": String(value), "aria-label": label,
+                                   onclick: function () { answer(q.code, value); }},
+                        [el("span", {"class": "face", "aria-hidden": "true"}, [face]), el("span", {"class": "label"}, [label])]));
+      })(n);
+    }
+    if (q.type === "single") {
+      buttons = q.choices.map(function (c) {
+        return el("button", {"class": "kiosk-choice", onclick: function () { answer(q.code, c.value); }},
+                  [el("span", {"class": "label"}, [text(c, "label_id", "label_en")])]);
+      });
+    }
+    app.replaceChildren(
+      el("p", {"class": "kiosk-progress"}, [T.question + " " + (step + 1) + " " + T.of + " " + qs.length]),
+      el("h1", {"id": "kiosk-question"}, [text(q, "text_id", "text_en")]),
+      el("div", {"class": "kiosk-choices", "role": "group", "aria-labelledby": "kiosk-question"}, buttons),
+      el("div", {"class": "kiosk-nav"}, [
+        el("button", {"class": "kiosk-back", onclick: function () { step = Math.max(0, step - 1); render(); }}, [T.back]),
+        q.required ? el("span") : el("button", {"class": "kiosk-skip", onclick: function () { step += 1; render(); }}, [T.skip])
+      ])
+    );
+  }
+
+  function finish() {
+    clearTimeout(idleTimer);
+    var q = queue();
+    q.push({id: uuid4(), deployment: config.deployment, template_version: config.template.version,
+            answers: answers, lang: K.lang});
+    saveQueue(q);
+    app.replaceChildren(el("h1", {"class": "kiosk-thanks"}, [T.thanks]));
+    flush();
+    setTimeout(start, 4000);
+  }
+
+  function flush() {
+    if (flushing || !token()) return Promise.resolve();
+    var q = queue();
+    if (!q.length) return Promise.resolve();
+    flushing = true;
+    var item = q[0];
+    return fetch("/api/v1/responses", {
+      method: "POST", headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token()},
+      body: JSON.stringify(item)
+    }).then(function (resp) {
+      if (resp.status === 201 || resp.status === 409 || resp.status === 422) {
+        // Stored (201), or a replay the server already holds / cannot accept: never send it again.
+        saveQueue(queue().filter(function (x) { return x.id !== item.id; }));
+        flushing = false;
+        return flush();
+      }
+      if (resp.status === 401 || resp.status === 403) { app.replaceChildren(el("p", {"class": "error"}, [T.revoked])); }
+      flushing = false;
+    }).catch(function () { flushing = false; showStatus(); });
+  }
+
+  function loadConfig() {
+    return fetch("/api/v1/kiosk/config", {headers: {"Authorization": "Bearer " + token()}})
+      .then(function (resp) {
+        if (resp.status === 401 || resp.status === 403) throw new Error("revoked");
+        if (!resp.ok) throw new Error("unavailable");
+        return resp.json();
+      })
+      .then(function (cfg) { localStorage.setItem(CONFIG_KEY, JSON.stringify(cfg)); return cfg; })
+      .catch(function (err) {
+        if (err.message === "revoked") throw err;
+        var cached = localStorage.getItem(CONFIG_KEY);   // offline: run on the last known survey
+        if (cached) return JSON.parse(cached);
+        throw err;
+      });
+  }
+
+  ["click", "touchstart", "keydown"].forEach(function (type) { document.addEventListener(type, resetIdle, {passive: true}); });
+  window.addEventListener("online", function () { showStatus(); flush(); });
+  window.addEventListener("offline", showStatus);
+  setInterval(flush, 15000);
+  window.tanggapKiosk = {flush: flush, queue: queue};
+
+  if (!token()) { app.replaceChildren(el("p", {"class": "error"}, [T.notSetUp])); return; }
+  loadConfig().then(function (cfg) { config = cfg; showStatus(); start(); flush(); })
+    .catch(function (err) { app.replaceChildren(el("p", {"class": "error"}, [err.message === "revoked" ? T.revoked : T.notSetUp])); });
+})();

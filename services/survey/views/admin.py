@@ -1,0 +1,22 @@
+"""Operations views for admins."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from shared.auth import ADMIN, require
+from shared.responses import Response
+
+from ..schemas import BacklogOut
+
+blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Operations (admin)")
+
+
+@blp.route("/outbox", methods=["GET"])
+@require(ADMIN)
+@blp.response(200, BacklogOut)
+def outbox_backlog():
+    """Responses stored but not yet published to Kafka (the relay's backlog)."""
+    oldest = Response.objects(outbox__published=False).order_by("received_at").only("received_at").first()
+    return {"pending": Response.objects(outbox__published=False).count(),
+            "oldest_pending_at": oldest.received_at.isoformat() if oldest else None,
+            "published": Response.objects(outbox__published=True).count()}

@@ -1,0 +1,81 @@
+"""Peer feedback from authenticated employees, anonymous to the person rated."""
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from shared.auth import EMPLOYEE, principal, require
+from shared.directory import Employee
+from shared.errors import ApiError
+from shared.periods import month_of
+from shared.pseudonyms import keyed_hash
+from shared.responses import Response
+
+from .. import catalog, intake, peer, spec
+from ..schemas import ColleagueOut, PeerAcceptedOut, PeerIn
+
+blp = Blueprint("peer", __name__, url_prefix="/api/v1/peer-feedback",
+                description="BerAKHLAK peer/360 feedback. The rater is never shown to the person rated: "
+                            "only a keyed hash is kept, and results are released with at least 3 raters.")
+
+
+def _rater() -> Employee:
+    me = principal()
+    rater = Employee.head(me.nip) if me.nip else None
+    if rater is None or not rater.active:
+        raise ApiError(403, "NIP Anda tidak terdaftar sebagai pegawai aktif",
+                       "Your NIP is not an active employee in the directory", code="not_an_employee",
+                       errors={"Authorization": ["token's NIP is not an active employee"]})
+    return rater
+
+
+def _claimed(rater_nip: str, ratee_nip: str) -> bool:
+    ext = current_app.extensions["tanggap"]
+    period = month_of(ext.clock.now(), ext.settings.timezone)
+    claim = keyed_hash(ext.settings, "peer-claim", f"{rater_nip}|{ratee_nip}|{period}", length=64)
+    return Response.objects(peer_claim=claim).only("id").first() is not None
+
+
+@blp.route("/circle", methods=["GET"])
+@require(EMPLOYEE)
+@blp.response(200, ColleagueOut(many=True))
+def my_circle():
+    """Colleagues the caller may rate this period (same unit, direct supervisor, direct reports)."""
+    rater = _rater()
+    return [{"nip": e.nip, "name": e.name, "unit": e.unit, "position": e.position, "relation": rel,
+             "rated_this_period": _claimed(rater.nip, e.nip)} for e, rel in peer.circle(rater)]
+
+
+@blp.route("", methods=["POST"])
+@require(EMPLOYEE)
+@blp.arguments(PeerIn)
+@blp.response(201, PeerAcceptedOut)
+@blp.alt_response(403, description="the ratee is outside the caller's circle")
+@blp.alt_response(409, description="already rated this colleague in this period, or id reused")
+@blp.alt_response(422, description="invalid answers or unknown colleague")
+def submit_feedback(data):
+    """Rate a colleague on the seven BerAKHLAK values (one submission per colleague and month)."""
+    ext = current_app.extensions["tanggap"]
+    rater = _rater()
+    ratee = Employee.head(data["ratee"])
+    if ratee is None or not ratee.active:
+        raise ApiError(422, errors={"ratee": ["pegawai tidak dikenal / unknown employee"]})
+    if ratee.nip == rater.nip:
+        raise ApiError(422, errors={"ratee": ["tidak bisa menilai diri sendiri / you cannot rate yourself"]})
+    rel = peer.relation(rater, ratee)
+    if rel is None:
+        raise ApiError(403, "Pegawai ini di luar lingkup kerja Anda", "This colleague is outside your circle",
+                       code="not_in_circle", errors={"ratee": ["not in your circle"]})
+    template = catalog.template(spec.PEER_CODE, data.get("template_version"))
+    if template is None:
+        raise ApiError(422, errors={"template_version": ["versi survei tidak dikenal / unknown survey version"]})
+    answers = intake.checked(template, data["answers"])
+    response_id = str(data.get("id") or uuid.uuid4())
+    doc = intake.peer_response(request.get_json(), response_id=response_id, template=template, answers=answers,
+                               rater_nip=rater.nip, ratee_nip=ratee.nip, ratee_unit=ratee.unit, relation=rel,
+                               settings=ext.settings, clock=ext.clock)
+    result = intake.store(doc)
+    return ({"id": result.response.id, "status": "accepted", "period": result.response.period}, 201,
+            {} if result.created else {"Idempotent-Replayed": "true"})

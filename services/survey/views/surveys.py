@@ -1,0 +1,157 @@
+"""Survey templates and deployments (a survey placed at a unit/service, with its QR code)."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Response as FlaskResponse, current_app
+from flask_smorest import Blueprint
+
+from shared.auth import ADMIN, principal, public, require
+from shared.directory import Employee, Service, Unit
+from shared.errors import ApiError
+from shared.revisions import RevisionConflict
+
+from .. import catalog, qr, spec
+from ..models import Deployment, SurveyTemplate
+from ..schemas import DeploymentIn, DeploymentOut, TemplateIn, TemplateOut, TemplateQuery
+
+blp = Blueprint("surveys", __name__, url_prefix="/api/v1", description="Survey templates and deployments")
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by hand
+
+
+def _ext():
+    return current_app.extensions["tanggap"]
+
+
+@blp.route("/templates", methods=["GET"])
+@public
+@blp.response(200, TemplateOut(many=True))
+def list_templates():
+    """Built-in (SKM, BerAKHLAK 360) and custom templates, latest versions."""
+    custom = [catalog.from_document(doc) for doc in SurveyTemplate.heads()]
+    return [t.to_dict() for t in [*spec.BUILTIN_LATEST.values(), *custom]]
+
+
+@blp.route("/templates/<code>", methods=["GET"])
+@public
+@blp.arguments(TemplateQuery, location="query")
+@blp.response(200, TemplateOut)
+def get_template(args, code):
+    """One template; ``version`` gives an older version (versions never change once made)."""
+    found = catalog.template(code, args.get("version"))
+    if found is None:
+        raise ApiError(404, errors={"code": ["template tidak dikenal / unknown template"]})
+    return found.to_dict()
+
+
+@blp.route("/templates", methods=["POST"])
+@require(ADMIN)
+@blp.arguments(TemplateIn)
+@blp.response(201, TemplateOut)
+def put_template(data):
+    """Create a custom template, or a new version of it (earlier versions stay as they were)."""
+    code = data.pop("code")
+    if code in spec.BUILTIN_LATEST:
+        raise ApiError(422, errors={"code": ["kode bawaan / built-in code"]})
+    if data.get("owner_unit") and Unit.head(data["owner_unit"]) is None:
+        raise ApiError(422, errors={"owner_unit": ["unit tidak dikenal / unknown unit"]})
+    try:
+        doc, _ = SurveyTemplate.save_revision(code, {**data, "kind": "custom"}, at=_ext().clock.now(),
+                                              by=principal().sub)
+    except RevisionConflict as exc:
+        raise ApiError(409, errors={"code": [str(exc)]}) from None
+    return catalog.from_document(doc).to_dict()
+
+
+def deployment_out(dep: Deployment) -> dict:
+    base = _ext().settings.public_survey_url.rstrip("/")
+    return {**{k: getattr(dep, k) for k in ("code", "template", "template_version", "unit", "service", "officer",
+                                           "title", "active")},
+            "url": f"{base}/s/{dep.code}", "qr_png": f"{base}/api/v1/deployments/{dep.code}/qr.png",
+            "qr_svg": f"{base}/api/v1/deployments/{dep.code}/qr.svg"}
+
+
+def _check_target(data: dict) -> None:
+    if catalog.template(data["template"], data.get("template_version")) is None:
+        raise ApiError(422, errors={"template": ["template atau versi tidak dikenal / unknown template or version"]})
+    if Unit.head(data["unit"]) is None:
+        raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
+    if data.get("service") and Service.head(Service.ref_of(data["unit"], data["service"])) is None:
+        raise ApiError(422, errors={"service": ["layanan tidak dikenal di unit ini / unknown service in this unit"]})
+    if data.get("officer") and Employee.head(data["officer"]) is None:
+        raise ApiError(422, errors={"officer": ["petugas tidak dikenal / unknown officer"]})
+
+
+@blp.route("/deployments", methods=["POST"])
+@require(ADMIN)
+@blp.arguments(DeploymentIn)
+@blp.response(201, DeploymentOut)
+def create_deployment(data):
+    """Put a survey in front of respondents: returns its public code, form URL and QR codes."""
+    _check_target(data)
+    for _ in range(10):
+        code = "".join(secrets.choice(ALPHABET) for _ in range(8))
+        try:
+            doc, _ = Deployment.save_revision(code, data, at=_ext().clock.now(), by=principal().sub, expected_rev=0)
+            return deployment_out(doc)
+        except RevisionConflict:
+            continue  # the code was taken (claimed by a unique insert): draw another
+    raise ApiError(503, errors={"code": ["tidak bisa membuat kode unik / could not draw a unique code"]})
+
+
+@blp.route("/deployments/<code>", methods=["PUT"])
+@require(ADMIN)
+@blp.arguments(DeploymentIn)
+@blp.response(200, DeploymentOut)
+def update_deployment(data, code):
+    """Change a deployment (e.g. deactivate it, or move it to a newer template version)."""
+    if Deployment.head(code) is None:
+        raise ApiError(404, errors={"code": ["tidak dikenal / unknown"]})
+    _check_target(data)
+    try:
+        doc, _ = Deployment.save_revision(code, data, at=_ext().clock.now(), by=principal().sub)
+    except RevisionConflict as exc:
+        raise ApiError(409, errors={"code": [str(exc)]}) from None
+    return deployment_out(doc)
+
+
+@blp.route("/deployments", methods=["GET"])
+@require(ADMIN)
+@blp.response(200, DeploymentOut(many=True))
+def list_deployments():
+    return [deployment_out(d) for d in Deployment.heads()]
+
+
+@blp.route("/deployments/<code>", methods=["GET"])
+@public
+@blp.response(200, DeploymentOut)
+def get_deployment(code):
+    """A deployment as the form needs it (public: it is printed on posters)."""
+    dep = catalog.deployment(code)
+    if dep is None:
+        raise ApiError(404, errors={"code": ["survei tidak dikenal atau tidak aktif / unknown or inactive survey"]})
+    return deployment_out(dep)
+
+
+def _qr(code: str, kind: str):
+    dep = catalog.deployment(code)
+    if dep is None:
+        raise ApiError(404, errors={"code": ["survei tidak dikenal atau tidak aktif / unknown or inactive survey"]})
+    url = deployment_out(dep)["url"]
+    body, mimetype = (qr.png(url), "image/png") if kind == "png" else (qr.svg(url), "image/svg+xml")
+    return FlaskResponse(body, mimetype=mimetype, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@blp.route("/deployments/<code>/qr.png", methods=["GET"])
+@public
+@blp.response(200, content_type="image/png", description="QR code opening the web form")
+def qr_png(code):
+    return _qr(code, "png")
+
+
+@blp.route("/deployments/<code>/qr.svg", methods=["GET"])
+@public
+@blp.response(200, content_type="image/svg+xml", description="QR code opening the web form")
+def qr_svg(code):
+    return _qr(code, "svg")
