@@ -13,11 +13,17 @@ from typing import Callable, Iterable
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.serializer import Serializer
 
 from .config import Settings
 from .events import Event
 
 log = logging.getLogger(__name__)
+
+
+class Utf8Keys(Serializer):
+    def serialize(self, topic, value):
+        return value.encode("utf-8") if value is not None else None
 
 
 def make_producer(settings: Settings, *, client_id: str, **overrides) -> KafkaProducer:
@@ -32,7 +38,7 @@ def make_producer(settings: Settings, *, client_id: str, **overrides) -> KafkaPr
         delivery_timeout_ms=30000,
         max_block_ms=10000,
         linger_ms=5,
-        key_serializer=lambda k: k.encode("utf-8"),
+        key_serializer=Utf8Keys(),
     )
     config.update(overrides)
     return KafkaProducer(**config)

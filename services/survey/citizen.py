@@ -80,7 +80,8 @@ def submit(data: dict, raw_body: dict, origin: Origin) -> intake.Accepted:
         if template is None:
             raise ApiError(422, errors={"template_version": ["versi survei tidak dikenal / unknown survey version"]})
     else:
-        raise ApiError(422, errors={"deployment": ["isi deployment atau unit / give a deployment or a unit"]})
+        message = "isi deployment atau unit / give a deployment or a unit"
+        raise ApiError(422, errors={"deployment": [message], "unit": [message]})
 
     if template.kind == "peer":
         raise ApiError(422, errors={"deployment": ["umpan balik rekan memakai /api/v1/peer-feedback / peer feedback "

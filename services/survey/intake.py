@@ -50,6 +50,12 @@ class Context:
     client_address: str | None = None
 
 
+def stored_now(clock: Clock):
+    """The time as the database keeps it (milliseconds), so a replayed answer is identical."""
+    now = clock.now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def fingerprint(body: Any) -> str:
     """Stable digest of what the client sent, to tell a replay from a different request."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
@@ -97,7 +103,7 @@ def citizen_response(body: dict, *, response_id: str, template: TemplateSpec, an
                      profile: dict | None, comment: str | None, lang: str | None, settings: Settings,
                      clock: Clock) -> Response:
     """The document for a citizen's SKM or custom-survey response (answers already checked)."""
-    now = clock.now()
+    now = stored_now(clock)
     period = month_of(now, settings.timezone)
     chash = client_hash(settings, ctx.client_address)
     profile = {k: v for k, v in (profile or {}).items() if v is not None}
@@ -127,13 +133,13 @@ def peer_response(body: dict, *, response_id: str, template: TemplateSpec, answe
                   ratee_nip: str, ratee_unit: str, relation: str, settings: Settings, clock: Clock) -> Response:
     """The document for peer feedback. The rater is kept only as keyed hashes: one to make a
     second submission for the same ratee and period collide, one the aggregator counts."""
-    now = clock.now()
+    now = stored_now(clock)
     period = month_of(now, settings.timezone)
     rater_hash = keyed_hash(settings, "peer-rater", f"{rater_nip}|{ratee_nip}")
     claim = keyed_hash(settings, "peer-claim", f"{rater_nip}|{ratee_nip}|{period}", length=64)
     payload = {"response_id": response_id, "ratee": ratee_nip, "ratee_unit": ratee_unit, "rater_hash": rater_hash,
                "relation": relation, "period": period, "submitted_at": now.isoformat(),
-               "template_version": template.version, "scale_max": template.question(template.questions[0].code).scale,
+               "template_version": template.version, "scale_max": template.questions[0].scale,
                "values": template.event_answers(answers)}
     event = new_event(contracts.PEER_FEEDBACK, ratee_nip, payload, producer=PRODUCER, clock=clock,
                       event_id=event_id_for(response_id))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
+from datetime import timedelta
 from typing import Callable
 
 from kafka import KafkaConsumer, TopicPartition
@@ -19,6 +19,7 @@ from kafka.errors import KafkaError
 from pymongo import UpdateOne
 
 from shared.clock import Clock, SystemClock
+from shared.lease import Lease
 from shared.config import Settings
 from shared.events import from_json
 from shared.messaging import make_producer, send_event
@@ -162,10 +163,23 @@ class Relay:
         return found
 
     # -- loop ---------------------------------------------------------------------------------
-    def run(self, stop: threading.Event, idle_wait_s: float = 0.2, max_backoff_s: float = 10.0) -> None:
+    def run(self, stop: threading.Event, idle_wait_s: float = 0.2, max_backoff_s: float = 10.0,
+            lease_ttl: timedelta = timedelta(seconds=15)) -> None:
+        """Publish until ``stop`` is set. Only the holder of the relay lease publishes; a second
+        relay started by mistake waits as a standby and takes over if the first one dies."""
+        lease = Lease(f"outbox-relay:{self.topics.responses}", self.clock, ttl=lease_ttl)
         backoff = 0.5
+        standby_logged = False
         while not stop.is_set():
             try:
+                if not lease.renew() and not lease.try_acquire():
+                    if not standby_logged:
+                        log.info("another relay holds the lease; standing by")
+                        standby_logged = True
+                    self.needs_reconcile = True
+                    stop.wait(lease_ttl.total_seconds() / 3)
+                    continue
+                standby_logged = False
                 published = self.run_once()
                 backoff = 0.5
                 if published == 0:
@@ -176,12 +190,8 @@ class Relay:
                 self.needs_reconcile = True
                 stop.wait(backoff)
                 backoff = min(max_backoff_s, backoff * 2)
+        lease.release()
         self._drop_producer()
-
-    def backlog(self) -> dict:
-        oldest = Response.objects(outbox__published=False).order_by("received_at").only("received_at").first()
-        return {"pending": Response.objects(outbox__published=False).count(),
-                "oldest_pending_at": oldest.received_at.isoformat() if oldest else None}
 
 
 def main(settings: Settings) -> None:

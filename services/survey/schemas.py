@@ -54,9 +54,6 @@ class ResponseIn(Schema):
 
     @validates_schema
     def one_target(self, data, **kwargs):
-        if not data.get("deployment") and not data.get("unit"):
-            message = "isi deployment atau unit / give a deployment or a unit"
-            raise ValidationError({"deployment": [message], "unit": [message]})
         if data.get("deployment") and data.get("unit"):
             raise ValidationError("isi deployment atau unit, bukan keduanya / give deployment or unit, not both",
                                   "unit")
