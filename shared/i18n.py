@@ -2,7 +2,8 @@
 
 Templates write both texts side by side, ``{{ _("Kirim", "Submit") }}``, so a reader sees
 the Indonesian original next to its English meaning in the source. The language comes from
-``?lang=``, then the ``lang`` cookie, then Accept-Language; the default is Indonesian.
+``?lang=``, then the ``lang`` cookie; otherwise it is Indonesian, whatever the browser's
+language (the product speaks Bahasa Indonesia first, and every page has the English switch).
 """
 from __future__ import annotations
 
@@ -14,10 +15,7 @@ LANGS = ("id", "en")
 def current_lang() -> str:
     if "lang" not in g:
         chosen = request.args.get("lang") or request.cookies.get("lang")
-        if chosen not in LANGS:
-            best = request.accept_languages.best_match(LANGS)
-            chosen = best if best == "en" and not request.accept_languages.best_match(["id"]) else "id"
-        g.lang = chosen
+        g.lang = chosen if chosen in LANGS else "id"
     return g.lang
 
 

@@ -86,8 +86,8 @@ class Services:
         self.env = dict(os.environ, **settings_env(settings), PYTHONUNBUFFERED="1", **(extra_env or {}))
         self.procs: list[Proc] = []
 
-    def web(self, service: str, workers: int = 2, threads: int = 4) -> Proc:
-        port = free_port()
+    def web(self, service: str, workers: int = 2, threads: int = 4, port: int | None = None) -> Proc:
+        port = port or free_port()
         env = dict(self.env, WEB_CONCURRENCY=str(workers), WEB_THREADS=str(threads))
         proc = Proc(f"{service}-api-{port}", [str(BIN / "gunicorn"), "-c", str(ROOT / "services" / "gunicorn_conf.py"),
                                               "--bind", f"127.0.0.1:{port}", f"services.{service}.app:create_app()"],

@@ -7,7 +7,24 @@
   var K = window.TANGGAP_KIOSK, T = K.texts;
   var TOKEN_KEY = "tanggap.kiosk.token", CONFIG_KEY = "tanggap.kiosk.config", QUEUE_KEY = "tanggap.kiosk.queue";
   var app = document.getElementById("app"), statusEl = document.getElementById("status");
-  var SMILEYS = ["\uD83D\uDE1E", "\uD83D\uDE41", "\uD83D\uDE42", "\uD83D\uDE00"];
+  // Faces drawn as SVG (no emoji font needed): mouth curvature and colour per answer 1..4.
+  var FACES = [{mouth: "M30 72 Q50 52 70 72", colour: "#b00020"}, {mouth: "M32 68 Q50 60 68 68", colour: "#b36b00"},
+               {mouth: "M32 64 Q50 74 68 64", colour: "#2f6fb0"}, {mouth: "M28 60 Q50 86 72 60", colour: "#1b6e20"}];
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  function face(level) {
+    var f = FACES[level - 1], svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 100 100"); svg.setAttribute("class", "face"); svg.setAttribute("aria-hidden", "true");
+    var parts = [["circle", {cx: 50, cy: 50, r: 44, fill: "none", stroke: f.colour, "stroke-width": 6}],
+                 ["circle", {cx: 35, cy: 40, r: 6, fill: f.colour}], ["circle", {cx: 65, cy: 40, r: 6, fill: f.colour}],
+                 ["path", {d: f.mouth, fill: "none", stroke: f.colour, "stroke-width": 6, "stroke-linecap": "round"}]];
+    parts.forEach(function (p) {
+      var node = document.createElementNS(SVG_NS, p[0]);
+      Object.keys(p[1]).forEach(function (k) { node.setAttribute(k, p[1][k]); });
+      svg.appendChild(node);
+    });
+    return svg;
+  }
   var config = null, answers = {}, step = -1, idleTimer = null, flushing = false;
 
   function token() { return localStorage.getItem(TOKEN_KEY); }
@@ -74,10 +91,11 @@
     for (var n = min; n <= max; n++) {
       (function (value) {
         var label = q.labels && q.labels[value - 1] ? (K.lang === "en" ? q.labels[value - 1][1] : q.labels[value - 1][0]) : String(value);
-        var face = (q.type === "scale" && q.scale === 4) ? SMILEYS[value - 1] : String(value);
+        var icon = (q.type === "scale" && q.scale === 4) ? face(value)
+          : el("span", {"class": "face number", "aria-hidden": "true"}, [String(value)]);
         buttons.push(el("button", {"class": "kiosk-choice", "data-value": String(value), "aria-label": label,
                                    onclick: function () { answer(q.code, value); }},
-                        [el("span", {"class": "face", "aria-hidden": "true"}, [face]), el("span", {"class": "label"}, [label])]));
+                        [icon, el("span", {"class": "label"}, [label])]));
       })(n);
     }
     if (q.type === "single") {

@@ -1,0 +1,137 @@
+"""The web form and the kiosk in headless Chromium, against real gunicorn, database and Kafka.
+Screenshots go to tests/artifacts/screenshots/ (ignored by git)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import requests
+
+from shared.auth import issue_token
+from shared.clock import SystemClock
+from shared.directory import Service, Unit
+from shared.responses import Response
+from tests.support.browser import browser
+from tests.support.processes import free_port
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live(fresh_settings, processes, artifacts):
+    port = free_port()
+    settings = replace(fresh_settings, rate_limit_client=0, public_survey_url=f"http://127.0.0.1:{port}")
+    at = SystemClock().now()
+    Unit.save_revision("DUKCAPIL", {"name": "Dinas Kependudukan dan Pencatatan Sipil",
+                                    "name_en": "Civil Registry Office"}, at=at, by="t")
+    Service.save_revision(Service.ref_of("DUKCAPIL", "KTP"), {"unit": "DUKCAPIL", "code": "KTP",
+                                                              "name": "Perekaman KTP-el"}, at=at, by="t")
+    services = processes(settings)
+    survey = services.web("survey", port=port)
+    admin = {"Authorization": "Bearer " + issue_token(settings, sub="admin", roles=["admin"])}
+    dep = requests.post(f"{survey.url}/api/v1/deployments", json={"template": "skm", "unit": "DUKCAPIL",
+                                                                  "service": "KTP"}, headers=admin, timeout=10).json()
+    shots = artifacts / "screenshots"
+    shots.mkdir(exist_ok=True)
+    return {"url": survey.url, "dep": dep, "admin": admin, "shots": shots, "settings": settings}
+
+
+def test_citizen_fills_the_web_form_on_a_phone(live):
+    with browser() as b:
+        page = b.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        page.goto(f"{live['url']}/s/{live['dep']['code']}")
+        assert page.locator("h1").first.inner_text() == "Survei Kepuasan Masyarakat"
+        for i, answer in enumerate(["4 — Sangat sesuai", "3 — Mudah", "3 — Cepat", "4 — Gratis", "3 — Sesuai",
+                                    "4 — Sangat kompeten", "4 — Sangat sopan dan ramah", "4 — Dikelola dengan baik",
+                                    "3 — Baik"], start=1):
+            page.locator(f"#answers-U{i} label", has_text=answer).click()
+        page.select_option("#p-age_band", "30-39")
+        page.fill("#comment", "Pelayanan cepat, terima kasih")
+        page.screenshot(path=str(live["shots"] / "web-form.png"), full_page=True)
+        page.get_by_role("button", name="Kirim").click()
+        page.wait_for_selector("text=Terima kasih!")
+        page.screenshot(path=str(live["shots"] / "web-form-thanks.png"))
+        english = b.new_page()
+        english.goto(f"{live['url']}/s/{live['dep']['code']}?lang=en")
+        assert english.get_by_role("button", name="Submit").is_visible()
+    docs = list(Response.objects(deployment=live["dep"]["code"]))
+    assert len(docs) == 1
+    assert docs[0].answers == {"U1": 4, "U2": 3, "U3": 3, "U4": 4, "U5": 3, "U6": 4, "U7": 4, "U8": 4, "U9": 3}
+    assert docs[0].channel == "web" and docs[0].service == "KTP"
+
+
+def test_form_is_usable_with_the_keyboard_alone(live):
+    with browser() as b:
+        page = b.new_page()
+        page.goto(f"{live['url']}/s/{live['dep']['code']}")
+        page.keyboard.press("Tab")  # the skip link comes first
+        assert page.evaluate("document.activeElement.className") == "skip"
+        page.locator('input[name="a.U1"][value="3"]').focus()
+        page.keyboard.press("Space")
+        page.get_by_role("button", name="Kirim").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Terima kasih!")
+    assert Response.objects(deployment=live["dep"]["code"]).first().answers == {"U1": 3}
+
+
+def answer_all(page, face_index=3):
+    page.click("#kiosk-begin")
+    for _ in range(9):
+        page.locator(".kiosk-choice").nth(face_index).click()
+    page.wait_for_selector(".kiosk-thanks")
+
+
+def test_kiosk_queues_offline_and_sends_once_back_online(live):
+    kiosk = requests.post(f"{live['url']}/api/v1/kiosks", json={"device_id": "kios-browser", "name": "Loket 1",
+                                                                 "deployment": live["dep"]["code"], "idle_seconds": 10},
+                          headers=live["admin"], timeout=10).json()
+    with browser() as b:
+        context = b.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(kiosk["setup_url"])
+        page.wait_for_url("**/kiosk")
+        page.wait_for_selector("#kiosk-begin")
+        page.screenshot(path=str(live["shots"] / "kiosk-start.png"))
+        page.click("#kiosk-begin")
+        page.wait_for_selector(".kiosk-choice svg.face")
+        page.screenshot(path=str(live["shots"] / "kiosk-question.png"))
+        for _ in range(9):
+            page.locator(".kiosk-choice").nth(3).click()
+        page.wait_for_selector(".kiosk-thanks")
+        eventually(lambda: Response.objects(device="kios-browser").count() == 1, timeout=30,
+                   message="the online response was not sent")
+
+        context.set_offline(True)
+        page.wait_for_selector("#kiosk-begin", timeout=15000)
+        answer_all(page, face_index=0)
+        page.wait_for_selector("#kiosk-begin", timeout=15000)
+        answer_all(page, face_index=1)
+        page.wait_for_function("document.getElementById('status').dataset.pending === '2'")
+        page.screenshot(path=str(live["shots"] / "kiosk-offline-queue.png"))
+        assert Response.objects(device="kios-browser").count() == 1
+
+        context.set_offline(False)
+        page.wait_for_function("document.getElementById('status').dataset.pending === '0'", timeout=30000)
+    docs = list(Response.objects(device="kios-browser"))
+    assert len(docs) == 3
+    assert sorted(d.answers["U1"] for d in docs) == [1, 2, 4]
+
+
+def test_kiosk_resets_after_idle_seconds(live):
+    kiosk = requests.post(f"{live['url']}/api/v1/kiosks", json={"device_id": "kios-idle", "name": "Loket 2",
+                                                                 "deployment": live["dep"]["code"], "idle_seconds": 30},
+                          headers=live["admin"], timeout=10).json()
+    with browser() as b:
+        page = b.new_page()
+        page.clock.install()
+        page.goto(kiosk["setup_url"])
+        page.wait_for_selector("#kiosk-begin")
+        page.click("#kiosk-begin")
+        page.locator(".kiosk-choice").nth(2).click()  # answered one question, then walked away
+        assert page.locator("#kiosk-question").is_visible()
+        page.clock.fast_forward("00:29")
+        assert page.locator("#kiosk-question").is_visible()
+        page.clock.fast_forward("00:02")
+        page.wait_for_selector("#kiosk-begin")
+    assert Response.objects(device="kios-idle").count() == 0  # the half-finished answers were dropped
