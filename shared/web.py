@@ -83,6 +83,7 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
                 raise ConnectionError("no bootstrap server answers")
         ext.readiness["kafka"] = kafka_ready
 
+    app.before_request(_reject_unstorable_text)
     api.register_blueprint(_health_blueprint())
 
     @app.get("/docs/static/<path:filename>")
@@ -91,6 +92,39 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
         return send_from_directory(SWAGGER_DIST, filename, max_age=3600)
 
     return app
+
+
+def _unstorable(value) -> bool:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates from \udXXX escapes
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+def _reject_unstorable_text():
+    """Text no database can store (NUL characters, unpaired surrogates) is refused up front
+    with a 422, instead of failing deep inside a write."""
+    from flask import request
+
+    places = {"path": request.view_args or {}, "query": request.args.to_dict(flat=False),
+              "form": request.form.to_dict(flat=False) if request.mimetype == "application/x-www-form-urlencoded" else {}}
+    if request.is_json:
+        places["json"] = request.get_json(silent=True)
+    bad = [name for name, value in places.items() if _unstorable(value)]
+    if bad:
+        raise errors.ApiError(422, "Teks berisi karakter yang tidak diizinkan",
+                              "Text contains characters that are not allowed", code="invalid_characters",
+                              errors={f"_{name}": ["NUL or unpaired surrogate characters are not allowed"]
+                                      for name in bad})
 
 
 def enable_pages(app: Flask) -> None:

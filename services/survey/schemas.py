@@ -16,6 +16,7 @@ def nip_field(**kw):
     return fields.String(validate=validate.Regexp(NIP, error="NIP harus 18 digit / NIP must be 18 digits"), **kw)
 
 
+MAX_VERSION = 100_000
 AGE_BANDS = ("<20", "20-29", "30-39", "40-49", "50-59", ">=60")
 SEXES = ("L", "P")
 EDUCATION = ("SD", "SMP", "SMA", "D1-D3", "D4-S1", "S2", "S3", "lainnya")
@@ -44,7 +45,7 @@ class ResponseIn(Schema):
     unit = code_field(metadata={"description": "unit code: the built-in SKM for this unit (when no deployment)"})
     service = code_field(allow_none=True, metadata={"description": "service (jenis layanan) code"})
     officer = nip_field(allow_none=True, metadata={"description": "NIP of the officer who served, if known"})
-    template_version = fields.Integer(strict=True, validate=validate.Range(min=1),
+    template_version = fields.Integer(strict=True, validate=validate.Range(1, MAX_VERSION),
                                       metadata={"description": "the template version the respondent saw"})
     answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(allow_none=True),
                           required=True, metadata={"description": ANSWERS_DOC})
@@ -70,7 +71,7 @@ class AcceptedOut(Schema):
 class PeerIn(Schema):
     id = fields.UUID(metadata={"description": "client-generated id (idempotency key)"})
     ratee = nip_field(required=True, metadata={"description": "NIP of the colleague being rated"})
-    template_version = fields.Integer(strict=True, validate=validate.Range(min=1))
+    template_version = fields.Integer(strict=True, validate=validate.Range(1, MAX_VERSION))
     answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(allow_none=True),
                           required=True, metadata={"description": "BO, AK, KO, HA, LO, AD, KL -> 1..5; "
                                                                   "<value>_comment -> optional text"})
@@ -175,6 +176,11 @@ class ChoiceSchema(Schema):
     label_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class TextPair(Schema):
+    id = fields.String(required=True, validate=validate.Length(max=300))
+    en = fields.String(required=True, validate=validate.Length(max=300))
+
+
 class QuestionSchema(Schema):
     code = code_field(required=True)
     type = fields.String(required=True, validate=validate.OneOf(spec.TYPES))
@@ -182,11 +188,11 @@ class QuestionSchema(Schema):
     text_en = fields.String(required=True, validate=validate.Length(min=1, max=500))
     required = fields.Boolean(load_default=False)
     scale = fields.Integer(strict=True, allow_none=True, validate=validate.Range(2, 10))
-    labels = fields.List(fields.List(fields.String(validate=validate.Length(max=100)),
-                                     validate=validate.Length(equal=2)), load_default=list)
+    labels = fields.List(fields.Nested(TextPair), load_default=list,
+                         metadata={"description": "one {id, en} label per scale point"})
     choices = fields.List(fields.Nested(ChoiceSchema), load_default=list)
-    guides = fields.List(fields.List(fields.String(validate=validate.Length(max=300)),
-                                     validate=validate.Length(equal=2)), load_default=list)
+    guides = fields.List(fields.Nested(TextPair), load_default=list,
+                         metadata={"description": "help lines shown under the question, {id, en}"})
     max_length = fields.Integer(strict=True, load_default=spec.TEXT_MAX, validate=validate.Range(1, spec.TEXT_MAX))
 
     @validates_schema
@@ -230,12 +236,12 @@ class TemplateOut(Schema):
 
 
 class TemplateQuery(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=validate.Range(1, MAX_VERSION))
 
 
 class DeploymentIn(Schema):
     template = code_field(required=True)
-    template_version = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
+    template_version = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, MAX_VERSION))
     unit = code_field(required=True)
     service = code_field(allow_none=True)
     officer = nip_field(allow_none=True)

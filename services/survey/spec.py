@@ -117,18 +117,20 @@ class TemplateSpec:
 
 
 def question_to_dict(q: Question) -> dict:
+    """Storable form: text pairs are objects (the local MongoDB-protocol server stores no
+    nested arrays)."""
     return {"code": q.code, "type": q.type, "text_id": q.text_id, "text_en": q.text_en, "required": q.required,
-            "scale": q.scale, "labels": [list(pair) for pair in q.labels],
+            "scale": q.scale, "labels": [{"id": i, "en": e} for i, e in q.labels],
             "choices": [{"value": c.value, "label_id": c.label_id, "label_en": c.label_en} for c in q.choices],
-            "guides": [list(pair) for pair in q.guides], "max_length": q.max_length}
+            "guides": [{"id": i, "en": e} for i, e in q.guides], "max_length": q.max_length}
 
 
 def question_from_dict(data: Mapping) -> Question:
     return Question(code=data["code"], type=data["type"], text_id=data["text_id"], text_en=data["text_en"],
                     required=bool(data.get("required")), scale=data.get("scale"),
-                    labels=tuple(tuple(p) for p in data.get("labels") or ()),
+                    labels=tuple((p["id"], p["en"]) for p in data.get("labels") or ()),
                     choices=tuple(Choice(c["value"], c["label_id"], c["label_en"]) for c in data.get("choices") or ()),
-                    guides=tuple(tuple(p) for p in data.get("guides") or ()),
+                    guides=tuple((p["id"], p["en"]) for p in data.get("guides") or ()),
                     max_length=int(data.get("max_length") or TEXT_MAX))
 
 

@@ -69,3 +69,17 @@ def test_accepted_response_and_its_event_are_stored_together(survey, unit, setti
     payload = doc.outbox.event["payload"]
     assert payload["answers"] == ANSWERS and payload["has_comment"] is True
     assert "comment" not in payload and "Antre" not in str(doc.outbox.event)  # free text stays out of events
+
+
+@pytest.mark.parametrize("body", [
+    {"unit": "{unit}", "answers": ANSWERS, "comment": "a\u0000b"},
+    {"unit": "{unit}", "answers": ANSWERS, "comment": "\ud8eb"},
+])
+def test_text_no_database_can_store_is_refused(survey, unit, body):
+    import json
+    raw = json.dumps(body).replace("{unit}", unit)
+    before = Response.objects.count()
+    r = survey.post("/api/v1/responses", data=raw, content_type="application/json")
+    assert r.status_code == 422 and r.json["code"] == "invalid_characters"
+    assert Response.objects.count() == before
+    assert survey.get("/api/v1/units/A%00B").status_code == 422

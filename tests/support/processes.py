@@ -29,8 +29,9 @@ class Proc:
     def __init__(self, name: str, argv: list[str], env: dict, log_dir: Path, port: int | None = None):
         self.name, self.argv, self.port = name, argv, port
         self.log = log_dir / f"{name}.log"
-        self.popen = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=open(self.log, "ab"),
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
+            self.popen = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
 
     @property
     def url(self) -> str:

@@ -25,7 +25,7 @@ def test_builtin_templates_in_both_languages(survey):
     listed = {t["code"]: t for t in survey.get("/api/v1/templates").json}
     skm = listed["skm"]
     assert [q["code"] for q in skm["questions"]] == [f"U{i}" for i in range(1, 10)]
-    assert skm["questions"][3]["labels"][3] == ["Gratis", "Free"]
+    assert skm["questions"][3]["labels"][3] == {"id": "Gratis", "en": "Free"}
     peer = listed["berakhlak360"]
     values = [q for q in peer["questions"] if q["type"] == "scale"]
     assert len(values) == 7 and all(len(q["guides"]) == 3 for q in values)

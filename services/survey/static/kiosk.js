@@ -90,7 +90,7 @@
     var max = q.type === "nps" ? 10 : q.scale, min = q.type === "nps" ? 0 : 1;
     for (var n = min; n <= max; n++) {
       (function (value) {
-        var label = q.labels && q.labels[value - 1] ? (K.lang === "en" ? q.labels[value - 1][1] : q.labels[value - 1][0]) : String(value);
+        var label = q.labels && q.labels[value - 1] ? text(q.labels[value - 1], "id", "en") : String(value);
         var icon = (q.type === "scale" && q.scale === 4) ? face(value)
           : el("span", {"class": "face number", "aria-hidden": "true"}, [String(value)]);
         buttons.push(el("button", {"class": "kiosk-choice", "data-value": String(value), "aria-label": label,
