@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 
 class Utf8Keys(Serializer):
-    def serialize(self, topic, value):
-        return value.encode("utf-8") if value is not None else None
+    def serialize(self, topic, headers, data):
+        return data.encode("utf-8") if data is not None else None
 
 
 def make_producer(settings: Settings, *, client_id: str, **overrides) -> KafkaProducer:

@@ -1,8 +1,12 @@
 """Stored responses, each with its outgoing event (transactional outbox).
 
 Inserted only by the survey service's HTTP handlers (append-only); the survey relay is the
-only process that changes ``outbox`` afterwards. The aggregator reads them for full
-recomputations. See docs/storage.md.
+only process that changes a response afterwards (``published`` and ``published_at``), and the
+only writer of the append-only :class:`OutboxRecord` log saying where each event went. The
+aggregator reads both for full recomputations. See docs/storage.md.
+
+``published`` is a top-level field on purpose: the local MongoDB-protocol server uses an index
+only for top-level fields, so the relay's "what is pending" query stays fast.
 """
 from __future__ import annotations
 
@@ -11,15 +15,22 @@ from mongoengine import (BooleanField, DateTimeField, DictField, Document, Embed
 
 
 class Outbox(EmbeddedDocument):
-    """The response's event, written with it; only the relay changes ``published`` & co."""
+    """The response's event, written with it and never changed."""
 
     topic = StringField(required=True)
     key = StringField(required=True)
     event = DictField(required=True)
-    published = BooleanField(default=False)
-    partition = IntField()
-    offset = IntField()
-    published_at = DateTimeField()
+
+
+class OutboxRecord(Document):
+    """Where a response's event was published (append-only, written by the relay)."""
+
+    meta = {"collection": "outbox_log", "indexes": [("topic", "partition", "-offset")]}
+    id = StringField(primary_key=True)  # the response id
+    topic = StringField(required=True)
+    partition = IntField(required=True)
+    offset = IntField(required=True)
+    published_at = DateTimeField(required=True)
 
 
 class Response(Document):
@@ -32,7 +43,7 @@ class Response(Document):
     meta = {
         "collection": "responses",
         "indexes": [
-            "outbox.published",
+            ("published", "received_at"),
             ("unit", "period"),
             {"fields": ["peer_claim"], "unique": True, "sparse": True},
         ],
@@ -62,3 +73,5 @@ class Response(Document):
     relation = StringField()
     peer_claim = StringField()
     outbox = EmbeddedDocumentField(Outbox, required=True)
+    published = BooleanField(default=False)
+    published_at = DateTimeField()

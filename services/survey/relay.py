@@ -1,10 +1,12 @@
 """The outbox relay: publishes stored responses' events to Kafka and records where they went.
 
-Exactly one relay runs per deployment (it is the only writer of ``Response.outbox`` after
-insert). Delivery is effectively once: after a send whose outcome is unknown (broker down,
-timeout, crash), the relay first *reconciles*: it reads each partition after the last
-offset it recorded and marks every event it finds there as published, so it never sends
-an event twice; then it sends what is still unpublished.
+One relay is active per deployment (it holds a lease; a second one stands by). It is the only
+writer of ``Response.published`` and of the ``outbox_log``. Delivery is effectively once:
+after a send whose outcome is unknown (broker down, timeout, crash) and at every start, the
+relay first *reconciles*: it reads each partition after the last offset it logged and marks
+every event it finds there as published, so it never sends an event twice; then it sends
+what is still unpublished. Marking is ``published`` first, then the log: a crash between
+the two leaves an event published but unlogged, which the next reconciliation logs.
 """
 from __future__ import annotations
 
@@ -16,19 +18,18 @@ from typing import Callable
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
-from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
 
 from shared.clock import Clock, SystemClock
 from shared.lease import Lease
 from shared.config import Settings
-from shared.events import from_json
-from shared.messaging import make_producer, send_event
+from shared.messaging import make_producer
 from shared.topics import Topics
 
-from shared.responses import Response
+from shared.responses import OutboxRecord, Response
 
 log = logging.getLogger(__name__)
-UPDATE_CHUNK = 40  # bulk update commands stay small (FerretDB wedges on large ones)
+MARK_CHUNK = 500  # responses marked published per update command
 
 
 class Relay:
@@ -59,9 +60,16 @@ class Relay:
             self._producer = None
 
     # -- one round ----------------------------------------------------------------------------
-    def pending(self, limit: int) -> list[Response]:
-        return list(Response.objects(outbox__published=False).order_by("received_at").limit(limit)
-                    .only("id", "outbox", "received_at"))
+    def pending(self, limit: int) -> list[dict]:
+        """Unpublished responses' outbox entries, in the server's natural (insertion) order.
+
+        No sort on ``received_at``: with a sort the local MongoDB-protocol server reads and
+        sorts the whole backlog for every batch; without one it stops at ``limit``. Natural
+        order is insertion order there, so responses of one unit still leave in the order
+        they came (and ordering across batches is kept because a batch is published, and
+        marked, before the next is read).
+        """
+        return list(Response._get_collection().find({"published": False}, {"outbox": 1}).limit(limit))
 
     def run_once(self) -> int:
         """Publish one batch; returns how many events were published (0: nothing pending)."""
@@ -74,36 +82,46 @@ class Relay:
         sent = []
         try:
             for doc in docs:
-                event = from_json(doc.outbox.event)
-                sent.append((doc, send_event(producer, doc.outbox.topic, event)))
+                # The event was checked against its schema when the response was accepted and
+                # has not changed since: send the stored JSON as it is.
+                outbox = doc["outbox"]
+                value = json.dumps(outbox["event"], separators=(",", ":"), ensure_ascii=False).encode()
+                future = producer.send(outbox["topic"], key=outbox["key"], value=value,
+                                       headers=[("type", outbox["event"]["type"].encode())])
+                sent.append((doc["_id"], outbox["topic"], future))
             producer.flush(timeout=self.send_timeout_s)
         except KafkaError as exc:
             log.warning("publishing failed; will reconcile and retry", extra={"error": type(exc).__name__})
-        delivered, failed = [], 0
-        for doc, future in sent:
-            if future.succeeded():
-                meta = future.value
-                delivered.append((doc.id, meta.partition, meta.offset))
-            else:
-                failed += 1
+        delivered = [(rid, topic, f.value.partition, f.value.offset) for rid, topic, f in sent if f.succeeded()]
         self._mark(delivered)
-        if failed or len(sent) < len(docs):
+        if len(delivered) < len(docs):
             # Outcome unknown for the rest: never resend blindly.
             self.needs_reconcile = True
             self._drop_producer()
             if not delivered:
-                raise ConnectionError(f"Kafka did not take {len(docs) - len(delivered)} events")
+                raise ConnectionError(f"Kafka did not take {len(docs)} events")
         self.published_total += len(delivered)
         return len(delivered)
 
-    def _mark(self, delivered: list[tuple[str, int, int]]) -> None:
+    def _mark(self, delivered: list[tuple[str, str, int, int]]) -> None:
+        if not delivered:
+            return
         now = self.clock.now()
-        ops = [UpdateOne({"_id": rid}, {"$set": {"outbox.published": True, "outbox.partition": p,
-                                                  "outbox.offset": o, "outbox.published_at": now}})
-               for rid, p, o in delivered]
+        ids = [d[0] for d in delivered]
         coll = Response._get_collection()
-        for start in range(0, len(ops), UPDATE_CHUNK):
-            coll.bulk_write(ops[start:start + UPDATE_CHUNK], ordered=False)
+        for start in range(0, len(ids), MARK_CHUNK):
+            # One command per chunk: the local MongoDB-protocol server answers every filter with
+            # a full scan (it uses its indexes only for the writes themselves), so one filtered
+            # update_many is far cheaper than one update_one per response.
+            coll.update_many({"published": False, "_id": {"$in": ids[start:start + MARK_CHUNK]}},
+                             {"$set": {"published": True, "published_at": now}})
+        records = [{"_id": rid, "topic": topic, "partition": p, "offset": o, "published_at": now}
+                   for rid, topic, p, o in delivered]
+        try:
+            OutboxRecord._get_collection().insert_many(records, ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                raise
 
     # -- recovery -----------------------------------------------------------------------------
     def reconcile(self) -> int:
@@ -121,25 +139,22 @@ class Relay:
             end = consumer.end_offsets(tps)
             found: list[tuple[str, int, int]] = []
             for tp in tps:
-                start = self._recorded_offset(tp.partition) + 1
+                start = self._recorded_offset(topic, tp.partition) + 1
                 if start >= end[tp]:
                     continue
                 consumer.seek(tp, start)
                 found += self._scan(consumer, tp, end[tp])
-            unmarked = {d.id for d in Response.objects(id__in=[f[0] for f in found], outbox__published=False).only("id")}
-            todo = [f for f in found if f[0] in unmarked]
-            self._mark(todo)
+            self._mark([(rid, topic, p, o) for rid, p, o in found])
             self.needs_reconcile = False
-            if todo:
-                log.info("reconciled events already in Kafka", extra={"count": len(todo)})
-            return len(todo)
+            if found:
+                log.info("reconciled events already in Kafka", extra={"count": len(found)})
+            return len(found)
         finally:
             consumer.close()
 
-    def _recorded_offset(self, partition: int) -> int:
-        doc = (Response.objects(outbox__published=True, outbox__partition=partition)
-               .order_by("-outbox.offset").only("outbox").first())
-        return doc.outbox.offset if doc else -1
+    def _recorded_offset(self, topic: str, partition: int) -> int:
+        doc = OutboxRecord.objects(topic=topic, partition=partition).order_by("-offset").only("offset").first()
+        return doc.offset if doc else -1
 
     @staticmethod
     def _scan(consumer: KafkaConsumer, tp: TopicPartition, end: int) -> list[tuple[str, int, int]]:

@@ -107,16 +107,17 @@ def test_highest_revision_by_sort_and_limit(db):
 def test_filters_the_code_uses(db):
     c = coll(db)
     c.insert_many([
-        {"_id": 1, "superseded": False, "unit": "A", "outbox": {"published": False, "partition": 0, "offset": 5}},
-        {"_id": 2, "superseded": True, "unit": "A", "outbox": {"published": True, "partition": 0, "offset": 7}},
-        {"_id": 3, "superseded": False, "unit": "B", "outbox": {"published": True, "partition": 1, "offset": 2}},
+        {"_id": 1, "superseded": False, "unit": "A", "published": False, "outbox": {"key": "A"}, "partition": 0, "offset": 5},
+        {"_id": 2, "superseded": True, "unit": "A", "published": True, "outbox": {"key": "A"}, "partition": 0, "offset": 7},
+        {"_id": 3, "superseded": False, "unit": "B", "published": True, "outbox": {"key": "B"}, "partition": 1, "offset": 2},
         {"_id": 4, "superseded": False, "unit": "B", "officers": {"198501012010011001": {"n": 1}}},
     ])
     assert sorted(d["_id"] for d in c.find({"superseded": False})) == [1, 3, 4]
     assert sorted(d["_id"] for d in c.find({"unit": {"$in": ["A", "C"]}})) == [1, 2]
-    assert [d["_id"] for d in c.find({"outbox.published": False})] == [1]
-    assert c.count_documents({"outbox.published": True}) == 2
-    newest = c.find({"outbox.published": True, "outbox.partition": 0}).sort("outbox.offset", DESCENDING).limit(1)
+    assert [d["_id"] for d in c.find({"published": False})] == [1]
+    assert c.count_documents({"published": True}) == 2
+    assert [d["_id"] for d in c.find({"outbox.key": "B"}).sort("_id", 1)] == [3]
+    newest = c.find({"published": True, "partition": 0}).sort("offset", DESCENDING).limit(1)
     assert newest[0]["_id"] == 2
     assert [d["_id"] for d in c.find({"officers.198501012010011001": {"$exists": True}})] == [4]
     assert sorted(c.distinct("unit")) == ["A", "B"]

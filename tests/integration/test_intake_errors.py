@@ -65,7 +65,7 @@ def test_same_id_with_other_content_is_a_conflict(survey, unit):
 def test_accepted_response_and_its_event_are_stored_together(survey, unit, settings):
     r = survey.post("/api/v1/responses", json={"unit": unit, "answers": ANSWERS, "comment": "Antre lama"})
     doc = Response.objects.get(id=r.json["id"])
-    assert doc.outbox.published is False and doc.outbox.key == unit
+    assert doc.published is False and doc.outbox.key == unit
     payload = doc.outbox.event["payload"]
     assert payload["answers"] == ANSWERS and payload["has_comment"] is True
     assert "comment" not in payload and "Antre" not in str(doc.outbox.event)  # free text stays out of events

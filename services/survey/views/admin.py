@@ -16,7 +16,7 @@ blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Oper
 @blp.response(200, BacklogOut)
 def outbox_backlog():
     """Responses stored but not yet published to Kafka (the relay's backlog)."""
-    oldest = Response.objects(outbox__published=False).order_by("received_at").only("received_at").first()
-    return {"pending": Response.objects(outbox__published=False).count(),
+    oldest = Response.objects(published=False).order_by("received_at").only("received_at").first()
+    return {"pending": Response.objects(published=False).count(),
             "oldest_pending_at": oldest.received_at.isoformat() if oldest else None,
-            "published": Response.objects(outbox__published=True).count()}
+            "published": Response.objects(published=True).count()}
