@@ -44,6 +44,8 @@ def csrf_token() -> str:
 def _check_csrf():
     if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
         return None
+    if request.routing_exception is not None:
+        return None  # no such page or method: answer 404/405, not a CSRF error
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "_csrf_exempt", False):
         return None
