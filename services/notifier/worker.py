@@ -28,7 +28,11 @@ from . import intake, routing, scheduler
 from .deliveries import Sender
 
 log = logging.getLogger(__name__)
-GROUP = "tanggap-notifier"
+GROUP_SUFFIX = "notifier"  # group id = topic prefix + this, so separate deployments (and test runs) never share a group
+
+
+def group_id(settings: Settings) -> str:
+    return f"{settings.kafka_topic_prefix}{GROUP_SUFFIX}"
 
 
 class Worker:
@@ -41,6 +45,7 @@ class Worker:
         self.sender = sender or Sender(settings, producer_factory=lambda: self.producer)
         self.directory = directory or routing.LiveDirectory()
         self.stats: Counter = Counter()
+        self.group = group_id(settings)
 
     @property
     def producer(self):
@@ -69,7 +74,7 @@ class Worker:
                                                             "reason": reason})
             self.producer.send(self.topics.deadletter, key=record.key.decode() if record.key else None,
                                value=record.value,
-                               headers=[("reason", reason.encode()), ("consumer", GROUP.encode()),
+                               headers=[("reason", reason.encode()), ("consumer", self.group.encode()),
                                         ("source", f"{tp.topic}/{tp.partition}/{record.offset}".encode())])
         if dead:
             self.producer.flush(timeout=30)
@@ -80,7 +85,7 @@ class Worker:
 
     def run(self, stop: threading.Event, poll_ms: int = 500) -> None:
         """Consume and tick until ``stop`` is set; offsets are committed after each handled batch."""
-        consumer = make_consumer(self.settings, [self.topics.coaching], group_id=GROUP, client_id="notifier-worker")
+        consumer = make_consumer(self.settings, [self.topics.coaching], group_id=self.group, client_id="notifier-worker")
         next_tick = 0.0
         try:
             while not stop.is_set():

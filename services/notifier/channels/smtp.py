@@ -16,11 +16,11 @@ def build(settings: Settings, *, to: str, subject: str, text: str, html: str, me
     msg["From"] = settings.smtp_from
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Content-Language"] = lang
     msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or "tanggap")
     msg["X-Tanggap-Delivery"] = message_key
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    msg["Content-Language"] = lang  # after the body: set_content drops Content-* headers
     return msg
 
 
