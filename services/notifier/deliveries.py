@@ -141,7 +141,7 @@ class Sender:
                             "channel": delivery.channel, "recipient": delivery.recipient, "attempts": attempts,
                             "last_error": error, "body": json.loads(delivery.content["body"])},
                            ensure_ascii=False).encode()
-        self.producer.send(topic, key=(delivery.case_id or delivery.key).encode(), value=value,
+        self.producer.send(topic, key=delivery.case_id or delivery.key, value=value,
                            headers=[("reason", error.encode()), ("delivery", delivery.key.encode())])
         self.producer.flush(timeout=30)
 

@@ -104,8 +104,6 @@ class PreferencesIn(Schema):
         if bool(data.get("quiet_start")) != bool(data.get("quiet_end")):
             raise ValidationError("isi awal dan akhir jam tenang / give both start and end of the quiet hours",
                                   "quiet_end")
-        if data.get("webhook_url") and not data.get("webhook_secret"):
-            raise ValidationError("webhook sendiri memerlukan kunci / your own webhook needs a secret", "webhook_secret")
 
 
 class PreferencesOut(Schema):
