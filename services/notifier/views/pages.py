@@ -17,6 +17,16 @@ bp = Blueprint("pages", __name__, template_folder="../templates")
 STATUS_LABELS = {"open": ("Baru", "New"), "acknowledged": ("Diakui", "Acknowledged"),
                  "resolved": ("Selesai", "Resolved")}
 
+KIND_LABELS = {"acknowledged": ("diakui", "acknowledged"), "dialogue": ("dialog kinerja", "coaching dialogue"),
+               "resolved": ("diselesaikan", "resolved"), "escalated": ("dieskalasi", "escalated"),
+               "reminded": ("pengingat dikirim", "reminder sent"), "cleared": ("indikator pulih", "indicator recovered")}
+SEVERITY_LABELS = {"info": ("informasi", "information"), "warning": ("perhatian", "warning"),
+                   "critical": ("kritis", "critical")}
+
+
+def _label(table: dict, key: str) -> str:
+    return t(*table.get(key, (key, key)))
+
 
 def _settings():
     return current_app.extensions["tanggap"].settings
@@ -58,7 +68,8 @@ def _case_page(case_id: str, *, errors: dict | None = None, form: dict | None = 
         return _error_page(err)
     view = inbox.describe(_settings(), case, state)
     return render_template("notifier/case.html", case=view, errors=errors or {}, form=form or {},
-                           status_label=_status_label), status
+                           status_label=_status_label, kind_label=lambda k: _label(KIND_LABELS, k),
+                           severity_label=lambda k: _label(SEVERITY_LABELS, k)), status
 
 
 @bp.route("/inbox/<case_id>")
