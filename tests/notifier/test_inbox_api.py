@@ -137,6 +137,9 @@ def test_preferences_are_kept_per_supervisor_and_the_secret_is_never_shown(api, 
     kept = api.put("/api/v1/inbox/preferences", headers=h, json={
         "email": False, "webhook": True, "webhook_url": "https://hooks.pemda.example/sup2", "digest": False})
     assert kept.status_code == 200 and kept.json["webhook_secret_set"] is True and kept.json["email"] is False
+    other = as_(org.boss)
+    no_secret = api.put("/api/v1/inbox/preferences", headers=other, json={"webhook_url": "https://hooks.pemda.example/b"})
+    assert no_secret.status_code == 422 and "webhook_secret" in no_secret.json["errors"]
     half = api.put("/api/v1/inbox/preferences", headers=h, json={"quiet_start": "21:00"})
     assert half.status_code == 422 and "quiet_end" in half.json["errors"]
     bad = api.put("/api/v1/inbox/preferences", headers=h, json={"quiet_start": "25:00", "quiet_end": "06:00",

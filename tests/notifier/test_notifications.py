@@ -158,3 +158,31 @@ def test_an_invalid_message_goes_to_the_dead_letter_topic(worker, nsettings, smt
     [dead] = read_topic(nsettings, Topics.from_settings(nsettings).deadletter)
     assert dead.value == b"{not json" and dict(dead.headers)["reason"] == b"not JSON"
     assert smtp.sink.count() == 0
+
+
+def test_a_crash_after_storing_the_case_is_repaired_by_the_redelivery(worker, org, smtp, hooks, clock):
+    from services.notifier import intake, routing
+    event = case_event(org.staff[9], clock=clock)
+    intake.open_case(event.payload, event, clock.now(), routing.LiveDirectory())   # stored, then the crash
+    assert smtp.sink.count() == 0
+    worker.handle(batch_of(event))                                       # Kafka redelivers the batch
+    assert smtp.sink.count() == 1 and len(hooks.all()) == 1
+
+
+def test_a_send_cut_short_by_a_crash_is_tried_again_as_the_next_attempt(worker, org, smtp, clock, nsettings, sender):
+    from services.notifier import scheduler
+    from services.notifier.models import Attempt, Delivery
+    from services.notifier.models import Preferences
+    Preferences.save_revision(org.sup, {"quiet_start": "09:00", "quiet_end": "11:00"}, at=clock.now(), by="test")
+    worker.handle(batch_of(case_event(org.staff[10], clock=clock)))      # held by the quiet hours
+    held = Delivery.objects.get(channel="email")
+    clock.advance(hours=1)                                               # due now
+    # another scheduler claimed attempt 1 and died before recording its outcome
+    Attempt(delivery_id=held.key, no=1, channel="email", at=clock.now(), outcome="sending").save(force_insert=True)
+    scheduler.tick(nsettings, clock.now(), sender)
+    assert smtp.sink.count() == 0                                        # not while it may still be in flight
+    clock.advance(minutes=10)
+    scheduler.tick(nsettings, clock.now(), sender)
+    assert smtp.sink.count() == 1
+    sent = Delivery.objects.get(channel="email")
+    assert sent.status == "sent" and sent.attempts == 2
