@@ -13,7 +13,7 @@
 """
 from __future__ import annotations
 
-from mongoengine import (BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField)
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, StringField
 
 from shared.contracts import NIP
 from shared.revisions import Revisioned

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from shared.config import Settings
 
 from . import deliveries, messages, policy, prefs
 from .models import Case, Delivery
-from .routing import ADMIN
 
 log = logging.getLogger(__name__)
 ADMIN_RECIPIENT = "admin"
@@ -124,7 +123,6 @@ def send_digests(settings: Settings, now: datetime, lookback_days: int = 14) -> 
         groups.setdefault((d.recipient, d.digest_day), []).append(d)
     created = []
     for (rcpt, day), items in sorted(groups.items()):
-        from datetime import date
         if not policy.digest_due(date.fromisoformat(day), now, settings.timezone, settings.digest_hour):
             continue
         key = deliveries.key_of(None, f"digest-{day}", "email", rcpt)

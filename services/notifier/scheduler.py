@@ -53,8 +53,7 @@ def tick(settings: Settings, now: datetime, sender: Sender, directory: routing.D
 
 def escalate(settings: Settings, case: Case, now: datetime, after: timedelta, directory: routing.Directory) -> int:
     def decide(state):
-        target = routing.next_level(directory, state.assignee_nip if state.assignee_kind != "admin" else None,
-                                    case.subject, case.unit)
+        target = routing.next_level(directory, state.assignee_nip, case.subject, case.unit)
         return casestate.decide_escalate(state, now, after, target.as_tuple())
 
     try:

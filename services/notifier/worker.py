@@ -85,7 +85,9 @@ class Worker:
 
     def run(self, stop: threading.Event, poll_ms: int = 500) -> None:
         """Consume and tick until ``stop`` is set; offsets are committed after each handled batch."""
-        consumer = make_consumer(self.settings, [self.topics.coaching], group_id=self.group, client_id="notifier-worker")
+        # Small batches: a batch may wait on SMTP and webhooks, and must finish well within max_poll_interval.
+        consumer = make_consumer(self.settings, [self.topics.coaching], group_id=self.group, client_id="notifier-worker",
+                                 max_poll_records=50)
         next_tick = 0.0
         try:
             while not stop.is_set():

@@ -21,7 +21,6 @@ def test_a_supervisor_closes_the_loop_in_the_inbox_page(nsettings, processes, wo
     mine = case_event(org.staff[0], clock=clock)
     theirs = case_event(org.outsider, unit="DPM", clock=clock)
     worker.handle(batch_of(mine, theirs))
-    case_id = mine.payload["case_id"]
     api = processes(nsettings).web("notifier")
 
     with sync_playwright() as p:

@@ -2,11 +2,6 @@
 server, a signed webhook to a real HTTP receiver, and the in-app inbox."""
 from __future__ import annotations
 
-import json
-from datetime import timedelta
-
-from shared.clock import SystemClock
-
 from .conftest import ADMIN_EMAIL, batch_of, case_event
 
 
