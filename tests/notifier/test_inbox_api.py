@@ -170,3 +170,14 @@ def test_the_in_app_notifications_of_a_supervisor(api, as_, org, cases):
     mine, _ = cases
     items = api.get("/api/v1/inbox/notifications", headers=as_(org.sup)).json
     assert [(n["case_id"], n["event"]) for n in items] == [(mine, "opened")]
+
+
+def test_a_unit_case_belongs_to_the_unit_head_and_those_above(api, as_, org, worker, clock):
+    event = case_event("DISDUK", subject_type="unit", rule="unit_ikm_low", clock=clock)
+    worker.handle(batch_of(event))
+    case_id = event.payload["case_id"]
+    head = api.get(f"/api/v1/inbox/cases/{case_id}", headers=as_(org.head))
+    assert head.status_code == 200 and head.json["assignee_kind"] == "unit_head"
+    assert head.json["route_reason"] == "unit case: the unit head" and head.json["trend_url"] is None
+    assert api.get(f"/api/v1/inbox/cases/{case_id}", headers=as_(org.sup)).status_code == 403
+    assert api.get(f"/api/v1/inbox/cases/{case_id}", headers=as_(org.other_sup)).status_code == 403

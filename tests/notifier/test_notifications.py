@@ -181,3 +181,17 @@ def test_a_send_cut_short_by_a_crash_is_tried_again_as_the_next_attempt(worker, 
     assert smtp.sink.count() == 1
     sent = Delivery.objects.get(channel="email")
     assert sent.status == "sent" and sent.attempts == 2
+
+
+def test_mail_is_sent_with_the_configured_smtp_login(nsettings, org, clock):
+    from dataclasses import replace
+
+    from services.notifier.deliveries import Sender
+    from services.notifier.worker import Worker
+
+    from ..support.smtp import SmtpServer
+    with SmtpServer(login=("tanggap", "smtp-password-from-env")) as server:
+        settings = replace(nsettings, smtp_port=server.port, smtp_username="tanggap",
+                           smtp_password="smtp-password-from-env")
+        Worker(settings, clock=clock, sender=Sender(settings)).handle(batch_of(case_event(org.staff[11], clock=clock)))
+        assert server.logins == ["tanggap"] and len(server.sink.to(org.email(org.sup))) == 1

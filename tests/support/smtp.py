@@ -47,10 +47,24 @@ class MailSink:
 
 
 class SmtpServer:
-    def __init__(self):
+    """``login=(user, password)`` makes the server demand AUTH (over plain TCP: loopback tests only)."""
+
+    def __init__(self, login: tuple[str, str] | None = None):
         self.sink = MailSink()
         self.port = free_port()
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.logins: list[str] = []
+        options = {}
+        if login:
+            from aiosmtpd.smtp import AuthResult
+
+            def authenticate(server, session, envelope, mechanism, auth_data):
+                ok = (auth_data.login.decode(), auth_data.password.decode()) == login
+                if ok:
+                    self.logins.append(auth_data.login.decode())
+                return AuthResult(success=ok)
+
+            options = dict(authenticator=authenticate, auth_required=True, auth_require_tls=False)
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **options)
 
     def __enter__(self) -> "SmtpServer":
         self.controller.start()
