@@ -43,6 +43,25 @@ class ActorOut(Schema):
     by_nip = fields.String(allow_none=True)
 
 
+class ResolvedOut(ActorOut):
+    notes = fields.String(allow_none=True)
+
+
+class DialogueOut(ActorOut):
+    date = fields.String()
+    notes = fields.String()
+    agreed_actions = fields.List(fields.String())
+    follow_up = fields.String(allow_none=True)
+
+
+class EscalationOut(ActorOut):
+    level = fields.Integer()
+    from_nip = fields.String(allow_none=True)
+    from_kind = fields.String()
+    to_kind = fields.String()
+    reason = fields.String()
+
+
 class CaseSummaryOut(Schema):
     case_id = fields.String()
     rule = fields.String()
@@ -61,7 +80,7 @@ class CaseSummaryOut(Schema):
     assignee_kind = fields.String()
     route_reason = fields.String()
     acknowledged = fields.Nested(ActorOut, allow_none=True)
-    resolved = fields.Dict(allow_none=True)
+    resolved = fields.Nested(ResolvedOut, allow_none=True)
     cleared_at = fields.DateTime(allow_none=True)
     trend_url = fields.String(allow_none=True, metadata={"description": "the employee's indicator trend (resolved cases)"})
 
@@ -77,8 +96,8 @@ class HistoryOut(Schema):
 
 class CaseOut(CaseSummaryOut):
     evidence = fields.Dict()
-    dialogues = fields.List(fields.Dict())
-    escalations = fields.List(fields.Dict())
+    dialogues = fields.List(fields.Nested(DialogueOut))
+    escalations = fields.List(fields.Nested(EscalationOut))
     history = fields.List(fields.Nested(HistoryOut))
 
 
