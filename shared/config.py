@@ -52,6 +52,27 @@ class Settings:
     web_concurrency: int = _var("WEB_CONCURRENCY", 2, "gunicorn worker processes per service")
     web_threads: int = _var("WEB_THREADS", 4, "threads per gunicorn worker")
 
+    aggregator_public_url: str = _var("AGGREGATOR_PUBLIC_URL", "http://127.0.0.1:8002", "public base URL of the aggregator (links to an employee's indicator trend)")
+    notifier_public_url: str = _var("NOTIFIER_PUBLIC_URL", "http://127.0.0.1:8003", "public base URL of the notifier (links to the inbox in mails and webhooks)")
+    smtp_host: str = _var("NOTIFIER_SMTP_HOST", "127.0.0.1", "SMTP server the notifier sends mail through")
+    smtp_port: int = _var("NOTIFIER_SMTP_PORT", 25, "SMTP server port")
+    smtp_from: str = _var("NOTIFIER_SMTP_FROM", "tanggap@localhost", "sender address of notification mails")
+    smtp_starttls: str = _var("NOTIFIER_SMTP_STARTTLS", "false", "true: upgrade the SMTP connection with STARTTLS before sending")
+    smtp_username: str = _var("NOTIFIER_SMTP_USERNAME", "", "SMTP login (empty: no authentication)")
+    smtp_password: str = _var("NOTIFIER_SMTP_PASSWORD", "", "SMTP password (from the environment only)")
+    smtp_timeout_s: int = _var("NOTIFIER_SMTP_TIMEOUT_SECONDS", 20, "SMTP connection timeout, seconds")
+    webhook_url: str = _var("NOTIFIER_WEBHOOK_URL", "", "global webhook receiving every notification (empty: none; supervisors may set their own)")
+    webhook_secret: str = _var("NOTIFIER_WEBHOOK_SECRET", "", "HMAC-SHA256 key of the global webhook (from the environment only)")
+    webhook_timeout_s: int = _var("NOTIFIER_WEBHOOK_TIMEOUT_SECONDS", 10, "webhook request timeout, seconds")
+    delivery_max_attempts: int = _var("NOTIFIER_MAX_ATTEMPTS", 5, "attempts per mail or webhook delivery before it is dead-lettered")
+    retry_base_s: int = _var("NOTIFIER_RETRY_BASE_SECONDS", 60, "first retry delay, seconds (doubles per attempt, with jitter)")
+    retry_max_s: int = _var("NOTIFIER_RETRY_MAX_SECONDS", 3600, "longest retry delay, seconds")
+    escalate_after_days: int = _var("NOTIFIER_ESCALATE_AFTER_DAYS", 3, "days a case may stay unacknowledged before it goes to the next level up")
+    cooldown_hours: int = _var("NOTIFIER_COOLDOWN_HOURS", 24, "no second mail to a supervisor about the same person within this many hours")
+    digest_hour: int = _var("NOTIFIER_DIGEST_HOUR", 7, "local hour at which the daily digest of the previous day is mailed")
+    admin_email: str = _var("NOTIFIER_ADMIN_EMAIL", "", "mail address of the administrator who receives cases nobody else can")
+    tick_seconds: int = _var("NOTIFIER_TICK_SECONDS", 30, "how often the notifier worker runs its scheduler (escalation, reminders, retries, digests)")
+
     @property
     def secure_cookies(self) -> bool:
         return self.cookie_secure == "true" or (self.cookie_secure == "auto" and self.env == "production")
@@ -87,6 +108,14 @@ class Settings:
             zoneinfo.ZoneInfo(self.timezone)
         except Exception:
             raise ConfigError(f"TANGGAP_TIMEZONE={self.timezone!r} is not a known time zone") from None
+        if self.smtp_starttls not in ("true", "false"):
+            raise ConfigError("NOTIFIER_SMTP_STARTTLS must be true or false")
+        if self.delivery_max_attempts < 1:
+            raise ConfigError("NOTIFIER_MAX_ATTEMPTS must be at least 1")
+        if self.escalate_after_days < 1:
+            raise ConfigError("NOTIFIER_ESCALATE_AFTER_DAYS must be at least 1")
+        if not 0 <= self.digest_hour <= 23:
+            raise ConfigError("NOTIFIER_DIGEST_HOUR must be between 0 and 23")
         if self.secret_key and len(self.secret_key) < 32:
             raise ConfigError("TANGGAP_SECRET_KEY must be at least 32 characters")
 

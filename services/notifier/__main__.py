@@ -1,15 +1,43 @@
-"""python -m services.notifier worker: run the notifier's Kafka worker."""
+"""python -m services.notifier worker | tick
+
+worker: consume coaching-case events and run the scheduler every NOTIFIER_TICK_SECONDS.
+tick:   run the scheduler once (escalations, reminders, retries, digests) and print what it did.
+"""
 import sys
 
 from shared.config import Settings
 
+USAGE = "usage: python -m services.notifier worker | tick"
+
 
 def main(argv: list[str]) -> int:
-    if argv[:1] != ["worker"]:
-        print("usage: python -m services.notifier worker", file=sys.stderr)
-        return 2
-    from .worker import main as worker_main
-    worker_main(Settings.from_env())
+    command = argv[:1]
+    if command == ["worker"]:
+        from .worker import main as worker_main
+        worker_main(Settings.from_env())
+        return 0
+    if command == ["tick"]:
+        return tick(Settings.from_env())
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
+def tick(settings: Settings) -> int:
+    from shared import db, logs
+    from shared.clock import SystemClock
+
+    from .deliveries import Sender
+    from .scheduler import tick as run_tick
+
+    logs.setup("notifier-tick", settings.log_level)
+    db.connect(settings, pool_size=4)
+    sender = Sender(settings)
+    try:
+        print("tick: checking open cases and due deliveries ...", flush=True)
+        counts = run_tick(settings, SystemClock().now(), sender, progress=lambda line: print(line, flush=True))
+    finally:
+        sender.close()
+    print("tick done: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing to do"), flush=True)
     return 0
 
 

@@ -1,11 +1,13 @@
-"""Notifier service app factory."""
+"""Notifier service app factory: the inbox API, the delivery log and the inbox web page."""
 from __future__ import annotations
 
 from flask import Flask
 
 from shared.clock import Clock
 from shared.config import Settings
-from shared.web import create_service_app
+from shared.web import create_service_app, enable_pages
+
+from .views import deliveries, inbox, pages
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
@@ -14,4 +16,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         description="Pemberitahuan pembinaan kepada atasan langsung dan catatan dialog kinerja.\n\n"
                     "Coaching notifications to direct supervisors and the coaching record.",
         settings=settings, clock=clock)
+    api = app.extensions["tanggap"].api
+    api.register_blueprint(inbox.blp)
+    api.register_blueprint(deliveries.blp)
+    enable_pages(app)
+    app.register_blueprint(pages.bp)
     return app

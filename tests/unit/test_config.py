@@ -22,6 +22,10 @@ def test_environment_overrides_and_types_are_parsed():
     ({"TANGGAP_ENV": "production"}, "TANGGAP_SECRET_KEY"),
     ({"TANGGAP_SECRET_KEY": "short"}, "32 characters"),
     ({"TANGGAP_TIMEZONE": "Mars/Olympus"}, "time zone"),
+    ({"NOTIFIER_SMTP_STARTTLS": "yes"}, "NOTIFIER_SMTP_STARTTLS"),
+    ({"NOTIFIER_MAX_ATTEMPTS": "0"}, "NOTIFIER_MAX_ATTEMPTS"),
+    ({"NOTIFIER_DIGEST_HOUR": "24"}, "NOTIFIER_DIGEST_HOUR"),
+    ({"NOTIFIER_SMTP_PORT": "smtp"}, "NOTIFIER_SMTP_PORT"),
 ])
 def test_bad_values_fail_with_a_message_naming_the_variable(env, fragment):
     with pytest.raises(ConfigError, match=fragment):

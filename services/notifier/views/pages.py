@@ -1,0 +1,116 @@
+"""The inbox web page: list of the team's cases, one case with its history, and the forms
+to acknowledge, record a coaching dialogue and resolve (login; supervisors and admins)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from shared.auth import ADMIN, SUPERVISOR
+from shared.errors import ApiError, flatten
+from shared.i18n import t
+from shared.webauth import login_required, web_principal
+
+from .. import inbox
+from ..schemas import DialogueIn
+
+bp = Blueprint("pages", __name__, template_folder="../templates")
+STATUS_LABELS = {"open": ("Baru", "New"), "acknowledged": ("Diakui", "Acknowledged"),
+                 "resolved": ("Selesai", "Resolved")}
+
+KIND_LABELS = {"acknowledged": ("diakui", "acknowledged"), "dialogue": ("dialog kinerja", "coaching dialogue"),
+               "resolved": ("diselesaikan", "resolved"), "escalated": ("dieskalasi", "escalated"),
+               "reminded": ("pengingat dikirim", "reminder sent"), "cleared": ("indikator pulih", "indicator recovered")}
+SEVERITY_LABELS = {"info": ("informasi", "information"), "warning": ("perhatian", "warning"),
+                   "critical": ("kritis", "critical")}
+
+
+def _label(table: dict, key: str) -> str:
+    return t(*table.get(key, (key, key)))
+
+
+def _settings():
+    return current_app.extensions["tanggap"].settings
+
+
+def _now():
+    return current_app.extensions["tanggap"].clock.now()
+
+
+def _status_label(status: str) -> str:
+    return t(*STATUS_LABELS.get(status, (status, status)))
+
+
+def _error_page(err: ApiError):
+    message = err.message_en if request.args.get("lang") == "en" else err.message
+    return render_template("ui/error.html", status=err.status, message=message), err.status
+
+
+@bp.route("/")
+@login_required(SUPERVISOR, ADMIN)
+def home():
+    return redirect(url_for("pages.inbox_page"))
+
+
+@bp.route("/inbox")
+@login_required(SUPERVISOR, ADMIN)
+def inbox_page():
+    status = request.args.get("status") or None
+    if status not in (None, *inbox.STATUSES):
+        status = None
+    rows = inbox.listing(_settings(), web_principal(), status)
+    return render_template("notifier/inbox.html", rows=rows, status=status, status_label=_status_label)
+
+
+def _case_page(case_id: str, *, errors: dict | None = None, form: dict | None = None, status: int = 200):
+    try:
+        case, state = inbox.get(case_id, web_principal())
+    except ApiError as err:
+        return _error_page(err)
+    view = inbox.describe(_settings(), case, state)
+    return render_template("notifier/case.html", case=view, errors=errors or {}, form=form or {},
+                           status_label=_status_label, kind_label=lambda k: _label(KIND_LABELS, k),
+                           severity_label=lambda k: _label(SEVERITY_LABELS, k)), status
+
+
+@bp.route("/inbox/<case_id>")
+@login_required(SUPERVISOR, ADMIN)
+def case_page(case_id):
+    return _case_page(case_id)
+
+
+def _act(case_id: str, action):
+    try:
+        action()
+    except ApiError as err:
+        if err.status == 409:
+            return _case_page(case_id, errors={"_action": [t(err.message, err.message_en)]}, status=409)
+        return _error_page(err)
+    return redirect(url_for("pages.case_page", case_id=case_id))
+
+
+@bp.route("/inbox/<case_id>/acknowledge", methods=["POST"])
+@login_required(SUPERVISOR, ADMIN)
+def acknowledge(case_id):
+    level = request.form.get("level")
+    expected = int(level) if level and level.isdigit() else None
+    return _act(case_id, lambda: inbox.acknowledge(case_id, web_principal(), _now(), expected))
+
+
+@bp.route("/inbox/<case_id>/dialogue", methods=["POST"])
+@login_required(SUPERVISOR, ADMIN)
+def dialogue(case_id):
+    raw = {"date": request.form.get("date", ""), "notes": request.form.get("notes", ""),
+           "agreed_actions": [line.strip() for line in request.form.get("agreed_actions", "").splitlines() if line.strip()],
+           "follow_up": request.form.get("follow_up") or None}
+    try:
+        data = DialogueIn().load(raw)
+    except ValidationError as exc:
+        return _case_page(case_id, errors=flatten(exc.messages), form=request.form, status=422)
+    return _act(case_id, lambda: inbox.add_dialogue(case_id, web_principal(), _now(), data))
+
+
+@bp.route("/inbox/<case_id>/resolve", methods=["POST"])
+@login_required(SUPERVISOR, ADMIN)
+def resolve(case_id):
+    notes = (request.form.get("notes") or "").strip()[:5000] or None
+    return _act(case_id, lambda: inbox.resolve(case_id, web_principal(), _now(), notes))
