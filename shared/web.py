@@ -16,6 +16,7 @@ from flask import Flask, jsonify, send_from_directory
 from flask_smorest import Api, Blueprint
 
 from . import db, errors, logs, messaging
+from .text import storable
 from .auth import public
 from .clock import Clock, SystemClock
 from .config import Settings
@@ -94,22 +95,6 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
     return app
 
 
-def _unstorable(value) -> bool:
-    if isinstance(value, str):
-        if "\x00" in value:
-            return True
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # lone surrogates from \udXXX escapes
-            return True
-        return False
-    if isinstance(value, dict):
-        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_unstorable(v) for v in value)
-    return False
-
-
 def _reject_unstorable_text():
     """Text no database can store (NUL characters, unpaired surrogates) is refused up front
     with a 422, instead of failing deep inside a write."""
@@ -119,7 +104,7 @@ def _reject_unstorable_text():
               "form": request.form.to_dict(flat=False) if request.mimetype == "application/x-www-form-urlencoded" else {}}
     if request.is_json:
         places["json"] = request.get_json(silent=True)
-    bad = [name for name, value in places.items() if _unstorable(value)]
+    bad = [name for name, value in places.items() if not storable(value)]
     if bad:
         raise errors.ApiError(422, "Teks berisi karakter yang tidak diizinkan",
                               "Text contains characters that are not allowed", code="invalid_characters",

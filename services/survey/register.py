@@ -17,6 +17,7 @@ from shared.clock import Clock
 from shared.contracts import CODE
 from shared.directory import MAX_CHAIN, Employee, Service, Unit, nip_problems
 from shared.revisions import bulk_save_revisions
+from shared.text import storable
 
 KINDS = ("units", "services", "employees")
 CODE_RE = re.compile(CODE)
@@ -86,20 +87,30 @@ def parse(content: str, fmt: str) -> list[tuple[int, dict]]:
             data = data.get("rows", data.get("data"))
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise RegisterError("JSON harus berupa daftar objek / JSON must be a list of objects")
+        if not storable(data):
+            raise RegisterError("berkas berisi karakter yang tidak diizinkan / the file contains characters that are "
+                                "not allowed")
         return [(i + 1, _canonical(row)) for i, row in enumerate(data)]
+    if not storable(content):
+        raise RegisterError("berkas berisi karakter yang tidak diizinkan / the file contains characters that are "
+                            "not allowed")
     sample = content[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(content), dialect=dialect)
-    if not reader.fieldnames:
-        raise RegisterError("CSV tanpa baris judul / CSV has no header row")
+    reader = csv.DictReader(io.StringIO(content, newline=""), dialect=dialect)
     rows = []
-    for row in reader:
-        if not any((v or "").strip() for k, v in row.items() if k is not None):
-            continue
-        rows.append((reader.line_num, _canonical(row)))
+    try:
+        if not reader.fieldnames:
+            raise RegisterError("CSV tanpa baris judul / CSV has no header row")
+        for row in reader:
+            if not any((v or "").strip() for k, v in row.items() if k is not None and isinstance(v, str)):
+                continue
+            rows.append((reader.line_num, _canonical(row)))
+    except csv.Error as exc:
+        raise RegisterError(f"CSV tidak dapat dibaca pada baris {reader.line_num} / unreadable CSV at line "
+                            f"{reader.line_num}: {exc}") from None
     return rows
 
 
@@ -111,6 +122,8 @@ def _canonical(row: dict) -> dict:
         name = ALIASES.get(str(key).strip().lower().replace(" ", "_"))
         if name is None:
             continue
+        if isinstance(value, list):  # DictReader puts surplus cells of a row under key None
+            value = None
         if isinstance(value, bool):
             value = "true" if value else "false"
         elif isinstance(value, (int, float)):

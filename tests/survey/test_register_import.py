@@ -135,3 +135,10 @@ def test_cli_import_shows_progress_and_reports_rows(settings, org, tmp_path):
     assert "line 7: nip:" in result.stderr
     assert "created 29" in result.stdout and "rejected 1" in result.stdout
     assert "employees: 30 rows" in result.stdout + result.stderr  # the progress bar's label
+
+
+def test_files_with_characters_no_database_stores_are_refused(survey, tokens, org):
+    assert post_import(survey, tokens, "nip,nama,unit\n1\x00,x,y\n").status_code == 422
+    assert post_import(survey, tokens, '[{"nip": "\\u0000"}]', mimetype="application/json").status_code == 422
+    assert post_import(survey, tokens, '[{"nama": "\\ud8eb"}]', mimetype="application/json").status_code == 422
+    assert post_import(survey, tokens, 'a,b\n"x\ny\rz', mimetype="text/csv").status_code == 422
