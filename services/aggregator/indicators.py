@@ -29,7 +29,8 @@ def merge_skm(docs: Iterable[Mapping]) -> dict[str, SkmMerge]:
     out: dict[str, SkmMerge] = {}
     for doc in docs:
         m = out.setdefault(doc["scope"], SkmMerge())
-        m.unit = m.unit.merge(skm.Totals.from_dict(doc["unit"]))
+        if doc.get("unit"):
+            m.unit = m.unit.merge(skm.Totals.from_dict(doc["unit"]))
         for name, totals in (doc.get("services") or {}).items():
             m.services[name] = m.services.get(name, skm.Totals()).merge(skm.Totals.from_dict(totals))
         for nip, totals in (doc.get("officers") or {}).items():

@@ -59,7 +59,7 @@ def check_params(kind: str, params: Mapping) -> dict:
     return PARAMS[kind].load(dict(params or {}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: rules are keys of per-batch work sets
 class Rule:
     code: str
     kind: str
