@@ -21,11 +21,13 @@ def main(ctx):
 @main.command()
 @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100000),
               help="most records handled per batch (max_poll_records)")
+@click.option("--session-timeout-ms", default=10000, show_default=True, type=click.IntRange(6000, 300000),
+              help="how long the group waits for a silent worker before giving its partitions to the others")
 @click.pass_obj
-def worker(settings, batch_size):
+def worker(settings, batch_size, session_timeout_ms):
     """Run a worker of the aggregator's consumer group (run several to share partitions)."""
     from .worker import main as worker_main
-    worker_main(settings, batch_size=batch_size)
+    worker_main(settings, batch_size=batch_size, session_timeout_ms=session_timeout_ms)
 
 
 SOURCE = click.option("--from", "source", type=click.Choice(["store", "topic"]), default="store", show_default=True,

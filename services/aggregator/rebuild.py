@@ -28,7 +28,7 @@ from shared.responses import Response
 from shared.topics import Topics
 
 from . import state, store
-from .worker import GROUP
+from .worker import group_id
 
 STORE_KINDS = (state.SKM, state.PEER, state.CUSTOM)
 ALL_KINDS = (state.SKM, state.PEER, state.CUSTOM, state.APPRAISAL)
@@ -52,9 +52,9 @@ class Recomputed:
         self.events += 1
 
 
-def committed_offsets(settings: Settings, topic: str, group: str = GROUP) -> dict[int, int]:
+def committed_offsets(settings: Settings, topic: str) -> dict[int, int]:
     """partition -> the group's committed offset (0 where nothing was committed)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=group,
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=group_id(settings),
                              enable_auto_commit=False, client_id="aggregator-rebuild")
     try:
         partitions = consumer.partitions_for_topic(topic) or set()

@@ -36,14 +36,26 @@ from shared.topics import Topics
 from . import cases, coaching, policy, state, store
 
 log = logging.getLogger(__name__)
-GROUP = "tanggap-aggregator"
+
+
+def group_id(settings: Settings) -> str:
+    """The consumer group: ``tanggap-aggregator`` with the default topic prefix ``tanggap.``;
+    deployments (and test runs) with another prefix get a group of their own, so they never
+    rebalance each other."""
+    return f"{settings.kafka_topic_prefix.rstrip('.')}-aggregator"
+
 DEFAULT_BATCH = 2000
+POLICY_TTL_S = 5.0
 
 
 class Worker:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, producer=None,
-                 batch_size: int = DEFAULT_BATCH, decisions: bool = True):
+                 batch_size: int = DEFAULT_BATCH, decisions: bool = True, session_timeout_ms: int = 10000,
+                 policy_ttl_s: float = POLICY_TTL_S):
         self.settings = settings
+        self.session_timeout_ms = session_timeout_ms
+        self.policy_ttl_s = policy_ttl_s
+        self._policy: tuple[float, list, policy.Peer] | None = None
         self.clock = clock or SystemClock()
         self.topics = Topics.from_settings(settings)
         self._producer = producer
@@ -100,8 +112,16 @@ class Worker:
         self.stats["batches"] += 1
 
     def decide(self, touched: coaching.Touched) -> None:
-        found = coaching.findings(touched, policy.rules(), policy.peer())
+        found = coaching.findings(touched, *self.current_policy())
         self.decider.apply(found)
+
+    def current_policy(self) -> tuple[list, policy.Peer]:
+        """Rules and peer thresholds, read again at most every ``policy_ttl_s`` seconds:
+        an admin's change applies to batches from then on."""
+        now = time.monotonic()
+        if self._policy is None or now - self._policy[0] >= self.policy_ttl_s:
+            self._policy = (now, policy.rules(), policy.peer())
+        return self._policy[1], self._policy[2]
 
     def _dead_letter(self, dead) -> None:
         if not dead:
@@ -110,7 +130,7 @@ class Worker:
             log.warning("dead-lettered a message", extra={"topic": tp.topic, "partition": tp.partition,
                                                           "offset": record.offset, "reason": reason})
             headers = [("reason", reason.encode()), ("source", f"{tp.topic}/{tp.partition}/{record.offset}".encode()),
-                       ("consumer", GROUP.encode())]
+                       ("consumer", group_id(self.settings).encode())]
             key = record.key.decode("utf-8", "replace") if record.key else None
             self.producer.send(self.topics.deadletter, key=key, value=record.value, headers=headers)
         self.producer.flush(timeout=30)
@@ -121,8 +141,10 @@ class Worker:
         """Poll, handle, commit until ``stop`` is set. A commit the group refuses (it was
         rebalanced meanwhile) is logged and ignored: the partition's next owner gets the
         batch again and skips what was applied."""
-        consumer = make_consumer(self.settings, [self.topics.responses], group_id=GROUP,
-                                 client_id="aggregator-worker", max_poll_records=self.batch_size)
+        consumer = make_consumer(self.settings, [self.topics.responses], group_id=group_id(self.settings),
+                                 client_id="aggregator-worker", max_poll_records=self.batch_size,
+                                 session_timeout_ms=self.session_timeout_ms,
+                                 heartbeat_interval_ms=max(1000, self.session_timeout_ms // 3))
         handled = batches = 0
         try:
             while not stop.is_set() and (max_batches is None or batches < max_batches):
@@ -148,12 +170,12 @@ class Worker:
                 self._producer.close(timeout=5)
 
 
-def main(settings: Settings, batch_size: int = DEFAULT_BATCH) -> None:
+def main(settings: Settings, batch_size: int = DEFAULT_BATCH, session_timeout_ms: int = 10000) -> None:
     logs.setup("aggregator-worker", settings.log_level)
     db.connect(settings, pool_size=4)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     log.info("aggregator worker started", extra={"batch_size": batch_size})
-    Worker(settings, batch_size=batch_size).run(stop)
+    Worker(settings, batch_size=batch_size, session_timeout_ms=session_timeout_ms).run(stop)
     log.info("aggregator worker stopped")

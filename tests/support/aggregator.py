@@ -68,6 +68,20 @@ def store_responses(settings: Settings, events: list[Event]) -> None:
         Response._get_collection().insert_many(docs[start:start + 2000], ordered=False)
 
 
+def publish_and_store(settings: Settings, events: list[Event]) -> None:
+    """What the survey service and its relay leave behind: each event on the topic and its
+    stored response, marked published at the partition and offset Kafka gave it."""
+    positions = publish(settings, events)
+    docs = []
+    for event, (partition, offset) in zip(events, positions):
+        doc = response_doc(settings, event)
+        doc.outbox.published, doc.outbox.partition, doc.outbox.offset = True, partition, offset
+        doc.outbox.published_at = WHEN
+        docs.append(doc.to_mongo().to_dict())
+    for start in range(0, len(docs), 2000):
+        Response._get_collection().insert_many(docs[start:start + 2000], ordered=False)
+
+
 def publish(settings: Settings, events: list[Event], raw: list[tuple[str, bytes]] = ()) -> list[tuple[int, int]]:
     """Send events (and raw messages) straight to the responses topic; returns (partition, offset)."""
     producer = make_producer(settings, client_id="test-publisher")
