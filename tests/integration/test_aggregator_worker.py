@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from kafka import TopicPartition
 
 from shared import berakhlak as b
-from shared.clock import SystemClock
 from shared.directory import Employee, Unit
 from shared.topics import Topics
-from services.aggregator import rebuild, reports, state, store
+from services.aggregator import reports, store
 from services.aggregator.cases import Case, Closure
 from services.aggregator.worker import Worker
 
@@ -48,7 +48,6 @@ def test_a_redelivered_batch_changes_nothing(fresh_settings, clock):
     records = read_topic(fresh_settings, Topics.from_settings(fresh_settings).responses)
     batch = {}
     for record in records:
-        from kafka import TopicPartition
         batch.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
     worker = Worker(fresh_settings, clock=clock, decisions=False)
     worker.handle(batch)
@@ -177,7 +176,6 @@ def test_a_case_event_lost_in_a_crash_is_published_again(fresh_settings, clock):
     events = [peer_event(nip(1), r, 1) for r in "abc"] + [appraisal_event(nip(1), "2026-11", b.SESUAI)]
     publish(fresh_settings, events)
     records = read_topic(fresh_settings, Topics.from_settings(fresh_settings).responses)
-    from kafka import TopicPartition
     batch = {}
     for record in records:
         batch.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
