@@ -194,3 +194,41 @@ def test_a_case_event_lost_in_a_crash_is_published_again(fresh_settings, clock):
     Worker(fresh_settings, clock=clock).handle(batch)
     published = {e["payload"]["case_id"] for e in case_events(fresh_settings)}
     assert published == {c.id for c in Case.objects}
+
+
+def test_concurrent_workers_deciding_the_same_case_open_it_once(fresh_settings, clock):
+    """Workers owning different partitions may find the same problem at the same moment:
+    the unique case id lets exactly one insert win; the others publish the stored case."""
+    import threading
+
+    from shared.messaging import make_producer
+    from services.aggregator import rules
+    from services.aggregator.cases import Decider
+
+    rule = rules.DEFAULT_RULES["officer-low"]
+    finding = rules.Finding(rule, "employee", nip(5), "DISDUK", "2026-11", True,
+                            {"rule": rule.code, "values": {"index": 50.0}}, {"id": "rendah", "en": "low"})
+    producer = make_producer(fresh_settings, client_id="test-deciders")
+    topic = Topics.from_settings(fresh_settings).coaching
+    start = threading.Barrier(6)
+    errors = []
+
+    def decide():
+        try:
+            start.wait(timeout=30)
+            Decider(producer, topic, clock).apply([finding])
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=decide) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    producer.close(timeout=5)
+    assert errors == []
+    assert [c.id for c in Case.objects] == [f"officer-low|{nip(5)}|2026-11|1"]
+    published = case_events(fresh_settings)
+    assert published and {e["payload"]["case_id"] for e in published} == {f"officer-low|{nip(5)}|2026-11|1"}
+    assert len({json.dumps(e["payload"], sort_keys=True) for e in published}) == 1  # the same stored case each time
+    assert len({e["event_id"] for e in published}) == 1                              # so the notifier can dedupe
