@@ -44,8 +44,9 @@ def group_id(settings: Settings) -> str:
     rebalance each other."""
     return f"{settings.kafka_topic_prefix.rstrip('.')}-aggregator"
 
+
 DEFAULT_BATCH = 2000
-POLICY_TTL_S = 5.0
+POLICY_TTL_S = 5.0  # rules and peer thresholds are read again after this many seconds
 
 
 class Worker:
