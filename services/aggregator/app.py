@@ -7,7 +7,7 @@ from shared.clock import Clock
 from shared.config import Settings
 from shared.web import create_service_app
 
-from .views import public
+from .views import admin, appraisals, cases, indicators, public
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
@@ -18,4 +18,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         settings=settings, clock=clock)
     api = app.extensions["tanggap"].api
     api.register_blueprint(public.blp)
+    api.register_blueprint(indicators.blp)
+    api.register_blueprint(cases.blp)
+    api.register_blueprint(appraisals.blp)
+    api.register_blueprint(admin.blp)
     return app

@@ -1,43 +1,69 @@
 """The aggregator worker: a consumer-group member folding events into indicator state.
 
-Per batch: decode (invalid -> dead-letter topic with the reason), fold into the state
-documents of each partition (skipping what a document already applied), write the changed
-documents, run the after-write steps (coaching decisions), then commit the offsets. A crash
-anywhere before the commit replays the batch, and the per-document ``applied`` offsets
-make the replay change nothing that was already written: exactly-once in effect.
+Per batch (the steps run in this order; a crash anywhere before the last one replays the
+batch, and replaying changes nothing already done):
+
+1. decode every record; an invalid one (not JSON, unknown type, bad payload) goes to the
+   dead-letter topic with the reason, and the batch goes on;
+2. fold the events into the state documents of their partition, in memory: one read per
+   touched document, and an event at or below a document's ``applied`` offset is skipped;
+3. write the changed documents (one write each, bulk commands of at most 40);
+4. coaching decisions for every scope the batch touched (also for skipped events, so a case
+   event lost in a crash is published again);
+5. commit the offsets.
+
+Exactly-once in effect: the state and its ``applied`` offsets are written together, so a
+redelivered or replayed event never counts twice and an uncommitted one is never lost.
 """
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+import time
 from collections import defaultdict
-from typing import Callable
 
 from kafka import TopicPartition
+from kafka.errors import KafkaError
 
 from shared import db, logs
 from shared.clock import Clock, SystemClock
 from shared.config import Settings
 from shared.events import InvalidEvent, decode
-from shared.messaging import Batch, make_consumer, make_producer, run_batches
+from shared.messaging import Batch, _offset_meta, make_consumer, make_producer
 from shared.topics import Topics
 
-from . import state, store
+from . import cases, coaching, policy, state, store
 
 log = logging.getLogger(__name__)
-GROUP = "tanggap-aggregator"
+
+
+def group_id(settings: Settings) -> str:
+    """The consumer group: ``tanggap-aggregator`` with the default topic prefix ``tanggap.``;
+    deployments (and test runs) with another prefix get a group of their own, so they never
+    rebalance each other."""
+    return f"{settings.kafka_topic_prefix.rstrip('.')}-aggregator"
+
+
+DEFAULT_BATCH = 2000
+POLICY_TTL_S = 5.0  # rules and peer thresholds are read again after this many seconds
 
 
 class Worker:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, producer=None,
-                 after_write: list[Callable[[list[dict]], None]] | None = None):
+                 batch_size: int = DEFAULT_BATCH, decisions: bool = True, session_timeout_ms: int = 10000,
+                 policy_ttl_s: float = POLICY_TTL_S):
         self.settings = settings
+        self.session_timeout_ms = session_timeout_ms
+        self.policy_ttl_s = policy_ttl_s
+        self._policy: tuple[float, list, policy.Peer] | None = None
         self.clock = clock or SystemClock()
         self.topics = Topics.from_settings(settings)
         self._producer = producer
-        self.after_write = after_write or []
+        self.batch_size = batch_size
+        self.decisions = decisions
         self.stats = defaultdict(int)
+        self._decider: cases.Decider | None = None
 
     @property
     def producer(self):
@@ -45,40 +71,58 @@ class Worker:
             self._producer = make_producer(self.settings, client_id="aggregator-worker")
         return self._producer
 
+    @property
+    def decider(self) -> cases.Decider:
+        if self._decider is None:
+            self._decider = cases.Decider(self.producer, self.topics.coaching, self.clock, coaching.unit_of)
+        return self._decider
+
+    # -- one batch ----------------------------------------------------------------------------
     def handle(self, batch: Batch) -> None:
         dead: list[tuple[TopicPartition, object, str]] = []
         changed: list[dict] = []
+        touched = coaching.Touched()
         for tp, records in batch.items():
             parsed = []
             for record in records:
                 try:
                     event = decode(record.value)
                     kind, scope, period = state.target(event)
-                except InvalidEvent as exc:
-                    dead.append((tp, record, exc.reason))
+                except (InvalidEvent, ValueError) as exc:
+                    dead.append((tp, record, getattr(exc, "reason", None) or str(exc)))
                     continue
-                except ValueError as exc:
-                    dead.append((tp, record, str(exc)))
-                    continue
-                parsed.append((record.offset, event, kind, scope, period))
-            ids = {state.doc_id(tp.topic, tp.partition, k, s, p) for _, _, k, s, p in parsed}
-            docs = store.load(ids)
-            touched = set()
-            for offset, event, kind, scope, period in parsed:
-                did = state.doc_id(tp.topic, tp.partition, kind, scope, period)
+                parsed.append((record.offset, event, state.doc_id(tp.topic, tp.partition, kind, scope, period),
+                               (kind, scope, period)))
+            docs = store.load({did for _, _, did, _ in parsed})
+            dirty = set()
+            for offset, event, did, target in parsed:
                 doc = docs.get(did)
                 if doc is None:
-                    doc = docs[did] = state.new_doc(tp.topic, tp.partition, kind, scope, period)
+                    doc = docs[did] = state.new_doc(tp.topic, tp.partition, *target)
                 if state.apply(doc, event, offset):
-                    touched.add(did)
+                    dirty.add(did)
                 else:
                     self.stats["skipped"] += 1
-            changed += [docs[d] for d in touched]
+                touched.add(event)
+            changed += [docs[d] for d in dirty]
             self.stats["events"] += len(parsed)
         store.save(changed)
         self._dead_letter(dead)
-        for step in self.after_write:
-            step(changed)
+        if self.decisions and touched:
+            self.decide(touched)
+        self.stats["batches"] += 1
+
+    def decide(self, touched: coaching.Touched) -> None:
+        found = coaching.findings(touched, *self.current_policy())
+        self.decider.apply(found)
+
+    def current_policy(self) -> tuple[list, policy.Peer]:
+        """Rules and peer thresholds, read again at most every ``policy_ttl_s`` seconds:
+        an admin's change applies to batches from then on."""
+        now = time.monotonic()
+        if self._policy is None or now - self._policy[0] >= self.policy_ttl_s:
+            self._policy = (now, policy.rules(), policy.peer())
+        return self._policy[1], self._policy[2]
 
     def _dead_letter(self, dead) -> None:
         if not dead:
@@ -87,29 +131,52 @@ class Worker:
             log.warning("dead-lettered a message", extra={"topic": tp.topic, "partition": tp.partition,
                                                           "offset": record.offset, "reason": reason})
             headers = [("reason", reason.encode()), ("source", f"{tp.topic}/{tp.partition}/{record.offset}".encode()),
-                       ("consumer", GROUP.encode())]
-            self.producer.send(self.topics.deadletter, key=record.key.decode() if record.key else None,
-                               value=record.value, headers=headers)
+                       ("consumer", group_id(self.settings).encode())]
+            key = record.key.decode("utf-8", "replace") if record.key else None
+            self.producer.send(self.topics.deadletter, key=key, value=record.value, headers=headers)
         self.producer.flush(timeout=30)
         self.stats["dead_lettered"] += len(dead)
 
+    # -- the loop -----------------------------------------------------------------------------
     def run(self, stop: threading.Event, max_batches: int | None = None) -> int:
-        consumer = make_consumer(self.settings, [self.topics.responses], group_id=GROUP,
-                                 client_id="aggregator-worker")
+        """Poll, handle, commit until ``stop`` is set. A commit the group refuses (it was
+        rebalanced meanwhile) is logged and ignored: the partition's next owner gets the
+        batch again and skips what was applied."""
+        consumer = make_consumer(self.settings, [self.topics.responses], group_id=group_id(self.settings),
+                                 client_id="aggregator-worker", max_poll_records=self.batch_size,
+                                 session_timeout_ms=self.session_timeout_ms,
+                                 heartbeat_interval_ms=max(1000, self.session_timeout_ms // 3))
+        handled = batches = 0
         try:
-            return run_batches(consumer, self.handle, stop, max_batches=max_batches)
+            while not stop.is_set() and (max_batches is None or batches < max_batches):
+                batch = consumer.poll(timeout_ms=500)
+                if not batch:
+                    continue
+                started = time.monotonic()
+                self.handle(batch)
+                offsets = {tp: _offset_meta(records[-1].offset + 1) for tp, records in batch.items() if records}
+                try:
+                    consumer.commit(offsets)
+                except KafkaError as exc:
+                    log.warning("offset commit refused; the batch will be redelivered and skipped",
+                                extra={"error": type(exc).__name__})
+                n = sum(len(r) for r in batch.values())
+                handled += n
+                batches += 1
+                log.debug("batch", extra={"records": n, "ms": round((time.monotonic() - started) * 1000, 1)})
+            return handled
         finally:
             consumer.close(autocommit=False)
             if self._producer is not None:
                 self._producer.close(timeout=5)
 
 
-def main(settings: Settings) -> None:
+def main(settings: Settings, batch_size: int = DEFAULT_BATCH, session_timeout_ms: int = 10000) -> None:
     logs.setup("aggregator-worker", settings.log_level)
     db.connect(settings, pool_size=4)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    log.info("aggregator worker started")
-    Worker(settings).run(stop)
+    log.info("aggregator worker started", extra={"batch_size": batch_size})
+    Worker(settings, batch_size=batch_size, session_timeout_ms=session_timeout_ms).run(stop)
     log.info("aggregator worker stopped")

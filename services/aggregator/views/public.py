@@ -13,7 +13,7 @@ from shared.auth import public
 from shared.errors import ApiError
 from shared.periods import PeriodError, kind_of, month_of
 
-from .. import store
+from .. import policy, store
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Public unit-level SKM results")
 
@@ -40,6 +40,7 @@ class UnitSkmOut(Schema):
     ikm = fields.Float(allow_none=True, metadata={"description": "converted value 25-100"})
     grade = fields.Nested(GradeOut, allow_none=True)
     lowest_unsur = fields.List(fields.String())
+    sample = fields.Dict(metadata={"description": "population, Krejcie-Morgan target, adequate (when a population is configured)"})
 
 
 def default_period() -> str:
@@ -61,7 +62,9 @@ def unit_skm(args, code):
     totals = store.skm_totals(code, period)
     if totals.respondents == 0 and not _unit_known(code):
         raise ApiError(404, errors={"code": ["unit tidak dikenal / unknown unit"]})
-    return {"unit": code, "period": period, **skm.evaluate(totals)}
+    # Unit-level only: the unit's totals, never the officers' or services' inside the state.
+    return {"unit": code, "period": period, **skm.evaluate(totals, policy.weights_for(code),
+                                                           policy.population_for(code, period))}
 
 
 def _unit_known(code: str) -> bool:

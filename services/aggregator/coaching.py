@@ -1,0 +1,170 @@
+"""The coaching step of a batch: evaluate the rules for the scopes the batch touched.
+
+Runs after the batch's state write and before its offsets are committed. It reads merged
+state for exactly the touched units, officers and employees (a few queries per batch,
+never one per event), evaluates every enabled rule (:mod:`.rules`) and hands the findings
+to the :class:`~.cases.Decider`, which records and publishes cases.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared import contracts, skm
+from shared.events import Event
+from shared.periods import months_in, previous
+
+from . import indicators, policy, rules, state, store
+from .rules import Finding
+
+OR_CHUNK = 200
+
+
+@dataclass
+class Touched:
+    """What a batch touched: (unit, month), (officer NIP, month), (employee NIP, period)."""
+
+    units: set[tuple[str, str]] = field(default_factory=set)
+    officers: set[tuple[str, str]] = field(default_factory=set)
+    employees: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, event: Event) -> None:
+        p = event.payload
+        if event.type == contracts.SKM_RESPONSE:
+            self.units.add((p["unit"], p["period"]))
+            if p.get("officer"):
+                self.officers.add((p["officer"], p["period"]))
+        elif event.type in (contracts.PEER_FEEDBACK, contracts.APPRAISAL):
+            self.employees.add((p["ratee"] if event.type == contracts.PEER_FEEDBACK else p["nip"], p["period"]))
+
+    def __bool__(self) -> bool:
+        return bool(self.units or self.officers or self.employees)
+
+
+def findings(touched: Touched, active: list[rules.Rule], peer: policy.Peer) -> list[Finding]:
+    out: list[Finding] = []
+    by_kind: dict[str, list[rules.Rule]] = {}
+    for rule in active:
+        if rule.enabled:
+            by_kind.setdefault(rule.kind, []).append(rule)
+    if touched.units and by_kind.get(rules.UNIT_IKM_LOW):
+        out += _unit_findings(touched, by_kind[rules.UNIT_IKM_LOW])
+    officer_rules = by_kind.get(rules.OFFICER_LOW, []) + by_kind.get(rules.OFFICER_DROP, [])
+    if touched.officers and officer_rules:
+        out += _officer_findings(touched, officer_rules)
+    employee_rules = by_kind.get(rules.BERAKHLAK_BELOW, []) + by_kind.get(rules.PREDIKAT_BELOW_BAIK, [])
+    if touched.employees and employee_rules:
+        out += _employee_findings(touched, employee_rules, peer)
+    return out
+
+
+def _unit_findings(touched: Touched, active: list[rules.Rule]) -> list[Finding]:
+    wanted = {(rule, unit, rules.period_of(month, rule.p("period")))
+              for rule in active for unit, month in touched.units}
+    units = sorted({u for _, u, _ in wanted})
+    months = sorted({m for _, _, p in wanted for m in months_in(p)})
+    docs = store.collection().find({"kind": state.SKM, "scope": {"$in": units}, "period": {"$in": months}},
+                                   {"scope": 1, "period": 1, "unit": 1})
+    totals: dict[tuple[str, str], skm.Totals] = {}
+    for doc in docs:
+        key = (doc["scope"], doc["period"])
+        totals[key] = totals.get(key, skm.Totals()).merge(skm.Totals.from_dict(doc["unit"]))
+    weights = policy.weights_by_unit(units)
+    out = []
+    for rule, unit, period in sorted(wanted, key=lambda w: (w[0].code, w[1], w[2])):
+        merged = skm.Totals()
+        for month in months_in(period):
+            merged = merged.merge(totals.get((unit, month), skm.Totals()))
+        out.append(rules.unit_ikm_low(rule, unit, period, skm.evaluate(merged, weights.get(unit))))
+    return out
+
+
+def officer_docs(nips: list[str], months: list[str]) -> list[dict]:
+    """SKM state documents (any unit) that count responses naming one of ``nips``, projected
+    to those officers' totals."""
+    out: list[dict] = []
+    for start in range(0, len(nips), OR_CHUNK):
+        chunk = nips[start:start + OR_CHUNK]
+        query = {"kind": state.SKM, "period": {"$in": months},
+                 "$or": [{f"officers.{nip}": {"$exists": True}} for nip in chunk]}
+        projection = {"scope": 1, "period": 1, **{f"officers.{nip}": 1 for nip in chunk}}
+        out += list(store.collection().find(query, projection))
+    return out
+
+
+def _officer_findings(touched: Touched, active: list[rules.Rule]) -> list[Finding]:
+    needed: set[str] = set()
+    for rule in active:
+        for _, month in touched.officers:
+            if rule.kind == rules.OFFICER_LOW:
+                needed.update(rules.window(month, rule.p("window_months")))
+            else:
+                needed.update((month, previous(month)))
+    nips = sorted({n for n, _ in touched.officers})
+    docs = officer_docs(nips, sorted(needed))
+    by_month: dict[str, list[dict]] = {}
+    for doc in docs:
+        by_month.setdefault(doc["period"], []).append(doc)
+    units = indicators.officer_units(docs)
+
+    def totals(nip: str, months: list[str]) -> skm.Totals:
+        merged = skm.Totals()
+        for month in months:
+            merged = merged.merge(indicators.officer_totals(by_month.get(month, []), {nip}).get(nip, skm.Totals()))
+        return merged
+
+    out = []
+    for rule in active:
+        for nip, month in sorted(touched.officers):
+            unit = min(units.get(nip, {None}) - {None}, default=None)
+            if rule.kind == rules.OFFICER_LOW:
+                out.append(rules.officer_low(rule, nip, unit, month, totals(nip, rules.window(month, rule.p("window_months")))))
+            else:
+                out.append(rules.officer_drop(rule, nip, unit, month, totals(nip, [month]), totals(nip, [previous(month)])))
+    return out
+
+
+def _employee_findings(touched: Touched, active: list[rules.Rule], peer: policy.Peer) -> list[Finding]:
+    nips = sorted({n for n, _ in touched.employees})
+    touched_months = {(n, p) for n, p in touched.employees if len(p) == 7}
+    wanted: set[tuple[rules.Rule, str, str]] = set()
+    for rule in active:
+        if rule.kind == rules.BERAKHLAK_BELOW:
+            wanted |= {(rule, nip, rules.period_of(m, rule.p("period"))) for nip, m in touched_months}
+    predikat_rules = [r for r in active if r.kind == rules.PREDIKAT_BELOW_BAIK]
+    appraisals: dict[tuple[str, str], dict] = {}
+    if predikat_rules:
+        for doc in store.collection().find({"kind": state.APPRAISAL, "scope": {"$in": nips}}):
+            appraisals[(doc["scope"], doc["period"])] = doc
+        for (nip, period), doc in appraisals.items():
+            months = set(months_in(period))
+            if (nip, period) in touched.employees or any((nip, m) in touched_months for m in months):
+                wanted |= {(rule, nip, period) for rule in predikat_rules}
+    if not wanted:
+        return []
+    months = sorted({m for _, _, p in wanted for m in months_in(p)})
+    peer_docs: dict[tuple[str, str], list[dict]] = {}
+    for doc in store.collection().find({"kind": state.PEER, "scope": {"$in": nips}, "period": {"$in": months}},
+                                       {"self": 0}):
+        peer_docs.setdefault((doc["scope"], doc["period"]), []).append(doc)
+    out = []
+    for rule, nip, period in sorted(wanted, key=lambda w: (w[0].code, w[1], w[2])):
+        docs = [d for m in months_in(period) for d in peer_docs.get((nip, m), [])]
+        merged = indicators.merge_peer(docs).get(nip, indicators.PeerMerge())
+        result = indicators.peer_result(merged, min_raters=peer.min_raters, below=peer.below, above=peer.above)
+        appraisal = appraisals.get((nip, period))
+        unit = merged.unit or (appraisal or {}).get("unit")
+        if rule.kind == rules.BERAKHLAK_BELOW:
+            out.append(rules.berakhlak_below(rule, nip, unit, period, result))
+        else:
+            hasil = appraisal.get("hasil_kerja") if appraisal else None
+            out.append(rules.predikat_below_baik(rule, nip, unit, period, indicators.predikat_result(hasil, result)))
+    return out
+
+
+def unit_of(finding: Finding) -> str | None:
+    """The unit a case is routed in: the employee's unit in the directory, else the one seen."""
+    if finding.subject_type == "unit":
+        return finding.subject
+    from shared.directory import Employee
+    employee = Employee.head(finding.subject)
+    return employee.unit if employee else finding.unit

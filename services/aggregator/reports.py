@@ -1,0 +1,99 @@
+"""Indicator reports for a period: reads the state documents of its months, merges them and
+computes the results (:mod:`.indicators`). Reads state only, never raw responses."""
+from __future__ import annotations
+
+from shared import skm
+from shared.periods import months_in, previous
+
+from . import indicators, policy, state, store
+
+
+def _skm_docs(period: str, unit: str | None = None, projection: dict | None = None) -> list[dict]:
+    query: dict = {"kind": state.SKM, "period": {"$in": months_in(period)}}
+    if unit:
+        query["scope"] = unit
+    return list(store.collection().find(query, projection))
+
+
+def units(period: str, unit: str | None = None) -> list[dict]:
+    """SKM per unit (every unit with responses in the period, or one)."""
+    merged = indicators.merge_skm(_skm_docs(period, unit, {"scope": 1, "unit": 1}))
+    if unit and unit not in merged:
+        merged[unit] = indicators.SkmMerge()
+    weights = policy.weights_by_unit(sorted(merged))
+    pops = policy.populations(period)
+    return [indicators.unit_result(code, period, m.unit, weights.get(code), pops.get(code))
+            for code, m in sorted(merged.items())]
+
+
+def services(period: str, unit: str | None = None, service: str | None = None) -> list[dict]:
+    """SKM per service (jenis layanan) of each unit."""
+    merged = indicators.merge_skm(_skm_docs(period, unit, {"scope": 1, "services": 1}))
+    weights = policy.weights_by_unit(sorted(merged))
+    pops = policy.populations(period)
+    out = []
+    for code, m in sorted(merged.items()):
+        for name, totals in sorted(m.services.items()):
+            if service and name != service:
+                continue
+            scope = f"{code}~{name}"
+            result = indicators.unit_result(code, period, totals, weights.get(code), pops.get(scope))
+            out.append({"unit": code, "service": name, **{k: v for k, v in result.items() if k != "unit"}})
+    return out
+
+
+def officers(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:
+    """Per officer named in responses: count, mean U6/U7, mean of all unsur, trend."""
+    def totals_for(p: str) -> tuple[dict[str, skm.Totals], dict[str, set[str]]]:
+        docs = _skm_docs(p, unit, {"scope": 1, "officers": 1})
+        return indicators.officer_totals(docs, nips), indicators.officer_units(docs)
+
+    current, seen_in = totals_for(period)
+    before, _ = totals_for(previous(period)) if current else ({}, {})
+    return [{**indicators.officer_result(nip, t, before.get(nip)), "units": sorted(seen_in.get(nip, ())),
+             "period": period}
+            for nip, t in sorted(current.items())]
+
+
+def _peer_merged(period: str, nips: set[str] | None = None) -> dict[str, indicators.PeerMerge]:
+    query: dict = {"kind": state.PEER, "period": {"$in": months_in(period)}}
+    if nips is not None:
+        query["scope"] = {"$in": sorted(nips)}
+    return indicators.merge_peer(store.collection().find(query, {"self": 0}))
+
+
+def peer(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:
+    """Peer (BerAKHLAK) result per employee; withheld below the rater threshold."""
+    rules = policy.peer()
+    out = []
+    for nip, m in sorted(_peer_merged(period, nips).items()):
+        if unit and m.unit != unit:
+            continue
+        result = indicators.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above)
+        out.append({"nip": nip, "unit": m.unit, "period": period, **result})
+    return out
+
+
+def appraisals(period: str, nips: set[str] | None = None) -> dict[str, dict]:
+    query: dict = {"kind": state.APPRAISAL, "period": period}
+    if nips is not None:
+        query["scope"] = {"$in": sorted(nips)}
+    return {d["scope"]: d for d in store.collection().find(query)}
+
+
+def predikat(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:
+    """Predikat kinerja per employee with an imported hasil kerja or a peer result."""
+    rules = policy.peer()
+    peers = _peer_merged(period, nips)
+    appraised = appraisals(period, nips)
+    out = []
+    for nip in sorted(set(peers) | set(appraised)):
+        m = peers.get(nip, indicators.PeerMerge())
+        doc = appraised.get(nip) or {}
+        emp_unit = m.unit or doc.get("unit")
+        if unit and emp_unit != unit:
+            continue
+        result = indicators.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above)
+        out.append({"nip": nip, "unit": emp_unit, "period": period,
+                    **indicators.predikat_result(doc.get("hasil_kerja"), result)})
+    return out

@@ -1,0 +1,203 @@
+"""Aggregator configuration an admin edits: SKM weights, populations, peer thresholds and
+coaching rules. Every change is a new revision (two concurrent edits: one gets 409)."""
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared import berakhlak, skm
+from shared.auth import ADMIN, principal, require
+from shared.errors import ApiError
+from shared.revisions import RevisionConflict
+
+from .. import policy, rules
+from .access import CODE, PERIOD
+
+blp = Blueprint("aggregator-admin", __name__, url_prefix="/api/v1/admin",
+                description="Aggregator configuration (admins): weights, populations, peer thresholds, coaching rules")
+
+
+def _save(model, key: str, values: dict):
+    ext = current_app.extensions["tanggap"]
+    try:
+        record, _ = model.save_revision(key, values, at=ext.clock.now(), by=principal().sub)
+    except RevisionConflict as exc:
+        raise ApiError(409, errors={"_schema": [str(exc)]}) from None
+    return record
+
+
+def _scope(scope: str) -> str:
+    if scope != policy.GLOBAL and not re.match(CODE, scope):
+        raise ApiError(422, errors={"scope": ["'*' atau kode unit / '*' or a unit code"]})
+    return scope
+
+
+# -- SKM weights ------------------------------------------------------------------------------
+
+class WeightsIn(Schema):
+    weights = fields.Dict(keys=fields.String(validate=validate.OneOf(skm.UNSUR_CODES)),
+                          values=fields.Float(validate=validate.Range(0, 1)), required=True,
+                          metadata={"description": "unsur -> weight; non-negative, summing to 1"})
+
+    @validates_schema
+    def sums_to_one(self, data, **kwargs):
+        try:
+            skm.check_weights(data["weights"])
+        except skm.WeightsError as exc:
+            raise ValidationError(str(exc), "weights") from None
+
+
+class WeightsOut(Schema):
+    scope = fields.String()
+    weights = fields.Dict()
+    rev = fields.Integer()
+
+
+@blp.route("/weights", methods=["GET"])
+@require(ADMIN)
+@blp.response(200, WeightsOut(many=True))
+def list_weights():
+    """Weights per scope ('*' = every unit without its own); absent: equal weights."""
+    return policy.SkmWeights.heads()
+
+
+@blp.route("/weights/<scope>", methods=["PUT"])
+@require(ADMIN)
+@blp.arguments(WeightsIn)
+@blp.response(200, WeightsOut)
+def put_weights(data, scope):
+    """Set the weights of a unit, or of every unit ('*')."""
+    return _save(policy.SkmWeights, _scope(scope), {"weights": data["weights"]})
+
+
+# -- populations ------------------------------------------------------------------------------
+
+class PopulationIn(Schema):
+    period = fields.String(required=True, validate=validate.Regexp(PERIOD, error="YYYY-MM, YYYY-Qn atau YYYY"))
+    population = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100_000_000))
+
+
+class PopulationOut(Schema):
+    scope = fields.String()
+    period = fields.String()
+    population = fields.Integer()
+    target = fields.Method("krejcie_morgan")
+    rev = fields.Integer()
+
+    def krejcie_morgan(self, obj):
+        return skm.krejcie_morgan(obj.population)
+
+
+class PopulationQuery(Schema):
+    period = fields.String(validate=validate.Regexp(PERIOD, error="YYYY-MM, YYYY-Qn atau YYYY"))
+
+
+@blp.route("/populations", methods=["GET"])
+@require(ADMIN)
+@blp.arguments(PopulationQuery, location="query")
+@blp.response(200, PopulationOut(many=True))
+def list_populations(args):
+    """Configured populations (service users) per unit or unit~service and period."""
+    return policy.Population.heads(**({"period": args["period"]} if args.get("period") else {}))
+
+
+@blp.route("/populations/<scope>", methods=["PUT"])
+@require(ADMIN)
+@blp.arguments(PopulationIn)
+@blp.response(200, PopulationOut)
+def put_population(data, scope):
+    """Set the population of a unit (``UNIT``) or a service (``UNIT~SERVICE``) in a period."""
+    parts = scope.split("~")
+    if len(parts) > 2 or any(not re.match(CODE, p) for p in parts):
+        raise ApiError(422, errors={"scope": ["UNIT atau UNIT~LAYANAN / UNIT or UNIT~SERVICE"]})
+    ref = policy.population_ref(scope, data["period"])
+    return _save(policy.Population, ref, {"scope": scope, "period": data["period"], "population": data["population"]})
+
+
+# -- peer policy ------------------------------------------------------------------------------
+
+class PeerIn(Schema):
+    min_raters = fields.Integer(required=True, strict=True,
+                                validate=validate.Range(berakhlak.MIN_RATERS_FLOOR, 1000,
+                                                        error="paling sedikit 3 / at least 3"))
+    below = fields.Float(required=True, validate=validate.Range(1, 10))
+    above = fields.Float(required=True, validate=validate.Range(1, 10))
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data["below"] >= data["above"]:
+            raise ValidationError("below < above", "below")
+
+
+class PeerOut(Schema):
+    min_raters = fields.Integer()
+    below = fields.Float()
+    above = fields.Float()
+
+
+@blp.route("/peer-policy", methods=["GET"])
+@require(ADMIN)
+@blp.response(200, PeerOut)
+def get_peer_policy():
+    """Release threshold (distinct raters, never below 3) and the perilaku thresholds."""
+    return policy.peer()
+
+
+@blp.route("/peer-policy", methods=["PUT"])
+@require(ADMIN)
+@blp.arguments(PeerIn)
+@blp.response(200, PeerOut)
+def put_peer_policy(data):
+    """Mean below ``below``: Di Bawah Ekspektasi; at or above ``above``: Di Atas; else Sesuai."""
+    _save(policy.PeerPolicy, policy.GLOBAL, data)
+    return policy.peer()
+
+
+# -- coaching rules ---------------------------------------------------------------------------
+
+class RuleIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(rules.KINDS))
+    severity = fields.String(load_default="warning", validate=validate.OneOf(["info", "warning", "critical"]))
+    enabled = fields.Boolean(load_default=True)
+    params = fields.Dict(load_default=dict)
+
+    @validates_schema
+    def params_fit_the_kind(self, data, **kwargs):
+        try:
+            data["params"] = rules.check_params(data["kind"], data.get("params") or {})
+        except ValidationError as exc:
+            raise ValidationError({"params": exc.messages}) from None
+
+
+class RuleOut(Schema):
+    code = fields.String()
+    kind = fields.String()
+    severity = fields.String()
+    enabled = fields.Boolean()
+    params = fields.Dict()
+
+
+@blp.route("/rules", methods=["GET"])
+@require(ADMIN)
+@blp.response(200, RuleOut(many=True))
+def list_rules():
+    """Every coaching rule, with its parameters filled in (built-in defaults until edited)."""
+    return [{"code": r.code, "kind": r.kind, "severity": r.severity, "enabled": r.enabled,
+             "params": rules.check_params(r.kind, r.params)} for r in policy.rules()]
+
+
+@blp.route("/rules/<code>", methods=["PUT"])
+@require(ADMIN)
+@blp.arguments(RuleIn)
+@blp.response(200, RuleOut)
+def put_rule(data, code):
+    """Create or change a rule (``enabled: false`` switches it off). Applies from the next batch."""
+    if not re.match(CODE, code):
+        raise ApiError(422, errors={"code": ["kode tidak valid / invalid code"]})
+    record = _save(policy.CoachingRule, code, data)
+    return {"code": record.code, "kind": record.kind, "severity": record.severity, "enabled": record.enabled,
+            "params": record.params}
+
