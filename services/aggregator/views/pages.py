@@ -44,7 +44,8 @@ def _helpers() -> dict:
     return {"fmt": _fmt, "unsur_name": lambda c: dashboard.UNSUR_NAMES[c][1 if lang == "en" else 0],
             "value_name": lambda c: dashboard.VALUE_NAMES[c][1 if lang == "en" else 0],
             "kinerja": lambda g: (g or {}).get("kinerja_en" if lang == "en" else "kinerja") or "–",
-            "period_label": lambda p: skmreport.period_label(p, lang)}
+            "period_label": lambda p: skmreport.period_label(p, lang),
+            "rating": lambda r: berakhlak.RATING_LABELS[r][1 if lang == "en" else 0] if r else "–"}
 
 
 @bp.route("/")
