@@ -72,7 +72,15 @@ def new_event(type: str, key: str, payload: dict, *, producer: str, clock: Clock
 
 def from_json(data: dict) -> Event:
     """Validate an envelope given as a dict (e.g. stored in an outbox)."""
-    from . import contracts
+    from . import contracts, fastcheck
+
+    if fastcheck.envelope(data):
+        accept = fastcheck.PAYLOADS.get((data["type"], data["schema_version"]))
+        if accept is not None and accept(data["payload"]):
+            return Event(event_id=uuid.UUID(data["event_id"]), type=data["type"],
+                         schema_version=data["schema_version"],
+                         occurred_at=datetime.fromisoformat(data["occurred_at"]), producer=data["producer"],
+                         key=data["key"], payload=data["payload"])
 
     try:
         env = _ENVELOPE.load(data)

@@ -7,6 +7,8 @@ import click
 
 from shared.config import ConfigError, Settings
 
+from .worker import DEFAULT_BATCH
+
 
 @click.group()
 @click.pass_context
@@ -19,8 +21,8 @@ def main(ctx):
 
 
 @main.command()
-@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100000),
-              help="most records handled per batch (max_poll_records)")
+@click.option("--batch-size", default=DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 100000),
+              help="most records folded and written together (polls are gathered up to this many)")
 @click.option("--session-timeout-ms", default=10000, show_default=True, type=click.IntRange(6000, 300000),
               help="how long the group waits for a silent worker before giving its partitions to the others")
 @click.pass_obj

@@ -16,7 +16,6 @@ from shared.periods import months_in, previous
 from . import indicators, policy, rules, state, store
 from .rules import Finding
 
-OR_CHUNK = 200
 
 
 @dataclass
@@ -40,32 +39,46 @@ class Touched:
         return bool(self.units or self.officers or self.employees)
 
 
+class SkmMonths:
+    """SKM state documents by month, read once per decision round (one equality query per
+    month) and shared by the unit and officer rules."""
+
+    def __init__(self):
+        self._docs: dict[str, list[dict]] = {}
+
+    def get(self, month: str) -> list[dict]:
+        if month not in self._docs:
+            self._docs[month] = list(store.collection().find(
+                {"kind": state.SKM, "period": month}, {"scope": 1, "period": 1, "unit": 1, "officers": 1}))
+        return self._docs[month]
+
+
 def findings(touched: Touched, active: list[rules.Rule], peer: policy.Peer) -> list[Finding]:
     out: list[Finding] = []
+    months = SkmMonths()
     by_kind: dict[str, list[rules.Rule]] = {}
     for rule in active:
         if rule.enabled:
             by_kind.setdefault(rule.kind, []).append(rule)
     if touched.units and by_kind.get(rules.UNIT_IKM_LOW):
-        out += _unit_findings(touched, by_kind[rules.UNIT_IKM_LOW])
+        out += _unit_findings(touched, by_kind[rules.UNIT_IKM_LOW], months)
     officer_rules = by_kind.get(rules.OFFICER_LOW, []) + by_kind.get(rules.OFFICER_DROP, [])
     if touched.officers and officer_rules:
-        out += _officer_findings(touched, officer_rules)
+        out += _officer_findings(touched, officer_rules, months)
     employee_rules = by_kind.get(rules.BERAKHLAK_BELOW, []) + by_kind.get(rules.PREDIKAT_BELOW_BAIK, [])
     if touched.employees and employee_rules:
         out += _employee_findings(touched, employee_rules, peer)
     return out
 
 
-def _unit_findings(touched: Touched, active: list[rules.Rule]) -> list[Finding]:
+def _unit_findings(touched: Touched, active: list[rules.Rule], months_cache: "SkmMonths") -> list[Finding]:
     wanted = {(rule, unit, rules.period_of(month, rule.p("period")))
               for rule in active for unit, month in touched.units}
     units = sorted({u for _, u, _ in wanted})
+    unit_set = set(units)
     months = sorted({m for _, _, p in wanted for m in months_in(p)})
-    docs = store.collection().find({"kind": state.SKM, "scope": {"$in": units}, "period": {"$in": months}},
-                                   {"scope": 1, "period": 1, "unit": 1})
     totals: dict[tuple[str, str], skm.Totals] = {}
-    for doc in docs:
+    for doc in (d for month in months for d in months_cache.get(month) if d["scope"] in unit_set):
         key = (doc["scope"], doc["period"])
         totals[key] = totals.get(key, skm.Totals()).merge(skm.Totals.from_dict(doc["unit"]))
     weights = policy.weights_by_unit(units)
@@ -78,20 +91,26 @@ def _unit_findings(touched: Touched, active: list[rules.Rule]) -> list[Finding]:
     return out
 
 
-def officer_docs(nips: list[str], months: list[str]) -> list[dict]:
-    """SKM state documents (any unit) that count responses naming one of ``nips``, projected
-    to those officers' totals."""
+def officer_docs(nips: list[str], months: list[str], months_cache: "SkmMonths | None" = None) -> list[dict]:
+    """SKM state documents (any unit) of ``months`` that count responses naming one of
+    ``nips``, projected to those officers' totals.
+
+    One query per month (an equality the local MongoDB-protocol server hands to its
+    storage); the officers are picked out here, which costs far less than asking the
+    server to test hundreds of ``$exists`` conditions on every document.
+    """
+    wanted = set(nips)
+    months_cache = months_cache or SkmMonths()
     out: list[dict] = []
-    for start in range(0, len(nips), OR_CHUNK):
-        chunk = nips[start:start + OR_CHUNK]
-        query = {"kind": state.SKM, "period": {"$in": months},
-                 "$or": [{f"officers.{nip}": {"$exists": True}} for nip in chunk]}
-        projection = {"scope": 1, "period": 1, **{f"officers.{nip}": 1 for nip in chunk}}
-        out += list(store.collection().find(query, projection))
+    for month in months:
+        for doc in months_cache.get(month):
+            officers = {nip: t for nip, t in (doc.get("officers") or {}).items() if nip in wanted}
+            if officers:
+                out.append({**doc, "officers": officers})
     return out
 
 
-def _officer_findings(touched: Touched, active: list[rules.Rule]) -> list[Finding]:
+def _officer_findings(touched: Touched, active: list[rules.Rule], months_cache: "SkmMonths") -> list[Finding]:
     needed: set[str] = set()
     for rule in active:
         for _, month in touched.officers:
@@ -100,16 +119,20 @@ def _officer_findings(touched: Touched, active: list[rules.Rule]) -> list[Findin
             else:
                 needed.update((month, previous(month)))
     nips = sorted({n for n, _ in touched.officers})
-    docs = officer_docs(nips, sorted(needed))
+    docs = officer_docs(nips, sorted(needed), months_cache)
     by_month: dict[str, list[dict]] = {}
     for doc in docs:
         by_month.setdefault(doc["period"], []).append(doc)
     units = indicators.officer_units(docs)
+    wanted = set(nips)
+    per_month = {month: indicators.officer_totals(month_docs, wanted) for month, month_docs in by_month.items()}
 
     def totals(nip: str, months: list[str]) -> skm.Totals:
         merged = skm.Totals()
         for month in months:
-            merged = merged.merge(indicators.officer_totals(by_month.get(month, []), {nip}).get(nip, skm.Totals()))
+            found = per_month.get(month, {}).get(nip)
+            if found is not None:
+                merged = merged.merge(found)
         return merged
 
     out = []

@@ -9,6 +9,8 @@ one, re-publish an event whose publication was not recorded, or nothing.
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -68,7 +70,12 @@ class Rule:
     enabled: bool = True
 
     def p(self, name: str):
-        return check_params(self.kind, self.params)[name]
+        return self.checked_params[name]
+
+    @functools.cached_property
+    def checked_params(self) -> dict:
+        """Parameters with defaults, checked once (rules do not change after they are made)."""
+        return check_params(self.kind, self.params)
 
 
 DEFAULT_RULES = {r.code: r for r in (

@@ -35,11 +35,23 @@ def collection():
 
 
 def load(ids: Iterable[str]) -> dict[str, dict]:
-    ids = list(ids)
+    """The state documents with these ids (see :func:`.state.doc_id`).
+
+    Asked for by topic, partition and period (equalities) before the ids: the local
+    MongoDB-protocol server hands equalities to its storage but checks ``$in`` itself, so
+    this reads the documents of those partitions and months, not the whole collection.
+    """
+    groups: dict[tuple[str, int, str], list[str]] = {}
+    for did in ids:
+        topic, partition, _kind, _scope, period = did.split("|")
+        groups.setdefault((topic, int(partition), period), []).append(did)
     out: dict[str, dict] = {}
-    for start in range(0, len(ids), 500):
-        for doc in collection().find({"_id": {"$in": ids[start:start + 500]}}):
-            out[doc["_id"]] = doc
+    for (topic, partition, period), wanted in groups.items():
+        for start in range(0, len(wanted), 2000):
+            query = {"topic": topic, "partition": partition, "period": period,
+                     "_id": {"$in": wanted[start:start + 2000]}}
+            for doc in collection().find(query):
+                out[doc["_id"]] = doc
     return out
 
 
