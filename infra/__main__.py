@@ -76,6 +76,11 @@ def cmd_up(args) -> int:
         for proc in procs:
             if proc.url:
                 print(f"{proc.name.removesuffix('-api')}: {proc.url}")
+        pages = [page for proc in procs for page in proc.page_urls()]
+        if pages:
+            print("\nPages (demo logins in the README):")
+            for what, url in pages:
+                print(f"  {what}: {url}")
         print(f"(logs in {LOGS}; Ctrl-C or `make down` stops everything)", flush=True)
         while all(running_pid(p.name) for p in procs):
             time.sleep(1)

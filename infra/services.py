@@ -16,6 +16,10 @@ class Process:
     name: str
     argv: tuple[str, ...]
     port: int | None = None  # HTTP port, for the processes that serve one
+    pages: tuple[tuple[str, str], ...] = ()  # (what, path) of the web pages it serves
+
+    def page_urls(self) -> list[tuple[str, str]]:
+        return [(what, f"{self.url}{path}") for what, path in self.pages] if self.url else []
 
     @property
     def url(self) -> str | None:
@@ -27,17 +31,18 @@ def processes(env: dict[str, str]) -> list[Process]:
     python = str(VENV_BIN / "python")
     conf = str(ROOT / "services" / "gunicorn_conf.py")
 
-    def web(service: str, port_var: str, default: int) -> Process:
+    def web(service: str, port_var: str, default: int, pages: tuple = ()) -> Process:
         port = int(env.get(port_var, default))
         return Process(f"{service}-api", (gunicorn, "-c", conf, "--bind", f"127.0.0.1:{port}",
-                                           f"services.{service}.app:create_app()"), port)
+                                           f"services.{service}.app:create_app()"), port, pages)
 
     return [
         web("survey", "SURVEY_PORT", 8001),
         Process("survey-relay", (python, "-m", "services.survey", "relay")),
-        web("aggregator", "AGGREGATOR_PORT", 8002),
+        web("aggregator", "AGGREGATOR_PORT", 8002, (("evaluation dashboard", "/dashboard"),
+                                                     ("public results", "/results"))),
         Process("aggregator-worker", (python, "-m", "services.aggregator", "worker")),
-        web("notifier", "NOTIFIER_PORT", 8003),
+        web("notifier", "NOTIFIER_PORT", 8003, (("supervisor inbox", "/inbox"),)),
         Process("notifier-worker", (python, "-m", "services.notifier", "worker")),
     ]
 

@@ -1,10 +1,22 @@
-"""Demo data for `make up`: a few units of a fictional regency (idempotent)."""
+"""Demo data for `make up`: a few units of a fictional regency, their services and staff,
+web logins for the evaluation team, and this month's citizens' responses (idempotent).
+
+The responses are stored exactly as the survey service stores them (response + outbox
+event); the running relay publishes them and the aggregator worker folds them, so the
+dashboard and the public results page have something to show a minute after `make up`.
+Running it again in the same month adds nothing. The demo logins have published passwords,
+so they are never created in production.
+"""
 from __future__ import annotations
+
+import random
+import uuid
 
 from shared import db
 from shared.clock import SystemClock
 from shared.config import Settings
-from shared.directory import Unit
+from shared.directory import Employee, Service, Unit
+from shared.skm import UNSUR_CODES
 
 UNITS = [
     ("DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", "Population and Civil Registry Office"),
@@ -12,11 +24,85 @@ UNITS = [
     ("RSUD", "Rumah Sakit Umum Daerah", "Regional General Hospital"),
     ("KEC-ANDIR", "Kecamatan Andir", "Andir District Office"),
 ]
+SERVICES = [
+    ("DISDUKCAPIL", "KTP", "Kartu Tanda Penduduk elektronik", "Electronic identity card"),
+    ("DISDUKCAPIL", "KK", "Kartu Keluarga", "Family card"),
+    ("DPMPTSP", "NIB", "Nomor Induk Berusaha", "Business identification number"),
+    ("RSUD", "RAJAL", "Rawat jalan", "Outpatient care"),
+]
+# (NIP, name, unit, supervisor's NIP): fictional people
+EMPLOYEES = [
+    ("197805122003121001", "Budi Santoso", "DISDUKCAPIL", None),
+    ("198403152009012002", "Siti Rahmawati", "DISDUKCAPIL", "197805122003121001"),
+    ("199107202015031003", "Agus Setiawan", "DISDUKCAPIL", "198403152009012002"),
+    ("199302112019022004", "Dewi Lestari", "DISDUKCAPIL", "198403152009012002"),
+    ("198011042006041005", "Hendra Wijaya", "RSUD", None),
+    ("199205302017082006", "Rina Marlina", "RSUD", "198011042006041005"),
+]
+# (user name, roles, NIP, password): documented in the README, development only
+LOGINS = [
+    ("evaluasi", ["evaluator"], None, "evaluasi-demo-2026"),
+    ("admin", ["admin"], None, "admin-demo-2026"),
+    ("kasi.disdukcapil", ["supervisor"], "198403152009012002", "atasan-demo-2026"),
+]
+# unit -> (respondents, typical answer, spread, service, officer): a spread of grades A to D
+RESPONSES = {
+    "DISDUKCAPIL": (36, 3.2, 0.7, "KTP", "199107202015031003"),
+    "DPMPTSP": (32, 3.7, 0.5, "NIB", None),
+    "RSUD": (31, 2.7, 0.8, "RAJAL", "199205302017082006"),
+    "KEC-ANDIR": (12, 2.3, 0.8, None, None),
+}
+COMMENTS = ["Antrean cukup cepat, petugas ramah.", "Mohon ruang tunggu diberi kipas angin.",
+            "Informasi persyaratan di website belum lengkap.", "Pelayanan sangat membantu, terima kasih."]
+NAMESPACE = uuid.UUID("0d3c1a9e-5b7f-4f3e-9d7a-2f6b1c8e4a10")
 
 
 def load(settings: Settings, echo=print) -> None:
     db.connect(settings)
-    now = SystemClock().now()
+    clock = SystemClock()
+    now = clock.now()
     for code, name, name_en in UNITS:
         Unit.save_revision(code, {"name": name, "name_en": name_en}, at=now, by="demo")
-    echo(f"demo: {len(UNITS)} units")
+    for unit, code, name, name_en in SERVICES:
+        Service.save_revision(Service.ref_of(unit, code), {"unit": unit, "code": code, "name": name, "name_en": name_en},
+                              at=now, by="demo")
+    for nip, name, unit, supervisor in EMPLOYEES:
+        Employee.save_revision(nip, {"name": name, "unit": unit, "supervisor_nip": supervisor}, at=now, by="demo")
+    logins = _logins(settings, now)
+    added = _responses(settings, clock)
+    echo(f"demo: {len(UNITS)} units, {len(SERVICES)} services, {len(EMPLOYEES)} employees, "
+         f"{added} new responses" + (f", logins: {', '.join(logins)}" if logins else ""))
+
+
+def _logins(settings: Settings, now) -> list[str]:
+    from shared.users import WebUser, hash_password
+
+    if settings.env == "production":
+        return []
+    for username, roles, nip, password in LOGINS:
+        if WebUser.head(username) is None:  # never reset a password someone changed
+            WebUser.save_revision(username, {"password_hash": hash_password(password), "roles": roles, "nip": nip,
+                                             "active": True}, at=now, by="demo")
+    return [username for username, *_ in LOGINS]
+
+
+def _responses(settings: Settings, clock) -> int:
+    from services.survey import intake, spec
+    from shared.periods import month_of
+
+    template = spec.BUILTIN_LATEST[spec.SKM_CODE]
+    month = month_of(clock.now(), settings.timezone)
+    added = 0
+    for unit, (count, mean, spread, service, officer) in RESPONSES.items():
+        rng = random.Random(f"{unit}|{month}")
+        for i in range(count):
+            answers = {code: min(4, max(1, round(rng.gauss(mean, spread)))) for code in UNSUR_CODES}
+            profile = {"sex": rng.choice(["L", "P"]), "age_band": rng.choice(["20-29", "30-39", "40-49", "50-59"])}
+            comment = COMMENTS[i % len(COMMENTS)] if i % 5 == 0 else None
+            body = {"unit": unit, "answers": answers, "profile": profile, "comment": comment, "demo": i}
+            ctx = intake.Context(unit=unit, service=service, officer=officer if i % 2 == 0 else None, channel="web")
+            doc = intake.citizen_response(body, response_id=str(uuid.uuid5(NAMESPACE, f"{unit}|{month}|{i}")),
+                                          template=template, answers=answers, ctx=ctx, profile=profile, comment=comment,
+                                          lang="id", settings=settings, clock=clock)
+            added += intake.store(doc).created
+    return added

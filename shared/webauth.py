@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, abort, current_app, g, redirect, render_temp
 from .auth import Principal, public
 from .i18n import t
 from .secrets import secret_key
-from .users import authenticate
+from .users import attempt_key, authenticate, blocked_until, record_attempt
 
 COOKIE = "tanggap_session"
 bp = Blueprint("webauth", __name__)
@@ -111,11 +111,25 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        ext = current_app.extensions["tanggap"]
+        now = ext.clock.now()
+        username = request.form.get("username", "")
+        key = attempt_key(secret_key(ext.settings), username, request.remote_addr)
+        reopens = blocked_until(key, now)
+        if reopens is not None:
+            minutes = max(1, int((reopens - now).total_seconds() // 60) + 1)
+            error = t(f"Terlalu banyak percobaan yang salah. Coba lagi dalam {minutes} menit.",
+                      f"Too many wrong attempts. Try again in {minutes} minutes.")
+            response = current_app.make_response((render_template("ui/login.html", error=error,
+                                                                  next=request.args.get("next", "")), 429))
+            response.headers["Retry-After"] = str(minutes * 60)
+            return response
+        user = authenticate(username, request.form.get("password", ""))
+        record_attempt(key, user is not None, now)
         if user is None:
-            error = t("Nama pengguna atau kata sandi salah.", "Wrong user name or password.")
+            error, status = t("Nama pengguna atau kata sandi salah.", "Wrong user name or password."), 401
         else:
             session.clear()
             session.permanent = True
@@ -123,7 +137,6 @@ def login():
                                "unit": user.unit}
             csrf_token()
             return redirect(_safe_next(request.args.get("next")))
-    status = 401 if error else 200
     return render_template("ui/login.html", error=error, next=request.args.get("next", "")), status
 
 

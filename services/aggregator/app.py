@@ -1,13 +1,14 @@
-"""Aggregator service app factory."""
+"""Aggregator service app factory: the indicators API, the evaluation dashboard, the SKM
+report and the public results page."""
 from __future__ import annotations
 
 from flask import Flask
 
 from shared.clock import Clock
 from shared.config import Settings
-from shared.web import create_service_app
+from shared.web import create_service_app, enable_pages
 
-from .views import admin, appraisals, cases, indicators, public
+from .views import admin, appraisals, cases, indicators, pages, public, reports
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
@@ -22,4 +23,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     api.register_blueprint(cases.blp)
     api.register_blueprint(appraisals.blp)
     api.register_blueprint(admin.blp)
+    api.register_blueprint(reports.blp)
+    enable_pages(app)
+    app.register_blueprint(pages.bp)
     return app

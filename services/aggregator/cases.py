@@ -89,6 +89,27 @@ def recorded(slots: list[str]) -> dict[str, list[tuple[dict, dict | None, set[st
     return out
 
 
+def listing(*, status: str = "all", period: str | None = None, unit: str | None = None, rule: str | None = None,
+            nips: set[str] | None = None, limit: int = 200) -> list[dict]:
+    """Cases newest first, each with ``closed_at`` (None while open). ``status``: open, closed
+    or all; ``nips``: only employee cases of these people (None: every case)."""
+    query: dict = {}
+    for name, value in (("period", period), ("unit", unit), ("rule", rule)):
+        if value:
+            query[name] = value
+    if nips is not None:
+        query.update(subject_type="employee", subject={"$in": sorted(nips)})
+    found = list(Case._get_collection().find(query).sort("opened_at", -1).limit(limit * 2))
+    closures = {c["_id"]: c for c in Closure._get_collection().find({"_id": {"$in": [c["_id"] for c in found]}})}
+    out = []
+    for case in found:
+        closed = closures.get(case["_id"])
+        if status == "open" and closed or status == "closed" and not closed:
+            continue
+        out.append({**case, "closed_at": closed["closed_at"] if closed else None})
+    return out[:limit]
+
+
 def as_recorded(entries) -> list[Recorded]:
     return [Recorded(case["_id"], case["generation"], closure is not None, "opened" in types, "closed" in types)
             for case, closure, types in entries]

@@ -38,6 +38,22 @@ def merge_skm(docs: Iterable[Mapping]) -> dict[str, SkmMerge]:
     return out
 
 
+def merge_profile(docs: Iterable[Mapping]) -> dict:
+    """Profile counts (``{"sex": {"L": 3}}``), channel counts and comment count, summed."""
+    profile: dict[str, dict[str, int]] = {}
+    channels: dict[str, int] = {}
+    comments = 0
+    for doc in docs:
+        for key, counts in (doc.get("profile") or {}).items():
+            into = profile.setdefault(key, {})
+            for value, n in counts.items():
+                into[value] = into.get(value, 0) + n
+        for channel, n in (doc.get("channels") or {}).items():
+            channels[channel] = channels.get(channel, 0) + n
+        comments += doc.get("comments") or 0
+    return {"profile": profile, "channels": channels, "comments": comments}
+
+
 def officer_totals(docs: Iterable[Mapping], only: set[str] | None = None) -> dict[str, skm.Totals]:
     """NIP -> totals over every unit the officer served in (docs of several units merged)."""
     out: dict[str, skm.Totals] = {}

@@ -26,6 +26,12 @@ def units(period: str, unit: str | None = None) -> list[dict]:
             for code, m in sorted(merged.items())]
 
 
+def respondent_profile(period: str, unit: str) -> dict:
+    """The unit's respondents by profile category, channel, and how many left a comment."""
+    docs = _skm_docs(period, unit, {"profile": 1, "channels": 1, "comments": 1})
+    return indicators.merge_profile(docs)
+
+
 def services(period: str, unit: str | None = None, service: str | None = None) -> list[dict]:
     """SKM per service (jenis layanan) of each unit."""
     merged = indicators.merge_skm(_skm_docs(period, unit, {"scope": 1, "services": 1}))

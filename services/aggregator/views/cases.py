@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.auth import ADMIN, EVALUATOR, SUPERVISOR, require
 
-from ..cases import Case, Closure
+from ..cases import listing
 from .access import CODE, NIP, PERIOD, people
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
@@ -43,19 +43,5 @@ class CaseOut(Schema):
 @blp.response(200, CaseOut(many=True))
 def list_cases(args):
     """Newest first. Supervisors see the cases of employees in their team only."""
-    query: dict = {}
-    for name in ("period", "unit", "rule"):
-        if args.get(name):
-            query[name] = args[name]
-    allowed = people(args.get("employee"))
-    if allowed is not None:
-        query.update(subject_type="employee", subject={"$in": sorted(allowed)})
-    found = list(Case._get_collection().find(query).sort("opened_at", -1).limit(args["limit"] * 2))
-    closures = {c["_id"]: c for c in Closure._get_collection().find({"_id": {"$in": [c["_id"] for c in found]}})}
-    out = []
-    for case in found:
-        closed = closures.get(case["_id"])
-        if args["status"] == "open" and closed or args["status"] == "closed" and not closed:
-            continue
-        out.append({**case, "closed_at": closed["closed_at"] if closed else None})
-    return out[:args["limit"]]
+    return listing(status=args["status"], period=args.get("period"), unit=args.get("unit"), rule=args.get("rule"),
+                   nips=people(args.get("employee")), limit=args["limit"])

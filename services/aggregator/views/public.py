@@ -8,12 +8,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from shared import skm
 from shared.auth import public
 from shared.errors import ApiError
 from shared.periods import PeriodError, kind_of, month_of
 
-from .. import policy, store
+from .. import publication
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Public unit-level SKM results")
 
@@ -59,12 +58,10 @@ def unit_skm(args, code):
         kind_of(period)
     except PeriodError as exc:
         raise ApiError(422, errors={"period": [str(exc)]}) from None
-    totals = store.skm_totals(code, period)
-    if totals.respondents == 0 and not _unit_known(code):
+    result = publication.unit(code, period)
+    if result["respondents"] == 0 and not _unit_known(code):
         raise ApiError(404, errors={"code": ["unit tidak dikenal / unknown unit"]})
-    # Unit-level only: the unit's totals, never the officers' or services' inside the state.
-    return {"unit": code, "period": period, **skm.evaluate(totals, policy.weights_for(code),
-                                                           policy.population_for(code, period))}
+    return result
 
 
 def _unit_known(code: str) -> bool:

@@ -1,0 +1,181 @@
+"""Web pages of the aggregator: the evaluation dashboard with its charts and CSV downloads,
+the SKM report (PDF, XLSX) for evaluators and admins (login), and the public results page.
+
+Every number comes from the functions the API answers with (:mod:`..dashboard`,
+:mod:`..publication`, :mod:`..skmreport`). Bad filters give the HTML pages a friendly error
+page; chart, CSV and report downloads answer with the API's JSON error (field and message).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
+from shared import berakhlak, skm
+from shared.auth import ADMIN, EVALUATOR, public
+from shared.directory import Service, Unit
+from shared.errors import ApiError
+from shared.i18n import current_lang, t
+from shared.periods import month_of
+from shared.webauth import login_required
+
+from .. import charts, dashboard, exports, publication, skmreport
+
+bp = Blueprint("pages", __name__, template_folder="../templates")
+EVALUATION = (EVALUATOR, ADMIN)
+GRADE_ORDER = ("A", "B", "C", "D")
+
+
+def _this_month() -> str:
+    ext = current_app.extensions["tanggap"]
+    return month_of(ext.clock.now(), ext.settings.timezone)
+
+
+def _error_page(err: ApiError):
+    details = [f"{field}: {' '.join(msgs)}" for field, msgs in sorted(err.errors.items())]
+    return render_template("ui/error.html", status=err.status, message=t(err.message, err.message_en),
+                           details=details), err.status
+
+
+def _fmt(value, places: int = 2) -> str:
+    return charts.number(value, places, current_lang())
+
+
+def _helpers() -> dict:
+    lang = current_lang()
+    return {"fmt": _fmt, "unsur_name": lambda c: dashboard.UNSUR_NAMES[c][1 if lang == "en" else 0],
+            "value_name": lambda c: dashboard.VALUE_NAMES[c][1 if lang == "en" else 0],
+            "kinerja": lambda g: (g or {}).get("kinerja_en" if lang == "en" else "kinerja") or "–",
+            "period_label": lambda p: skmreport.period_label(p, lang),
+            "rating": lambda r: berakhlak.RATING_LABELS[r][1 if lang == "en" else 0] if r else "–"}
+
+
+@bp.route("/")
+@public
+def home():
+    return redirect(url_for("pages.results"))
+
+
+# -- evaluation dashboard -----------------------------------------------------------------------
+
+@bp.route("/dashboard")
+@login_required(*EVALUATION)
+def dashboard_page():
+    try:
+        f = dashboard.parse_filters(request.args, _this_month())
+    except ApiError as err:
+        return _error_page(err)
+    lang = current_lang()
+    units = dashboard.unit_rows(f)
+    names = dashboard.unit_names()
+    trend = dashboard.trend_rows(f)
+    periods = dashboard.trend_periods(f.period)
+    peer = dashboard.peer_rows(f)
+    services_all = sorted({s.code for s in (Service.heads(unit=f.unit) if f.unit else Service.heads())})
+    return render_template(
+        "aggregator/dashboard.html", f=f, query=f.query(), units=units, unit_names=names,
+        services=dashboard.service_rows(f), trend=trend, trend_periods=periods,
+        trend_series=dashboard.trend_series(trend, periods), unsur=dashboard.unsur_rows(f, units), peer=peer,
+        peer_values=dashboard.peer_value_means(peer), value_codes=berakhlak.VALUE_CODES,
+        coaching=dashboard.coaching_rows(f), all_units=Unit.heads(), all_services=services_all,
+        periods=dashboard.period_choices(_this_month(), f.period), lang=lang, **_helpers())
+
+
+def _chart(name: str, f: dashboard.Filters) -> bytes:
+    lang = current_lang()
+    empty = t("Belum ada data untuk pilihan ini", "No data for this selection yet")
+    if name == "units":
+        rows = dashboard.unit_rows(f)
+        return charts.ikm_bars([(r["unit"], r["ikm"], (r["grade"] or {}).get("mutu")) for r in rows],
+                               title=t(f"IKM per unit · {f.period}", f"IKM per unit · {f.period}"), empty=empty, lang=lang)
+    if name == "services":
+        rows = dashboard.service_rows(f)
+        return charts.ikm_bars([(f"{r['unit']} · {r['service']}", r["ikm"], (r["grade"] or {}).get("mutu"))
+                                for r in rows],
+                               title=t(f"IKM per jenis layanan · {f.period}", f"IKM per service · {f.period}"),
+                               empty=empty, lang=lang)
+    if name == "trend":
+        periods = dashboard.trend_periods(f.period)
+        return charts.trend_lines(dashboard.trend_series(dashboard.trend_rows(f), periods),
+                                  title=t("Tren IKM", "IKM trend"), empty=empty, lang=lang)
+    if name == "unsur":
+        rows = dashboard.unsur_rows(f)
+        scope = (rows[0]["unit"] + (f" · {rows[0]['service']}" if rows[0]["service"] else "")) if rows else ""
+        items = [(f"{r['unsur']} {r['name_en'] if lang == 'en' else r['name']}", r["nrr"]) for r in rows]
+        return charts.score_bars(items, title=t(f"NRR per unsur, terendah dulu · {scope}",
+                                                f"NRR per element, lowest first · {scope}"),
+                                 empty=empty, low=1, high=4, axis_label="NRR (1–4)", lang=lang)
+    if name == "peer":
+        from .. import policy
+        rules = policy.peer()
+        means = dashboard.peer_value_means(dashboard.peer_rows(f))
+        items = [(f"{code} {dashboard.VALUE_NAMES[code][1 if lang == 'en' else 0]}", mean) for code, mean in means]
+        return charts.score_bars(items, title=t("BerAKHLAK 360: rata-rata hasil yang dirilis",
+                                                "BerAKHLAK 360: mean of released results"),
+                                 empty=t("Belum ada hasil yang dirilis (minimal 3 penilai)",
+                                         "No released result yet (at least 3 raters)"),
+                                 low=1, high=5, axis_label=t("rata-rata (1–5)", "mean (1–5)"),
+                                 marks=(rules.below, rules.above), lang=lang)
+    raise ApiError(404, errors={"chart": [f"grafik tidak dikenal / unknown chart; one of units, services, trend, "
+                                          f"unsur, peer"]})
+
+
+@bp.route("/dashboard/charts/<name>.svg")
+@login_required(*EVALUATION)
+def chart(name):
+    f = dashboard.parse_filters(request.args, _this_month())
+    response = Response(_chart(name, f), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.route("/dashboard/data/<name>.csv")
+@login_required(*EVALUATION)
+def chart_data(name):
+    f = dashboard.parse_filters(request.args, _this_month())
+    rows = dashboard.rows_for(name, f)
+    filename = "-".join([name, f.period] + [v for v in (f.unit, f.service) if v])
+    return Response(exports.to_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
+# -- SKM report ---------------------------------------------------------------------------------
+
+@bp.route("/reports/skm/<unit>.<fmt>")
+@login_required(*EVALUATION)
+def report(unit, fmt):
+    if fmt not in skmreport.FILE_TYPES:
+        raise ApiError(404, errors={"format": ["pdf atau xlsx / pdf or xlsx"]})
+    f = dashboard.parse_filters({"period": request.args.get("period", "")}, _this_month())
+    report = skmreport.load(unit, f.period, current_app.extensions["tanggap"].clock.now())
+    return skmreport.download(report, fmt, current_lang())
+
+
+# -- public results -----------------------------------------------------------------------------
+
+@bp.route("/results")
+@public
+def results():
+    period = (request.args.get("period") or "").strip() or _this_month()
+    if not dashboard.PERIOD.match(period):
+        return _error_page(ApiError(422, "Periode tidak valid", "Invalid period",
+                                    errors={"period": ["YYYY-MM, YYYY-Qn / YYYY"]}))
+    rows = publication.units(period)
+    grades = {g: sum(1 for r in rows if (r.get("grade") or {}).get("mutu") == g) for g in GRADE_ORDER}
+    return render_template("aggregator/results.html", rows=rows, period=period, grades=grades,
+                           periods=dashboard.period_choices(_this_month(), period), **_helpers())
+
+
+@bp.route("/results/<unit>")
+@public
+def result_unit(unit):
+    period = (request.args.get("period") or "").strip() or _this_month()
+    if not dashboard.PERIOD.match(period):
+        return _error_page(ApiError(422, "Periode tidak valid", "Invalid period",
+                                    errors={"period": ["YYYY-MM, YYYY-Qn / YYYY"]}))
+    record = Unit.head(unit) if dashboard.CODE.match(unit) else None
+    row = publication.unit(unit, period) if dashboard.CODE.match(unit) else None
+    if record is None and (row is None or not row["respondents"]):
+        return _error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
+    name = (record.name, record.name_en or record.name) if record else (unit, unit)
+    return render_template("aggregator/result_unit.html", row=row, period=period, unit=unit, name=name,
+                           unsur_codes=skm.UNSUR_CODES, periods=dashboard.period_choices(_this_month(), period),
+                           **_helpers())

@@ -1,0 +1,41 @@
+"""The SKM report of a unit and period for evaluation teams: JSON, PDF or XLSX."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from shared.auth import ADMIN, EVALUATOR, require
+
+from .. import skmreport
+from .access import PERIOD, period_of
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
+                description="The SKM report as units publish it (evaluators, admins)")
+
+
+class ReportQuery(Schema):
+    period = fields.String(validate=validate.Regexp(PERIOD, error="YYYY-MM, YYYY-Qn atau YYYY / YYYY-MM, YYYY-Qn or YYYY"),
+                           metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
+    format = fields.String(validate=validate.OneOf(["json", "pdf", "xlsx"]), load_default="json",
+                           metadata={"description": "json, pdf or xlsx"})
+    lang = fields.String(validate=validate.OneOf(["id", "en"]), load_default="id",
+                         metadata={"description": "language of the PDF and XLSX: id (default) or en"})
+
+
+@blp.route("/skm/<unit>", methods=["GET"])
+@require(ADMIN, EVALUATOR)
+@blp.arguments(ReportQuery, location="query")
+@blp.response(200)
+@blp.doc(responses={200: {"content": {"application/json": {}, "application/pdf": {},
+                                      skmreport.FILE_TYPES["xlsx"]: {}},
+                          "description": "the report's data, or the PDF / XLSX with ?format="},
+                    404: {"description": "unknown unit"}})
+def skm_report(args, unit):
+    """Respondents and their profile, NRR per unsur (with weights), SKM, IKM, mutu and
+    kinerja, results per service, the lowest unsur as improvement priorities, comments.
+    ``result`` is the unit's row of /api/v1/indicators/units for the same period."""
+    report = skmreport.load(unit, period_of(args), current_app.extensions["tanggap"].clock.now())
+    if args["format"] == "json":
+        return report
+    return skmreport.download(report, args["format"], args["lang"])
