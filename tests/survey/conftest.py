@@ -1,8 +1,10 @@
 """Directory fixtures for the survey tests: a unit with a small team and a deployment."""
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,6 +14,12 @@ from shared.directory import Employee, Service, Unit
 def nip(seq: int, born: str = "19850101") -> str:
     """A plausible NIP: birth date, appointment year-month, sex digit, sequence."""
     return f"{born}201001{1 + seq % 2}{seq % 1000:03d}"
+
+
+# Each org of a session gets its own birth date, so no two fixtures ever share a NIP (a random
+# sequence number did collide now and then and merged two tests' teams). Dates start in 1980;
+# tests that write fixed NIPs use other years.
+_ORG_BIRTHS = (date(1980, 1, 1) + timedelta(days=n) for n in itertools.count())
 
 
 @dataclass
@@ -30,8 +38,8 @@ class Org:
 def org(settings, clock) -> Org:
     tag = uuid.uuid4().hex[:6].upper()
     unit, other = f"UNIT-{tag}", f"OTHER-{tag}"
-    base = int(uuid.uuid4().int % 900) * 10
-    people = [nip(base + i) for i in range(5)]
+    born = next(_ORG_BIRTHS).strftime("%Y%m%d")
+    people = [nip(i, born) for i in range(5)]
     at = clock.now()
     Unit.save_revision(unit, {"name": f"Dinas {tag}", "name_en": f"Office {tag}", "head_nip": people[0]}, at=at, by="t")
     Unit.save_revision(other, {"name": f"Kecamatan {tag}"}, at=at, by="t")
