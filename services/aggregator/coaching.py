@@ -166,8 +166,7 @@ def _employee_findings(touched: Touched, active: list[rules.Rule], peer: policy.
         return []
     months = sorted({m for _, _, p in wanted for m in months_in(p)})
     peer_docs: dict[tuple[str, str], list[dict]] = {}
-    for doc in store.collection().find({"kind": state.PEER, "scope": {"$in": nips}, "period": {"$in": months}},
-                                       {"self": 0}):
+    for doc in store.find_months({"kind": state.PEER}, months, {"self": 0}, scopes=nips):
         peer_docs.setdefault((doc["scope"], doc["period"]), []).append(doc)
     out = []
     for rule, nip, period in sorted(wanted, key=lambda w: (w[0].code, w[1], w[2])):

@@ -9,10 +9,10 @@ from . import indicators, policy, state, store
 
 
 def _skm_docs(period: str, unit: str | None = None, projection: dict | None = None) -> list[dict]:
-    query: dict = {"kind": state.SKM, "period": {"$in": months_in(period)}}
+    query: dict = {"kind": state.SKM}
     if unit:
         query["scope"] = unit
-    return list(store.collection().find(query, projection))
+    return store.find_months(query, months_in(period), projection)
 
 
 def units(period: str, unit: str | None = None) -> list[dict]:
@@ -62,10 +62,7 @@ def officers(period: str, *, unit: str | None = None, nips: set[str] | None = No
 
 
 def _peer_merged(period: str, nips: set[str] | None = None) -> dict[str, indicators.PeerMerge]:
-    query: dict = {"kind": state.PEER, "period": {"$in": months_in(period)}}
-    if nips is not None:
-        query["scope"] = {"$in": sorted(nips)}
-    return indicators.merge_peer(store.collection().find(query, {"self": 0}))
+    return indicators.merge_peer(store.find_months({"kind": state.PEER}, months_in(period), {"self": 0}, scopes=nips))
 
 
 def peer(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:
@@ -81,10 +78,7 @@ def peer(period: str, *, unit: str | None = None, nips: set[str] | None = None) 
 
 
 def appraisals(period: str, nips: set[str] | None = None) -> dict[str, dict]:
-    query: dict = {"kind": state.APPRAISAL, "period": period}
-    if nips is not None:
-        query["scope"] = {"$in": sorted(nips)}
-    return {d["scope"]: d for d in store.collection().find(query)}
+    return {d["scope"]: d for d in store.find_months({"kind": state.APPRAISAL}, [period], scopes=nips)}
 
 
 def predikat(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:

@@ -17,7 +17,7 @@ from shared import skm
 from shared.directory import Service, Unit
 from shared.periods import kind_of, months_in
 
-from . import policy, reports
+from . import policy, reports, store
 from .charts import number
 
 MAX_COMMENTS = 500
@@ -168,9 +168,9 @@ def _comments(unit: str, period: str) -> tuple[list[dict], int]:
     comments never travel in events)."""
     from shared.responses import Response
 
-    query = {"unit": unit, "period": {"$in": months_in(period)}, "kind": "skm", "comment": {"$exists": True}}
-    coll = Response._get_collection()
-    found = [d for d in coll.find(query, {"comment": 1, "submitted_at": 1, "service": 1}) if d.get("comment")]
+    query = {"unit": unit, "kind": "skm", "comment": {"$exists": True}}
+    found = [d for d in store.find_months(query, months_in(period), {"comment": 1, "submitted_at": 1, "service": 1},
+                                          coll=Response._get_collection()) if d.get("comment")]
     found.sort(key=lambda d: d["submitted_at"], reverse=True)
     return ([{"date": d["submitted_at"].strftime("%Y-%m-%d"), "service": d.get("service"), "text": d["comment"]}
              for d in found[:MAX_COMMENTS]], len(found))

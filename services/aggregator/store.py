@@ -62,14 +62,38 @@ def save(docs: list[dict]) -> None:
         coll.bulk_write(ops[start:start + WRITE_CHUNK], ordered=False)
 
 
+SCOPES_ONE_BY_ONE = 20  # up to this many scopes are asked for by equality, one query each
+
+
+def find_months(query: dict, months: Iterable[str], projection: dict | None = None, *,
+                scopes: Iterable[str] | None = None, coll=None) -> list[dict]:
+    """Documents matching ``query`` in any of ``months`` (and, if given, any of ``scopes``).
+
+    Asked for by equality, one query per month (and per scope when there are few): the local
+    MongoDB-protocol server hands equalities to PostgreSQL but checks ``$in`` itself, after
+    reading and decoding every document of the kind, which grows with all the months stored.
+    """
+    coll = collection() if coll is None else coll
+    scope_list = None if scopes is None else sorted(set(scopes))
+    if scope_list is None:
+        shapes = [{}]
+    elif len(scope_list) <= SCOPES_ONE_BY_ONE:
+        shapes = [{"scope": s} for s in scope_list]
+    else:
+        shapes = [{"scope": {"$in": scope_list}}]
+    out: list[dict] = []
+    for month in dict.fromkeys(months):
+        for shape in shapes:
+            out.extend(coll.find({**query, **shape, "period": month}, projection))
+    return out
+
+
 def find(kind: str, *, scope: str | None = None, periods: list[str] | None = None, extra: dict | None = None) -> list[dict]:
-    query: dict = {"kind": kind}
+    query: dict = {"kind": kind, **(extra or {})}
     if scope is not None:
         query["scope"] = scope
     if periods is not None:
-        query["period"] = {"$in": periods}
-    if extra:
-        query.update(extra)
+        return find_months(query, periods)
     return list(collection().find(query))
 
 

@@ -180,3 +180,31 @@ def test_two_hundred_concurrent_clients_finish(db):
         results = list(pool.map(client, range(200), timeout=120))
     assert results == list(range(200))
     assert c.count_documents({}) == 200
+
+
+def test_state_reads_by_month_and_scope_equalities(db):
+    """The aggregator asks for state month by month (and scope by scope when few), each an
+    equality the server can hand to its storage; the union is exactly the documents wanted."""
+    from services.aggregator import store
+
+    c = coll(db)
+    months = ["2026-09", "2026-10", "2026-11"]
+    scopes = [f"S{i:02d}" for i in range(store.SCOPES_ONE_BY_ONE + 5)]
+    c.insert_many([{"_id": f"{k}|{s}|{m}", "kind": k, "scope": s, "period": m, "n": i}
+                   for i, (k, s, m) in enumerate((k, s, m) for k in ("skm", "peer") for s in scopes for m in months)])
+
+    def ids(docs):
+        return sorted(d["_id"] for d in docs)
+
+    wanted_months = ["2026-10", "2026-11", "2026-10"]  # a repeated month counts once
+    assert ids(store.find_months({"kind": "skm"}, wanted_months, coll=c)) == \
+        sorted(f"skm|{s}|{m}" for s in scopes for m in ("2026-10", "2026-11"))
+    few = scopes[:3]
+    assert ids(store.find_months({"kind": "peer"}, ["2026-11"], scopes=few, coll=c)) == \
+        sorted(f"peer|{s}|2026-11" for s in few)
+    many = scopes[1:]  # more than SCOPES_ONE_BY_ONE: one $in per month
+    assert ids(store.find_months({"kind": "peer"}, ["2026-09"], scopes=many, coll=c)) == \
+        sorted(f"peer|{s}|2026-09" for s in many)
+    assert store.find_months({"kind": "peer"}, ["2026-11"], scopes=[], coll=c) == []
+    projected = store.find_months({"kind": "skm", "scope": "S00"}, ["2026-09"], {"n": 1}, coll=c)
+    assert projected == [{"_id": "skm|S00|2026-09", "n": 0}]
