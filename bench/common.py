@@ -169,15 +169,18 @@ class Deadline:
 # -- cleanup ---------------------------------------------------------------------------------
 
 def cleanup(settings: Settings) -> None:
-    """Drop the run's database and delete every topic carrying its prefix or tag."""
+    """Drop the run's databases (its name and every name it begins) and delete every topic
+    and consumer group carrying its tag."""
     import pymongo
     from kafka.admin import KafkaAdminClient
 
     tag = settings.kafka_topic_prefix.rstrip(".")
     try:
         with pymongo.MongoClient(settings.mongodb_uri, serverSelectionTimeoutMS=5000) as client:
-            client.drop_database(settings.mongodb_db)
-        say(f"dropped database {settings.mongodb_db}")
+            ours = [n for n in client.list_database_names() if n.startswith(settings.mongodb_db)]
+            for name in ours:
+                client.drop_database(name)
+        say(f"dropped {len(ours)} databases {settings.mongodb_db}*")
     except Exception as exc:  # reported, never hides the results
         say(f"could not drop database {settings.mongodb_db}: {exc}")
     try:

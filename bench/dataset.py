@@ -57,13 +57,10 @@ _TEMPLATE = ('{"event_id":"%s","type":"' + SKM_TYPE + '","schema_version":1,"occ
              '"profile":{"sex":"%s"},"channel":"web","client_hash":null,"has_comment":false}}')
 
 
-def events(org: Org, count: int, seed: int = 7):
-    """``count`` (key, value) pairs: SKM response events as the relay publishes them (the
-    envelope and payload, compact JSON), spread evenly over the months of a year in month
-    order (a year replayed), each naming a random officer of their unit and a random service.
-    Built from a pool of answer sets so that a million take seconds, not minutes."""
+def _rows(org: Org, count: int, seed: int):
+    """The random draws behind each response: (unit, service, officer, period, time, answers
+    index, event id, response id, sex), spread evenly over the months of a year in month order."""
     rng = random.Random(seed)
-    pool = [json.dumps(answers(rng), separators=(",", ":")) for _ in range(4096)]
     periods = months()
     per_month = -(-count // len(periods))
     made = 0
@@ -73,7 +70,32 @@ def events(org: Org, count: int, seed: int = 7):
             i = rng.randrange(n_emp)
             unit = org.unit_of(i)
             at = f"{period}-{rng.randint(1, 28):02d}T0{rng.randint(0, 8)}:{rng.randint(10, 59)}:00+00:00"
-            value = _TEMPLATE % (_uuid(rng), at, unit, _uuid(rng), unit, services[i % len(services)],
-                                 org.employees[i], period, at, pool[rng.getrandbits(12)], "LP"[i & 1])
-            yield unit.encode(), value.encode()
+            yield (unit, services[i % len(services)], org.employees[i], period, at, rng.getrandbits(12),
+                   _uuid(rng), _uuid(rng), "LP"[i & 1])
             made += 1
+
+
+def _pool(seed: int) -> list[dict]:
+    rng = random.Random(seed ^ 0x5EED)
+    return [answers(rng) for _ in range(4096)]
+
+
+def events(org: Org, count: int, seed: int = 7):
+    """``count`` (key, value) pairs: SKM response events as the relay publishes them (the
+    envelope and payload, compact JSON), a year replayed in month order, each naming a
+    random officer of their unit and one of its services. Built from a pool of answer sets
+    so that a million take seconds, not minutes."""
+    pool = [json.dumps(a, separators=(",", ":")) for a in _pool(seed)]
+    for unit, service, officer, period, at, a, event_id, response_id, sex in _rows(org, count, seed):
+        value = _TEMPLATE % (event_id, at, unit, response_id, unit, service, officer, period, at, pool[a], sex)
+        yield unit.encode(), value.encode()
+
+
+def payloads(org: Org, count: int, seed: int = 7):
+    """The same responses as :func:`events` (same seed, same draws) as payload dicts,
+    without JSON: for folding state in-process. Answer dicts are shared; do not mutate."""
+    pool = _pool(seed)
+    for unit, service, officer, period, at, a, _, response_id, sex in _rows(org, count, seed):
+        yield {"response_id": response_id, "unit": unit, "service": service, "officer": officer,
+               "template_version": 1, "period": period, "submitted_at": at, "answers": pool[a],
+               "profile": {"sex": sex}, "channel": "web", "client_hash": None, "has_comment": False}

@@ -64,3 +64,23 @@ class Sampler:
         sampled = max((s[1] for s in self.samples), default=None)
         return {"peak_rss_mb": peak if peak is not None else sampled, "peak_sampled_mb": sampled,
                 "samples": self.samples}
+
+
+def summarize(worker: dict, total_events: int) -> dict:
+    """The worker's memory over what it processed, how much of the topic that was, and about
+    how many units and officers those events named (the worker reads every partition from
+    its start, so it processed roughly the first events the generator made)."""
+    from . import dataset
+
+    done = worker.get("events", 0)
+    units, officers = set(), set()
+    for n, row in enumerate(dataset._rows(dataset.make_org(), total_events, seed=7)):
+        if n >= done:
+            break
+        units.add(row[0])
+        officers.add(row[2])
+    mem = worker.get("memory", {})
+    return {"peak_rss_mb": mem.get("peak_rss_mb"), "events": done, "total_events": total_events,
+            "of_total": done / total_events if total_events else None, "units_named": len(units),
+            "officers_named": len(officers), "batch_size": worker.get("batch_size"),
+            "samples": mem.get("samples", [])}
