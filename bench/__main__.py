@@ -22,7 +22,7 @@ FULL = {
     "intake": dict(seconds=8, rounds=2, warmup=2),
     "aggregation": dict(count=1_000_000, plain_s=45, quix_s=45, worker_s=60, profile_s=30),
     "latency": dict(rate=8.0, seconds=45, normal_officers=10, low_officers=15, drain_s=30),
-    "queries": dict(sizes=(10_000, 100_000, 1_000_000), budget_s=260, raw_store_s=45),
+    "queries": dict(sizes=(10_000, 100_000, 1_000_000), budget_s=420, raw_store_s=45),
 }
 QUICK = {
     "intake": dict(seconds=3, rounds=1, warmup=1),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import cProfile
 import json
+import logging
 import re
 import subprocess
 import time
@@ -93,6 +94,7 @@ def profile_intake(settings, body: dict, n: int = 300) -> dict:
     """cProfile of ``n`` submissions through the survey app in this process (Flask test client)."""
     from services.survey.app import create_app
     app = create_app(settings)
+    logging.getLogger("kafka").setLevel(logging.ERROR)  # create_app set up the service's logging here
     client = app.test_client()
     client.post("/api/v1/responses", json=body)  # warm caches
     prof = cProfile.Profile()
