@@ -1,9 +1,11 @@
-# Tanggap: `make up` runs everything locally, `make test` runs the whole suite.
+# Tanggap: `make up` runs everything locally, `make test` runs the whole suite,
+# `make bench` measures it (results in bench/results/, summary in the README).
 # Both install what they need on first use (cached in .venv/ and .cache/).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: up down test install infra-start infra-stop status bench clean
 
@@ -23,6 +25,13 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $(STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) -m infra run -- $(PY) -m bench $(BENCH_ARGS)
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[test,bench]'
+	@touch $(BENCH_STAMP)
 
 infra-start: install
 	$(PY) -m infra start
