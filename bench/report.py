@@ -216,13 +216,16 @@ def _queries(x, images) -> list[str]:
     fc = stages[0].get("filter_cost")
     if fc:
         a, b = fc["period $in [month]"], fc["period == month"]
-        out += ["", f"What limits it: the reports filter state by `period: {{$in: [months]}}` even for one month; "
-                    f"FerretDB cannot hand `$in` to PostgreSQL, so it reads and decodes every SKM state document "
-                    f"of every month (their size grows with the officers named in them) instead of one month's. "
-                    f"At {num(stages[0]['responses'])} responses the same filter takes {num(a['ms'])} ms with "
-                    f"`$in` and {num(b['ms'])} ms as an equality ({b['docs']} documents). The state documents are "
-                    f"bounded by units x months x partitions, but their bytes grow until every officer of a unit "
-                    f"appears in every month, and FerretDB decodes whole documents whatever the projection."]
+        out += ["", f"What limits it: the reports read the state month by month with equality filters, because "
+                    f"FerretDB hands equalities to PostgreSQL but checks `$in` itself after decoding every document "
+                    f"of the kind (at {num(stages[0]['responses'])} responses one month's SKM state takes "
+                    f"{num(a['ms'])} ms asked with `$in` and {num(b['ms'])} ms as an equality, {b['docs']} "
+                    f"documents). What still grows is bytes: the state documents are bounded by units x months x "
+                    f"partitions, but each SKM unit document carries its officers' totals, so it grows until every "
+                    f"officer of the unit appears in every month (the MB row), and FerretDB decodes whole documents "
+                    f"whatever the projection. The one-employee query is the steepest: it reads every SKM unit "
+                    f"document of the month and of the month before to find one officer; per-officer state "
+                    f"documents would make it one small equality read (not done yet)."]
     out += ["", "Checked at each size: the public result of one unit counts exactly the responses folded for it ("
             + "; ".join(f"{s['check']['api']} of {s['check']['expected']}" for s in stages) + ").", ""]
     if images:
