@@ -49,6 +49,7 @@ class Settings:
     trusted_proxies: int = _var("TANGGAP_TRUSTED_PROXIES", 0, "reverse proxies in front of the services (their X-Forwarded-For is trusted)")
     rate_limit_client: int = _var("RATE_LIMIT_CLIENT_PER_MINUTE", 30, "responses accepted per client address per minute (0: no limit)")
     rate_limit_device: int = _var("RATE_LIMIT_DEVICE_PER_MINUTE", 120, "responses accepted per kiosk device per minute (0: no limit)")
+    reference_cache_seconds: int = _var("REFERENCE_CACHE_SECONDS", 5, "how long a survey process reuses a deployment, unit, service or officer it looked up (0: never); changes made through another process show after at most this long")
     web_concurrency: int = _var("WEB_CONCURRENCY", 2, "gunicorn worker processes per service")
     web_threads: int = _var("WEB_THREADS", 4, "threads per gunicorn worker")
 

@@ -10,6 +10,7 @@ moment between those two writes or after a crash in it.
 """
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Iterable, TypeVar
 
@@ -17,6 +18,20 @@ from mongoengine import BooleanField, DateTimeField, Document, IntField, StringF
 from mongoengine.errors import NotUniqueError, ValidationError
 
 T = TypeVar("T", bound="Revisioned")
+
+_counter = itertools.count(1)
+_generation = 0
+
+
+def generation() -> int:
+    """A number that changes whenever this process writes a revision: caches of heads read
+    in this process compare it to know they may be stale (see ``services/survey/lookups.py``)."""
+    return _generation
+
+
+def _changed() -> None:
+    global _generation
+    _generation = next(_counter)
 
 
 class RevisionConflict(Exception):
@@ -114,6 +129,7 @@ class Revisioned(Document):
             candidate.save(force_insert=True, validate=False)
         except NotUniqueError:
             raise RevisionConflict(key, (current_rev or 0) + 1) from None
+        _changed()
         if current is not None:
             cls.objects(pk=current.pk).update(set__superseded=True)
         return candidate, True
@@ -179,6 +195,7 @@ def bulk_save_revisions(cls: type[T], changes: dict[str, dict], *, at: datetime,
 
     coll = cls._get_collection()
     failed: set[str] = set()
+    _changed()
     done = len(result.unchanged)
     for part in _chunks(new_docs, chunk):
         try:

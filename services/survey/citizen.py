@@ -16,6 +16,7 @@ from shared.directory import Employee, Service, Unit
 from shared.errors import ApiError
 
 from . import catalog, intake, spec
+from .lookups import LookupCache
 from .models import KioskDevice
 from .ratelimit import RateLimiter
 
@@ -34,6 +35,13 @@ def limiters() -> tuple[RateLimiter, RateLimiter]:
         ext.state["limiters"] = (RateLimiter(ext.settings.rate_limit_client, workers),
                                  RateLimiter(ext.settings.rate_limit_device, workers))
     return ext.state["limiters"]
+
+
+def lookups() -> LookupCache:
+    ext = current_app.extensions["tanggap"]
+    if "lookups" not in ext.state:
+        ext.state["lookups"] = LookupCache(ext.settings.reference_cache_seconds, ext.clock)
+    return ext.state["lookups"]
 
 
 def kiosk_device(principal: Principal) -> KioskDevice:
@@ -61,16 +69,18 @@ def submit(data: dict, raw_body: dict, origin: Origin) -> intake.Accepted:
     else:
         client_limit.check(intake.client_hash(settings, origin.client_address or ""), clock.now())
 
+    cache = lookups()
     service, officer = data.get("service"), data.get("officer")
     if data.get("deployment"):
-        dep = catalog.deployment(data["deployment"])
+        dep = cache.get("deployment", data["deployment"], lambda: catalog.deployment(data["deployment"]))
         if dep is None:
             raise ApiError(422, errors={"deployment": ["survei tidak dikenal atau tidak aktif / unknown or inactive "
                                                        "survey"]})
         unit_code, deployment = dep.unit, dep.code
         service = dep.service or service
         officer = dep.officer or officer
-        template = catalog.template(dep.template, data.get("template_version") or dep.template_version)
+        version = data.get("template_version") or dep.template_version
+        template = cache.get("template", (dep.template, version), lambda: catalog.template(dep.template, version))
         if template is None or (dep.template_version and data.get("template_version")
                                 and data["template_version"] != dep.template_version):
             raise ApiError(422, errors={"template_version": ["versi survei tidak dikenal / unknown survey version"]})
@@ -86,12 +96,13 @@ def submit(data: dict, raw_body: dict, origin: Origin) -> intake.Accepted:
     if template.kind == "peer":
         raise ApiError(422, errors={"deployment": ["umpan balik rekan memakai /api/v1/peer-feedback / peer feedback "
                                                    "goes to /api/v1/peer-feedback"]})
-    if Unit.head(unit_code) is None:
+    if cache.get("unit", unit_code, lambda: Unit.head(unit_code)) is None:
         raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
-    if service and Service.head(Service.ref_of(unit_code, service)) is None:
+    service_ref = Service.ref_of(unit_code, service) if service else None
+    if service and cache.get("service", service_ref, lambda: Service.head(service_ref)) is None:
         raise ApiError(422, errors={"service": ["layanan tidak dikenal di unit ini / unknown service in this unit"]})
     if officer:
-        person = Employee.head(officer)
+        person = cache.get("officer", officer, lambda: Employee.head(officer))
         if person is None or not person.active:
             raise ApiError(422, errors={"officer": ["petugas tidak dikenal / unknown officer"]})
     if template.kind != "skm" and data.get("profile"):
