@@ -181,8 +181,9 @@ def _latency(x, images) -> list[str]:
     p95 = v.get("p95")
     out += [f"**Target p95 under 1 s: accepted -> visible {verdict(p95 < 1 if p95 is not None else None)}; "
             f"notification {verdict(n['p95'] < 1 if n.get('p95') is not None else None)}.** "
-            "What limits it: the relay polls the outbox every 0.2 s when idle, the worker gathers records for up "
-            "to 1 s (`GATHER_S`) before handling a batch, then writes state and decides cases on FerretDB; "
+            "What the time is: the relay polls the outbox every 0.2 s when idle; the worker, once caught up, "
+            "handles a batch as soon as no record came for 50 ms (`LINGER_S`; with a backlog it gathers for up to "
+            "`GATHER_S`, 1 s), then writes state and decides cases on FerretDB; "
             f"with {n['n']} notification samples the p99 is close to the maximum.", ""]
     if images:
         out += ["![latency](latency.png)", ""]

@@ -47,7 +47,8 @@ def group_id(settings: Settings) -> str:
 
 DEFAULT_BATCH = 20000   # records folded and written together (more: fewer writes per event)
 POLL_RECORDS = 5000     # records asked for per poll
-GATHER_S = 1.0          # how long a batch may wait for more records before it is handled
+GATHER_S = 1.0          # longest a batch may wait for more records before it is handled
+LINGER_S = 0.05         # a batch is handled once no new record came for this long
 POLICY_TTL_S = 5.0  # rules and peer thresholds are read again after this many seconds
 
 
@@ -141,25 +142,38 @@ class Worker:
 
     # -- the loop -----------------------------------------------------------------------------
     def _gather(self, consumer, stop: threading.Event) -> Batch:
-        """Poll until ``batch_size`` records or ``GATHER_S`` seconds: under load one batch
-        folds many records into each state document (one write each), when idle a record
-        waits at most about a second."""
+        """Poll until ``batch_size`` records, ``GATHER_S`` seconds, or a pause of ``LINGER_S``
+        once caught up.
+
+        With a backlog (the last fetch said the partition holds more than we have) the polls
+        wait the whole ``GATHER_S``, so one batch folds many records into each state document
+        (one write each); once caught up a batch is handled as soon as records stop coming,
+        so a lone submission waits about ``LINGER_S``, not a second.
+        """
         batch: Batch = {}
         count = 0
+        behind = False
         deadline = time.monotonic() + GATHER_S
         while count < self.batch_size and not stop.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0 and count:
                 break
-            polled = consumer.poll(timeout_ms=max(50, int(remaining * 1000)) if count else 500,
-                                   max_records=min(POLL_RECORDS, self.batch_size - count))
+            if not count:
+                timeout_ms = 500
+            else:
+                timeout_ms = max(1, int((remaining if behind else min(remaining, LINGER_S)) * 1000))
+            polled = consumer.poll(timeout_ms=timeout_ms, max_records=min(POLL_RECORDS, self.batch_size - count))
             if not polled:
                 if count or remaining <= 0:
                     break
                 continue
+            behind = False
             for tp, records in polled.items():
                 batch.setdefault(tp, []).extend(records)
                 count += len(records)
+                if records:
+                    highwater = consumer.highwater(tp)
+                    behind = behind or (highwater is not None and highwater > records[-1].offset + 1)
         return batch
 
     def run(self, stop: threading.Event, max_batches: int | None = None) -> int:
