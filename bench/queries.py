@@ -63,6 +63,7 @@ class Seeder:
         self.partition_of = {u: (murmur2(u.encode()) & 0x7FFFFFFF) % self.partitions for u in org.units}
         self.folded = 0
         self.stored = 0
+        self.indexed: set = set()
         self.pool = ThreadPoolExecutor(max_workers=2)
 
     def add(self, count: int, seed: int, store_box: Deadline) -> dict:
@@ -120,6 +121,11 @@ class Seeder:
         for start in range(0, len(docs), 100):
             coll.insert_many(docs[start:start + 100], ordered=False)
         store.IndicatorState.ensure_indexes()
+        # The officer index the worker would have written along (only the stage's new records).
+        pairs = store.officer_pairs(docs)
+        store.mark_officers(pairs - self.indexed)
+        store.mark_officer_index_complete()
+        self.indexed |= pairs
 
     def expected_respondents(self, unit: str, period: str) -> int:
         return sum(d["unit"]["respondents"] for d in self.docs.values() if d["scope"] == unit and d["period"] == period)

@@ -179,6 +179,8 @@ def write(settings: Settings, recomputed: Recomputed, progress: Progress | None 
     current = incremental(settings, recomputed.kinds)
     stale = [did for did in current if did not in recomputed.docs]
     docs = list(recomputed.docs.values())
+    store.mark_officers(store.officer_pairs(docs))   # before the state that counts them
+    store.mark_officer_index_complete()
     for start in range(0, len(docs), store.WRITE_CHUNK):
         store.save(docs[start:start + store.WRITE_CHUNK])
         if progress:

@@ -48,10 +48,24 @@ def services(period: str, unit: str | None = None, service: str | None = None) -
     return out
 
 
+def _officer_docs(period: str, unit: str | None, nips: set[str] | None) -> list[dict]:
+    """SKM state documents of the period that may name ``nips`` (all of the unit's, or all).
+
+    For a few officers the officer index says which units' documents to read, so one
+    employee costs a few small reads instead of every unit's document of the month."""
+    projection = {"scope": 1, "period": 1, "officers": 1}
+    if unit is None and nips is not None and len(nips) <= store.SCOPES_ONE_BY_ONE:
+        where = store.units_of_officers(nips, months_in(period))
+        if where is not None:
+            return [doc for scope, month in sorted(where)
+                    for doc in store.find_months({"kind": state.SKM, "scope": scope}, [month], projection)]
+    return _skm_docs(period, unit, projection)
+
+
 def officers(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:
     """Per officer named in responses: count, mean U6/U7, mean of all unsur, trend."""
     def totals_for(p: str) -> tuple[dict[str, skm.Totals], dict[str, set[str]]]:
-        docs = _skm_docs(p, unit, {"scope": 1, "officers": 1})
+        docs = _officer_docs(p, unit, nips)
         return indicators.officer_totals(docs, nips), indicators.officer_units(docs)
 
     current, seen_in = totals_for(period)

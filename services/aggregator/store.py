@@ -5,6 +5,7 @@ from typing import Iterable
 
 from mongoengine import DictField, Document, IntField, StringField
 from pymongo import ReplaceOne
+from pymongo.errors import BulkWriteError
 
 from shared import skm
 from shared.periods import months_in
@@ -85,6 +86,102 @@ def find_months(query: dict, months: Iterable[str], projection: dict | None = No
     for month in dict.fromkeys(months):
         for shape in shapes:
             out.extend(coll.find({**query, **shape, "period": month}, projection))
+    return out
+
+
+class OfficerSeen(Document):
+    """Where an officer was named: one insert-only record per (officer, unit, month).
+
+    SKM totals per officer live inside the unit's state documents, so finding one officer
+    otherwise means reading every unit's document of the month. Every officer in a stored
+    SKM state document has a record here, written before the state document that first
+    counts them (a crash in between leaves a record too many, which costs a read and
+    nothing else). ``_id`` ``~complete`` says the records cover all the state, so readers
+    may rely on them (set by the backfill of older state and by ``rebuild``).
+    """
+
+    meta = {"collection": "indicator_officer_units", "indexes": ["nip"]}
+    id = StringField(primary_key=True)
+    nip = StringField()
+    unit = StringField()
+    period = StringField()
+
+
+COMPLETE = "~complete"
+_complete_in: set[str] = set()   # databases whose officer index is known complete (it never goes back)
+
+
+def officers_coll():
+    return OfficerSeen._get_collection()
+
+
+def officer_pairs(docs: Iterable[dict]) -> set[tuple[str, str, str]]:
+    """(officer, unit, month) of every officer counted in these SKM state documents."""
+    return {(nip, d["scope"], d["period"]) for d in docs if d.get("kind") == state.SKM
+            for nip in (d.get("officers") or {})}
+
+
+def mark_officers(pairs: Iterable[tuple[str, str, str]], chunk: int = 500) -> int:
+    """Insert the records of ``pairs`` (already present ones are left as they are)."""
+    rows = [{"_id": f"{nip}|{unit}|{period}", "nip": nip, "unit": unit, "period": period}
+            for nip, unit, period in sorted(pairs)]
+    coll = officers_coll()
+    for start in range(0, len(rows), chunk):
+        try:
+            coll.insert_many(rows[start:start + chunk], ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                raise
+    return len(rows)
+
+
+def officer_index_complete() -> bool:
+    name = officers_coll().database.name
+    if name in _complete_in:
+        return True
+    if officers_coll().find_one({"_id": COMPLETE}) is not None:
+        _complete_in.add(name)
+        return True
+    return False
+
+
+def mark_officer_index_complete() -> None:
+    try:
+        officers_coll().insert_one({"_id": COMPLETE})
+    except Exception as exc:  # already marked
+        if getattr(exc, "code", None) != 11000:
+            raise
+
+
+def backfill_officer_index(progress=None) -> int:
+    """Records for every officer in the stored SKM state (state written before the index
+    existed), then the ``complete`` mark. Safe to run by several workers at once."""
+    if officer_index_complete():
+        return 0
+    months = sorted({d["period"] for d in collection().find({"kind": state.SKM}, {"period": 1})})
+    written = 0
+    for month in months:
+        docs = list(collection().find({"kind": state.SKM, "period": month}, {"kind": 1, "scope": 1, "period": 1,
+                                                                              "officers": 1}))
+        written += mark_officers(officer_pairs(docs))
+        if progress:
+            progress(month, written)
+    mark_officer_index_complete()
+    return written
+
+
+def units_of_officers(nips: Iterable[str], months: Iterable[str]) -> set[tuple[str, str]] | None:
+    """(unit, month) pairs in which any of ``nips`` was named in ``months``; None when the
+    index is not complete yet (the caller reads the months instead). One equality query per
+    officer: the local MongoDB-protocol server checks ``$in`` itself after decoding every record."""
+    if not officer_index_complete():
+        return None
+    wanted = set(months)
+    out: set[tuple[str, str]] = set()
+    for nip in sorted(set(nips)):
+        for row in officers_coll().find({"nip": nip}, {"unit": 1, "period": 1}):
+            if row.get("period") in wanted:
+                out.add((row["unit"], row["period"]))
     return out
 
 

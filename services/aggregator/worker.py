@@ -84,6 +84,7 @@ class Worker:
     def handle(self, batch: Batch) -> None:
         dead: list[tuple[TopicPartition, object, str]] = []
         changed: list[dict] = []
+        new_officers: set[tuple[str, str, str]] = set()
         touched = coaching.Touched()
         for tp, records in batch.items():
             parsed = []
@@ -97,6 +98,7 @@ class Worker:
                 parsed.append((record.offset, event, state.doc_id(tp.topic, tp.partition, kind, scope, period),
                                (kind, scope, period)))
             docs = store.load({did for _, _, did, _ in parsed})
+            known = {did: set(doc.get("officers") or ()) for did, doc in docs.items() if doc.get("kind") == state.SKM}
             dirty = set()
             for offset, event, did, target in parsed:
                 doc = docs.get(did)
@@ -108,7 +110,10 @@ class Worker:
                     self.stats["skipped"] += 1
                 touched.add(event)
             changed += [docs[d] for d in dirty]
+            new_officers |= {(nip, docs[d]["scope"], docs[d]["period"]) for d in dirty if docs[d]["kind"] == state.SKM
+                             for nip in docs[d]["officers"] if nip not in known.get(d, ())}
             self.stats["events"] += len(parsed)
+        store.mark_officers(new_officers)   # before the state that counts them (see store.OfficerSeen)
         store.save(changed)
         self._dead_letter(dead)
         if self.decisions and touched:
@@ -185,6 +190,11 @@ class Worker:
                                  session_timeout_ms=self.session_timeout_ms,
                                  heartbeat_interval_ms=max(1000, self.session_timeout_ms // 3))
         handled = batches = 0
+        if not store.officer_index_complete():
+            log.info("indexing the officers named in the stored SKM state (once)")
+            written = store.backfill_officer_index(
+                lambda month, n: log.info("officer index", extra={"month": month, "records": n}))
+            log.info("officer index complete", extra={"records": written})
         try:
             while not stop.is_set() and (max_batches is None or batches < max_batches):
                 batch = self._gather(consumer, stop)

@@ -1,0 +1,78 @@
+"""The officer index (where each officer was named) against the real broker and database:
+written by the worker before the state, backfilled once for older state, rewritten by
+rebuild, and giving the same employee results as reading every unit's document."""
+from __future__ import annotations
+
+import pytest
+from kafka import TopicPartition
+
+from services.aggregator import rebuild, reports, store
+from services.aggregator.worker import Worker
+from shared.topics import Topics
+
+from ..support.aggregator import WorkerThread, nip, publish, skm_event
+from ..support.kafka_read import read_topic
+from ..support.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+A, B = nip(11), nip(12)
+
+
+def _events():
+    return [skm_event("DISDUK", 4, officer=A), skm_event("RSUD", 2, officer=A), skm_event("RSUD", 3, officer=B),
+            skm_event("RSUD", 1), skm_event("DISDUK", 3, officer=A, period="2026-10")]
+
+
+def _records(settings):
+    return {(r["nip"], r["unit"], r["period"]) for r in store.officers_coll().find({"nip": {"$exists": True}})}
+
+
+def test_the_worker_indexes_officers_and_one_employee_reads_only_their_units(fresh_settings, clock):
+    events = _events()
+    publish(fresh_settings, events)
+    with WorkerThread(fresh_settings, clock, decisions=False) as w:
+        w.wait_for(len(events))
+    assert store.officer_index_complete()
+    assert _records(fresh_settings) == {(A, "DISDUK", "2026-11"), (A, "RSUD", "2026-11"), (B, "RSUD", "2026-11"),
+                                        (A, "DISDUK", "2026-10")}
+    assert store.units_of_officers({A}, ["2026-11"]) == {("DISDUK", "2026-11"), ("RSUD", "2026-11")}
+    (one,) = reports.officers("2026-11", nips={A})
+    assert [one] == [r for r in reports.officers("2026-11") if r["nip"] == A]   # same as reading every unit
+    assert one["responses"] == 2 and one["units"] == ["DISDUK", "RSUD"] and one["u6"] == 3.0
+    assert one["trend"]["previous"] is not None          # October, read through the index too
+    assert reports.officers("2026-11", nips={nip(99)}) == []
+
+
+def test_state_from_before_the_index_is_indexed_once_when_a_worker_starts(fresh_settings, clock):
+    events = _events()
+    publish(fresh_settings, events)
+    batch: dict = {}
+    for record in read_topic(fresh_settings, Topics.from_settings(fresh_settings).responses):
+        batch.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
+    Worker(fresh_settings, clock=clock, decisions=False).handle(batch)
+    store.officers_coll().drop()           # as state written by a version without the index
+    assert not store.officer_index_complete()
+    assert store.units_of_officers({A}, ["2026-11"]) is None
+    (before,) = reports.officers("2026-11", nips={A})      # meanwhile: read every unit's document
+    assert before["responses"] == 2
+    with WorkerThread(fresh_settings, clock, decisions=False):
+        eventually(store.officer_index_complete, timeout=30, message="officer index not backfilled")
+    assert _records(fresh_settings) == {(A, "DISDUK", "2026-11"), (A, "RSUD", "2026-11"), (B, "RSUD", "2026-11"),
+                                        (A, "DISDUK", "2026-10")}
+    assert reports.officers("2026-11", nips={A}) == [before]
+
+
+def test_rebuild_writes_the_index_of_the_state_it_writes(fresh_settings, clock):
+    events = _events()
+    publish(fresh_settings, events)
+    with WorkerThread(fresh_settings, clock, decisions=False) as w:
+        w.wait_for(len(events))
+        eventually(lambda: rebuild.committed_offsets(fresh_settings, Topics.from_settings(fresh_settings).responses)
+                   and sum(rebuild.committed_offsets(
+                       fresh_settings, Topics.from_settings(fresh_settings).responses).values()) == len(events),
+                   timeout=30, message="offsets not committed")
+    store.officers_coll().drop()
+    rebuild.write(fresh_settings, rebuild.from_topic(fresh_settings))
+    assert store.officer_index_complete()
+    assert (A, "RSUD", "2026-11") in _records(fresh_settings) and len(_records(fresh_settings)) == 4
