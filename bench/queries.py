@@ -81,10 +81,11 @@ class Seeder:
             part = self.partition_of[p["unit"]]
             event = Event(event_id=None, type=contracts.SKM_RESPONSE, schema_version=1, occurred_at=None,
                           producer="bench", key=p["unit"], payload=p)
-            kind, scope, period = state.target(event)
-            did = state.doc_id(self.topic, part, kind, scope, period)
-            doc = self.docs.get(did) or self.docs.setdefault(did, state.new_doc(self.topic, part, kind, scope, period))
-            state.apply(doc, event, self.offsets[part])
+            for kind, scope, period in state.targets(event):
+                did = state.doc_id(self.topic, part, kind, scope, period)
+                doc = self.docs.get(did) or self.docs.setdefault(did, state.new_doc(self.topic, part, kind, scope,
+                                                                                    period))
+                state.apply(doc, event, self.offsets[part])
             self.offsets[part] += 1
             self.folded += 1
             if storing:
@@ -115,12 +116,15 @@ class Seeder:
         """Replace the whole state: delete, then insert_many in small chunks (a bulk
         ReplaceOne of thousands of large documents takes minutes on FerretDB)."""
         from services.aggregator import store
-        coll = store.collection()
-        coll.delete_many({})
         docs = list(self.docs.values())
-        for start in range(0, len(docs), 100):
-            coll.insert_many(docs[start:start + 100], ordered=False)
+        for coll in store.collections():
+            coll.delete_many({})
+        for kind in {d["kind"] for d in docs}:
+            mine = [d for d in docs if d["kind"] == kind]
+            for start in range(0, len(mine), 100):
+                store.collection(kind).insert_many(mine[start:start + 100], ordered=False)
         store.IndicatorState.ensure_indexes()
+        store.OfficerState.ensure_indexes()
         # The officer index the worker would have written along (only the stage's new records).
         pairs = store.officer_pairs(docs)
         store.mark_officers(pairs - self.indexed)
@@ -128,7 +132,8 @@ class Seeder:
         self.indexed |= pairs
 
     def expected_respondents(self, unit: str, period: str) -> int:
-        return sum(d["unit"]["respondents"] for d in self.docs.values() if d["scope"] == unit and d["period"] == period)
+        return sum(d["unit"]["respondents"] for d in self.docs.values()
+                   if d["kind"] == "skm" and d["scope"] == unit and d["period"] == period)
 
     def close(self) -> None:
         self.pool.shutdown()

@@ -43,14 +43,17 @@ class SkmMonths:
     """SKM state documents by month, read once per decision round (one equality query per
     month) and shared by the unit and officer rules."""
 
-    def __init__(self):
-        self._docs: dict[str, list[dict]] = {}
+    PROJECTIONS = {state.SKM: {"scope": 1, "period": 1, "unit": 1},
+                   state.SKM_OFFICERS: {"scope": 1, "period": 1, "officers": 1}}
 
-    def get(self, month: str) -> list[dict]:
-        if month not in self._docs:
-            self._docs[month] = list(store.collection().find(
-                {"kind": state.SKM, "period": month}, {"scope": 1, "period": 1, "unit": 1, "officers": 1}))
-        return self._docs[month]
+    def __init__(self):
+        self._docs: dict[tuple[str, str], list[dict]] = {}
+
+    def get(self, month: str, kind: str = state.SKM) -> list[dict]:
+        if (kind, month) not in self._docs:
+            self._docs[kind, month] = list(store.collection(kind).find({"kind": kind, "period": month},
+                                                                        self.PROJECTIONS[kind]))
+        return self._docs[kind, month]
 
 
 def findings(touched: Touched, active: list[rules.Rule], peer: policy.Peer) -> list[Finding]:
@@ -92,21 +95,28 @@ def _unit_findings(touched: Touched, active: list[rules.Rule], months_cache: "Sk
 
 
 def officer_docs(nips: list[str], months: list[str], months_cache: "SkmMonths | None" = None) -> list[dict]:
-    """SKM state documents (any unit) of ``months`` that count responses naming one of
-    ``nips``, projected to those officers' totals.
+    """``skm-officers`` state documents (any unit) of ``months`` that count responses naming
+    one of ``nips``, projected to those officers' totals.
 
-    One query per month (an equality the local MongoDB-protocol server hands to its
-    storage); the officers are picked out here, which costs far less than asking the
-    server to test hundreds of ``$exists`` conditions on every document.
+    A few officers: the officer index says which units' documents to read. Many: one query
+    per month (an equality the local MongoDB-protocol server hands to its storage), and the
+    officers are picked out here, which costs far less than asking the server to test
+    hundreds of ``$exists`` conditions on every document.
     """
     wanted = set(nips)
     months_cache = months_cache or SkmMonths()
+    where = store.units_of_officers(wanted, months) if len(wanted) <= store.SCOPES_ONE_BY_ONE else None
+    if where is not None:   # a few officers: the officer index names the documents to read
+        docs = [doc for scope, month in sorted(where)
+                for doc in store.find_months({"kind": state.SKM_OFFICERS, "scope": scope}, [month],
+                                             SkmMonths.PROJECTIONS[state.SKM_OFFICERS])]
+    else:
+        docs = [doc for month in months for doc in months_cache.get(month, state.SKM_OFFICERS)]
     out: list[dict] = []
-    for month in months:
-        for doc in months_cache.get(month):
-            officers = {nip: t for nip, t in (doc.get("officers") or {}).items() if nip in wanted}
-            if officers:
-                out.append({**doc, "officers": officers})
+    for doc in docs:
+        officers = {nip: t for nip, t in (doc.get("officers") or {}).items() if nip in wanted}
+        if officers:
+            out.append({**doc, "officers": officers})
     return out
 
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from kafka import KafkaConsumer, TopicPartition
-from pymongo import DeleteOne
 
 from shared.config import Settings
 from shared.events import InvalidEvent, decode, from_json
@@ -30,8 +29,8 @@ from shared.topics import Topics
 from . import state, store
 from .worker import group_id
 
-STORE_KINDS = (state.SKM, state.PEER, state.CUSTOM)
-ALL_KINDS = (state.SKM, state.PEER, state.CUSTOM, state.APPRAISAL)
+STORE_KINDS = (state.SKM, state.SKM_OFFICERS, state.PEER, state.CUSTOM)
+ALL_KINDS = (state.SKM, state.SKM_OFFICERS, state.PEER, state.CUSTOM, state.APPRAISAL)
 Progress = Callable[[int], None]
 
 
@@ -43,12 +42,12 @@ class Recomputed:
     skipped: int = 0  # invalid events (the worker dead-letters them)
 
     def fold(self, topic: str, partition: int, offset: int, event) -> None:
-        kind, scope, period = state.target(event)
-        did = state.doc_id(topic, partition, kind, scope, period)
-        doc = self.docs.get(did)
-        if doc is None:
-            doc = self.docs[did] = state.new_doc(topic, partition, kind, scope, period)
-        state.apply(doc, event, offset)
+        for kind, scope, period in state.targets(event):
+            did = state.doc_id(topic, partition, kind, scope, period)
+            doc = self.docs.get(did)
+            if doc is None:
+                doc = self.docs[did] = state.new_doc(topic, partition, kind, scope, period)
+            state.apply(doc, event, offset)
         self.events += 1
 
 
@@ -149,7 +148,8 @@ def from_topic(settings: Settings, committed: dict[int, int] | None = None,
 
 def incremental(settings: Settings, kinds: Iterable[str]) -> dict[str, dict]:
     topic = Topics.from_settings(settings).responses
-    return {d["_id"]: d for d in store.collection().find({"topic": topic, "kind": {"$in": list(kinds)}})}
+    return {d["_id"]: d for coll in store.collections()
+            for d in coll.find({"topic": topic, "kind": {"$in": list(kinds)}})}
 
 
 def _canonical(doc: dict) -> str:
@@ -185,9 +185,7 @@ def write(settings: Settings, recomputed: Recomputed, progress: Progress | None 
         store.save(docs[start:start + store.WRITE_CHUNK])
         if progress:
             progress(len(docs[start:start + store.WRITE_CHUNK]))
-    coll = store.collection()
-    for start in range(0, len(stale), store.WRITE_CHUNK):
-        coll.bulk_write([DeleteOne({"_id": d}) for d in stale[start:start + store.WRITE_CHUNK]], ordered=False)
+    store.delete(stale)
     return {"written": len(docs), "deleted": len(stale)}
 
 

@@ -58,8 +58,11 @@ def _officer_docs(period: str, unit: str | None, nips: set[str] | None) -> list[
         where = store.units_of_officers(nips, months_in(period))
         if where is not None:
             return [doc for scope, month in sorted(where)
-                    for doc in store.find_months({"kind": state.SKM, "scope": scope}, [month], projection)]
-    return _skm_docs(period, unit, projection)
+                    for doc in store.find_months({"kind": state.SKM_OFFICERS, "scope": scope}, [month], projection)]
+    query: dict = {"kind": state.SKM_OFFICERS}
+    if unit:
+        query["scope"] = unit
+    return store.find_months(query, months_in(period), projection)
 
 
 def officers(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:

@@ -15,10 +15,21 @@ from shared import contracts
 from shared.events import Event
 
 SKM, PEER, CUSTOM, APPRAISAL = "skm", "peer", "custom", "appraisal"
+# A unit's per-officer SKM totals are a document of their own: the unit document stays small
+# (read by every unit query), and the officers' totals are read only when officers are asked for.
+SKM_OFFICERS = "skm-officers"
+
+
+def targets(event: Event) -> list[tuple[str, str, str]]:
+    """``(kind, scope, period)`` of every state document an event updates."""
+    p = event.payload
+    if event.type == contracts.SKM_RESPONSE and p.get("officer"):
+        return [(SKM, p["unit"], p["period"]), (SKM_OFFICERS, p["unit"], p["period"])]
+    return [target(event)]
 
 
 def target(event: Event) -> tuple[str, str, str]:
-    """``(kind, scope, period)`` of the state an event updates."""
+    """``(kind, scope, period)`` of the main state an event updates (see :func:`targets`)."""
     p = event.payload
     if event.type == contracts.SKM_RESPONSE:
         return SKM, p["unit"], p["period"]
@@ -39,7 +50,9 @@ def new_doc(topic: str, partition: int, kind: str, scope: str, period: str) -> d
     doc = {"_id": doc_id(topic, partition, kind, scope, period), "topic": topic, "partition": partition,
            "kind": kind, "scope": scope, "period": period, "applied": -1, "events": 0}
     if kind == SKM:
-        doc.update(unit=_totals(), services={}, officers={}, profile={}, channels={}, comments=0)
+        doc.update(unit=_totals(), services={}, profile={}, channels={}, comments=0)
+    elif kind == SKM_OFFICERS:
+        doc.update(officers={})
     elif kind == PEER:
         doc.update(unit=None, sums={}, counts={}, raters=[], relations={}, self=_totals())
     elif kind == CUSTOM:
@@ -74,14 +87,14 @@ def apply(doc: dict, event: Event, offset: int) -> bool:
         _add(doc["unit"], answers)
         if p.get("service"):
             _add(doc["services"].setdefault(p["service"], _totals()), answers)
-        if p.get("officer"):
-            _add(doc["officers"].setdefault(p["officer"], _totals()), answers)
         for key, value in (p.get("profile") or {}).items():
             if value:
                 _inc(doc["profile"].setdefault(key, {}), value)
         _inc(doc["channels"], p["channel"])
         if p.get("has_comment"):
             doc["comments"] += 1
+    elif kind == SKM_OFFICERS:
+        _add(doc["officers"].setdefault(p["officer"], _totals()), p["answers"])
     elif kind == PEER:
         if p["relation"] == "self":
             _add(doc["self"], p["values"])  # kept apart: self-ratings never enter the peer result

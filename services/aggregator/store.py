@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from mongoengine import DictField, Document, IntField, StringField
-from pymongo import ReplaceOne
+from pymongo import DeleteOne, ReplaceOne
 from pymongo.errors import BulkWriteError
 
 from shared import skm
@@ -31,8 +31,35 @@ class IndicatorState(Document):
     extra = DictField()
 
 
-def collection():
-    return IndicatorState._get_collection()
+class OfficerState(Document):
+    """The ``skm-officers`` state documents (per-officer SKM totals of a unit and month):
+    same fields, same single writer, a collection of their own so the unit documents, read
+    by every unit query, stay small (the local MongoDB-protocol server reads every document
+    of a collection for each query, and decodes whole documents)."""
+
+    meta = {"collection": "indicator_officer_state", "strict": False,
+            "indexes": [("kind", "scope", "period"), ("kind", "period")]}
+    id = StringField(primary_key=True)
+    topic = StringField(required=True)
+    partition = IntField(required=True)
+    kind = StringField(required=True)
+    scope = StringField(required=True)
+    period = StringField(required=True)
+    applied = IntField(required=True)
+    extra = DictField()
+
+
+def collection(kind: str | None = None):
+    """The collection holding state documents of ``kind`` (the main one when None)."""
+    return OfficerState._get_collection() if kind == state.SKM_OFFICERS else IndicatorState._get_collection()
+
+
+def collections():
+    return [IndicatorState._get_collection(), OfficerState._get_collection()]
+
+
+def _kind_of(did: str) -> str:
+    return did.split("|")[2]
 
 
 def load(ids: Iterable[str]) -> dict[str, dict]:
@@ -42,25 +69,40 @@ def load(ids: Iterable[str]) -> dict[str, dict]:
     MongoDB-protocol server hands equalities to its storage but checks ``$in`` itself, so
     this reads the documents of those partitions and months, not the whole collection.
     """
-    groups: dict[tuple[str, int, str], list[str]] = {}
+    groups: dict[tuple[bool, str, int, str], list[str]] = {}
     for did in ids:
-        topic, partition, _kind, _scope, period = did.split("|")
-        groups.setdefault((topic, int(partition), period), []).append(did)
+        topic, partition, kind, _scope, period = did.split("|")
+        groups.setdefault((kind == state.SKM_OFFICERS, topic, int(partition), period), []).append(did)
     out: dict[str, dict] = {}
-    for (topic, partition, period), wanted in groups.items():
+    for (officers, topic, partition, period), wanted in groups.items():
+        coll = collection(state.SKM_OFFICERS if officers else None)
         for start in range(0, len(wanted), 2000):
             query = {"topic": topic, "partition": partition, "period": period,
                      "_id": {"$in": wanted[start:start + 2000]}}
-            for doc in collection().find(query):
+            for doc in coll.find(query):
                 out[doc["_id"]] = doc
     return out
 
 
 def save(docs: list[dict]) -> None:
-    ops = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs]
-    coll = collection()
-    for start in range(0, len(ops), WRITE_CHUNK):
-        coll.bulk_write(ops[start:start + WRITE_CHUNK], ordered=False)
+    for kind_docs in (
+            [d for d in docs if d["kind"] != state.SKM_OFFICERS], [d for d in docs if d["kind"] == state.SKM_OFFICERS]):
+        if not kind_docs:
+            continue
+        coll = collection(kind_docs[0]["kind"])
+        ops = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in kind_docs]
+        for start in range(0, len(ops), WRITE_CHUNK):
+            coll.bulk_write(ops[start:start + WRITE_CHUNK], ordered=False)
+
+
+def delete(ids: Iterable[str]) -> None:
+    """Remove these state documents (rebuild: documents the recomputation does not have)."""
+    ids = list(ids)
+    for officers in (False, True):
+        mine = [d for d in ids if (_kind_of(d) == state.SKM_OFFICERS) == officers]
+        coll = collection(state.SKM_OFFICERS if officers else None)
+        for start in range(0, len(mine), WRITE_CHUNK):
+            coll.bulk_write([DeleteOne({"_id": d}) for d in mine[start:start + WRITE_CHUNK]], ordered=False)
 
 
 SCOPES_ONE_BY_ONE = 20  # up to this many scopes are asked for by equality, one query each
@@ -74,7 +116,7 @@ def find_months(query: dict, months: Iterable[str], projection: dict | None = No
     MongoDB-protocol server hands equalities to PostgreSQL but checks ``$in`` itself, after
     reading and decoding every document of the kind, which grows with all the months stored.
     """
-    coll = collection() if coll is None else coll
+    coll = collection(query.get("kind")) if coll is None else coll
     scope_list = None if scopes is None else sorted(set(scopes))
     if scope_list is None:
         shapes = [{}]
@@ -116,8 +158,8 @@ def officers_coll():
 
 
 def officer_pairs(docs: Iterable[dict]) -> set[tuple[str, str, str]]:
-    """(officer, unit, month) of every officer counted in these SKM state documents."""
-    return {(nip, d["scope"], d["period"]) for d in docs if d.get("kind") == state.SKM
+    """(officer, unit, month) of every officer counted in these ``skm-officers`` documents."""
+    return {(nip, d["scope"], d["period"]) for d in docs if d.get("kind") == state.SKM_OFFICERS
             for nip in (d.get("officers") or {})}
 
 
@@ -158,11 +200,12 @@ def backfill_officer_index(progress=None) -> int:
     existed), then the ``complete`` mark. Safe to run by several workers at once."""
     if officer_index_complete():
         return 0
-    months = sorted({d["period"] for d in collection().find({"kind": state.SKM}, {"period": 1})})
+    coll = collection(state.SKM_OFFICERS)
+    months = sorted({d["period"] for d in coll.find({"kind": state.SKM_OFFICERS}, {"period": 1})})
     written = 0
     for month in months:
-        docs = list(collection().find({"kind": state.SKM, "period": month}, {"kind": 1, "scope": 1, "period": 1,
-                                                                              "officers": 1}))
+        docs = list(coll.find({"kind": state.SKM_OFFICERS, "period": month},
+                              {"kind": 1, "scope": 1, "period": 1, "officers": 1}))
         written += mark_officers(officer_pairs(docs))
         if progress:
             progress(month, written)
@@ -191,7 +234,7 @@ def find(kind: str, *, scope: str | None = None, periods: list[str] | None = Non
         query["scope"] = scope
     if periods is not None:
         return find_months(query, periods)
-    return list(collection().find(query))
+    return list(collection(kind).find(query))
 
 
 def skm_totals(unit: str, period: str) -> skm.Totals:

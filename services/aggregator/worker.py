@@ -91,26 +91,31 @@ class Worker:
             for record in records:
                 try:
                     event = decode(record.value)
-                    kind, scope, period = state.target(event)
+                    targets = state.targets(event)
                 except (InvalidEvent, ValueError) as exc:
                     dead.append((tp, record, getattr(exc, "reason", None) or str(exc)))
                     continue
-                parsed.append((record.offset, event, state.doc_id(tp.topic, tp.partition, kind, scope, period),
-                               (kind, scope, period)))
-            docs = store.load({did for _, _, did, _ in parsed})
-            known = {did: set(doc.get("officers") or ()) for did, doc in docs.items() if doc.get("kind") == state.SKM}
+                parsed.append((record.offset, event,
+                               [(state.doc_id(tp.topic, tp.partition, *t), t) for t in targets]))
+            docs = store.load({did for _, _, ts in parsed for did, _ in ts})
+            known = {did: set(doc.get("officers") or ()) for did, doc in docs.items()
+                     if doc.get("kind") == state.SKM_OFFICERS}
             dirty = set()
-            for offset, event, did, target in parsed:
-                doc = docs.get(did)
-                if doc is None:
-                    doc = docs[did] = state.new_doc(tp.topic, tp.partition, *target)
-                if state.apply(doc, event, offset):
-                    dirty.add(did)
-                else:
+            for offset, event, ts in parsed:
+                applied = False
+                for did, target in ts:
+                    doc = docs.get(did)
+                    if doc is None:
+                        doc = docs[did] = state.new_doc(tp.topic, tp.partition, *target)
+                    if state.apply(doc, event, offset):
+                        dirty.add(did)
+                        applied = True
+                if not applied:
                     self.stats["skipped"] += 1
                 touched.add(event)
             changed += [docs[d] for d in dirty]
-            new_officers |= {(nip, docs[d]["scope"], docs[d]["period"]) for d in dirty if docs[d]["kind"] == state.SKM
+            new_officers |= {(nip, docs[d]["scope"], docs[d]["period"]) for d in dirty
+                             if docs[d]["kind"] == state.SKM_OFFICERS
                              for nip in docs[d]["officers"] if nip not in known.get(d, ())}
             self.stats["events"] += len(parsed)
         store.mark_officers(new_officers)   # before the state that counts them (see store.OfficerSeen)

@@ -76,3 +76,35 @@ def test_rebuild_writes_the_index_of_the_state_it_writes(fresh_settings, clock):
     rebuild.write(fresh_settings, rebuild.from_topic(fresh_settings))
     assert store.officer_index_complete()
     assert (A, "RSUD", "2026-11") in _records(fresh_settings) and len(_records(fresh_settings)) == 4
+
+
+def test_a_crash_between_the_unit_and_the_officer_writes_is_repaired_by_the_redelivery(fresh_settings, clock):
+    """The unit document and its officers' document each keep their own applied offset: if
+    only the unit document of a batch was written, the redelivered batch completes the other."""
+    first, second = _events()[:2], _events()[2:]
+    publish(fresh_settings, first)
+    records = read_topic(fresh_settings, Topics.from_settings(fresh_settings).responses)
+    publish(fresh_settings, second)
+    all_records = read_topic(fresh_settings, Topics.from_settings(fresh_settings).responses)
+    later = [r for r in all_records if (r.partition, r.offset) not in {(x.partition, x.offset) for x in records}]
+
+    def as_batch(recs):
+        batch: dict = {}
+        for r in recs:
+            batch.setdefault(TopicPartition(r.topic, r.partition), []).append(r)
+        return batch
+
+    worker = Worker(fresh_settings, clock=clock, decisions=False)
+    worker.handle(as_batch(records))
+    officers = store.collection("skm-officers")
+    saved = {d["_id"]: d for d in officers.find()}
+    worker.handle(as_batch(later))
+    expected = reports.officers("2026-11")
+    assert all("officers" not in d for d in store.collection().find({"kind": "skm"}))   # kept apart
+    # As if the process died after writing the unit documents of the second batch:
+    officers.delete_many({})
+    officers.insert_many(list(saved.values()))
+    assert reports.officers("2026-11") != expected
+    Worker(fresh_settings, clock=clock, decisions=False).handle(as_batch(later))   # redelivered
+    assert reports.officers("2026-11") == expected
+    assert reports.units("2026-11", "RSUD")[0]["respondents"] == 3                 # nothing counted twice

@@ -13,10 +13,10 @@ TOPIC = "t.responses.v1"
 def fold(events, partition=0, start=0):
     docs = {}
     for offset, event in enumerate(events, start):
-        kind, scope, period = state.target(event)
-        did = state.doc_id(TOPIC, partition, kind, scope, period)
-        doc = docs.setdefault(did, state.new_doc(TOPIC, partition, kind, scope, period))
-        state.apply(doc, event, offset)
+        for kind, scope, period in state.targets(event):
+            did = state.doc_id(TOPIC, partition, kind, scope, period)
+            doc = docs.setdefault(did, state.new_doc(TOPIC, partition, kind, scope, period))
+            state.apply(doc, event, offset)
     return docs
 
 
