@@ -48,6 +48,7 @@ def group_id(settings: Settings) -> str:
 DEFAULT_BATCH = 20000   # records folded and written together (more: fewer writes per event)
 POLL_RECORDS = 5000     # records asked for per poll
 GATHER_S = 1.0          # longest a batch may wait for more records before it is handled
+BACKLOG_GATHER_S = 10.0  # ... when the partitions hold more than it has (catching up)
 LINGER_S = 0.05         # a batch is handled once no new record came for this long
 POLICY_TTL_S = 5.0  # rules and peer thresholds are read again after this many seconds
 
@@ -152,20 +153,21 @@ class Worker:
 
     # -- the loop -----------------------------------------------------------------------------
     def _gather(self, consumer, stop: threading.Event) -> Batch:
-        """Poll until ``batch_size`` records, ``GATHER_S`` seconds, or a pause of ``LINGER_S``
+        """Poll until ``batch_size`` records, or ``GATHER_S`` seconds, or a pause of ``LINGER_S``
         once caught up.
 
         With a backlog (the last fetch said the partition holds more than we have) the polls
-        wait the whole ``GATHER_S``, so one batch folds many records into each state document
-        (one write each); once caught up a batch is handled as soon as records stop coming,
-        so a lone submission waits about ``LINGER_S``, not a second.
+        go on for up to ``BACKLOG_GATHER_S``, so one batch folds many records into each state
+        document (one write each, and one round of decisions); once caught up a batch is
+        handled as soon as records stop coming, so a lone submission waits about
+        ``LINGER_S``, not a second.
         """
         batch: Batch = {}
         count = 0
         behind = False
-        deadline = time.monotonic() + GATHER_S
+        started = time.monotonic()
         while count < self.batch_size and not stop.is_set():
-            remaining = deadline - time.monotonic()
+            remaining = started + (BACKLOG_GATHER_S if behind else GATHER_S) - time.monotonic()
             if remaining <= 0 and count:
                 break
             if not count:
