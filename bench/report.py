@@ -221,12 +221,14 @@ def _queries(x, images) -> list[str]:
                     f"FerretDB hands equalities to PostgreSQL but checks `$in` itself after decoding every document "
                     f"of the kind (at {num(stages[0]['responses'])} responses one month's SKM state takes "
                     f"{num(a['ms'])} ms asked with `$in` and {num(b['ms'])} ms as an equality, {b['docs']} "
-                    f"documents). What still grows is bytes: the state documents are bounded by units x months x "
-                    f"partitions, but each SKM unit document carries its officers' totals, so it grows until every "
-                    f"officer of the unit appears in every month (the MB row), and FerretDB decodes whole documents "
-                    f"whatever the projection. The one-employee query is the steepest: it reads every SKM unit "
-                    f"document of the month and of the month before to find one officer; per-officer state "
-                    f"documents would make it one small equality read (not done yet)."]
+                    f"documents). FerretDB answers every equality with a sequential scan of the collection's table "
+                    f"(its PostgreSQL query tests `_jsonb->'field' @> value`, which no index serves) and decodes whole "
+                    f"documents whatever the projection, so a query costs the bytes of its collection plus the bytes "
+                    f"it returns. The unit documents are small and bounded by units x months (the officers' totals "
+                    f"live in a collection of their own), so the unit queries stay flat. The officer queries scan the "
+                    f"officers' collection, which grows until every officer of a unit appears in every month (the MB "
+                    f"row); one employee first reads the officer index (a record per officer, unit and month, also "
+                    f"growing) and then only the documents of the units it names."]
     out += ["", "Checked at each size: the public result of one unit counts exactly the responses folded for it ("
             + "; ".join(f"{s['check']['api']} of {s['check']['expected']}" for s in stages) + ").", ""]
     if images:

@@ -7,6 +7,7 @@ to the :class:`~.cases.Decider`, which records and publishes cases.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from shared import contracts, skm
@@ -49,10 +50,18 @@ class SkmMonths:
     def __init__(self):
         self._docs: dict[tuple[str, str], list[dict]] = {}
 
+    def prefetch(self, months, kind: str = state.SKM) -> None:
+        """Read the months not read yet, a few at once."""
+        missing = [m for m in dict.fromkeys(months) if (kind, m) not in self._docs]
+        found = store.run_all([functools.partial(self._read, m, kind) for m in missing])
+        self._docs.update({(kind, m): docs for m, docs in zip(missing, found)})
+
+    def _read(self, month: str, kind: str) -> list[dict]:
+        return list(store.collection(kind).find({"kind": kind, "period": month}, self.PROJECTIONS[kind]))
+
     def get(self, month: str, kind: str = state.SKM) -> list[dict]:
         if (kind, month) not in self._docs:
-            self._docs[kind, month] = list(store.collection(kind).find({"kind": kind, "period": month},
-                                                                        self.PROJECTIONS[kind]))
+            self._docs[kind, month] = self._read(month, kind)
         return self._docs[kind, month]
 
 
@@ -80,6 +89,7 @@ def _unit_findings(touched: Touched, active: list[rules.Rule], months_cache: "Sk
     units = sorted({u for _, u, _ in wanted})
     unit_set = set(units)
     months = sorted({m for _, _, p in wanted for m in months_in(p)})
+    months_cache.prefetch(months)
     totals: dict[tuple[str, str], skm.Totals] = {}
     for doc in (d for month in months for d in months_cache.get(month) if d["scope"] in unit_set):
         key = (doc["scope"], doc["period"])
@@ -111,6 +121,7 @@ def officer_docs(nips: list[str], months: list[str], months_cache: "SkmMonths | 
                 for doc in store.find_months({"kind": state.SKM_OFFICERS, "scope": scope}, [month],
                                              SkmMonths.PROJECTIONS[state.SKM_OFFICERS])]
     else:
+        months_cache.prefetch(months, state.SKM_OFFICERS)
         docs = [doc for month in months for doc in months_cache.get(month, state.SKM_OFFICERS)]
     out: list[dict] = []
     for doc in docs:

@@ -126,7 +126,7 @@ def case_id(rule: str, subject: str, period: str, generation: int) -> str:
 
 def _evidence(rule: Rule, period: str, values: dict) -> dict:
     return {"rule": rule.code, "kind": rule.kind, "period": period,
-            "thresholds": check_params(rule.kind, rule.params), "values": values}
+            "thresholds": dict(rule.checked_params), "values": values}
 
 
 # -- the checks -------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Where indicator state lives, and reading it back merged across partitions."""
 from __future__ import annotations
 
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
 from mongoengine import DictField, Document, IntField, StringField
@@ -73,26 +75,47 @@ def load(ids: Iterable[str]) -> dict[str, dict]:
     for did in ids:
         topic, partition, kind, _scope, period = did.split("|")
         groups.setdefault((kind == state.SKM_OFFICERS, topic, int(partition), period), []).append(did)
-    out: dict[str, dict] = {}
+    calls = []
     for (officers, topic, partition, period), wanted in groups.items():
         coll = collection(state.SKM_OFFICERS if officers else None)
         for start in range(0, len(wanted), 2000):
             query = {"topic": topic, "partition": partition, "period": period,
                      "_id": {"$in": wanted[start:start + 2000]}}
-            for doc in coll.find(query):
-                out[doc["_id"]] = doc
-    return out
+            calls.append(functools.partial(lambda c, q: list(c.find(q)), coll, query))
+    return {doc["_id"]: doc for found in run_all(calls) for doc in found}
+
+
+WRITERS = 3  # bulk commands in flight at once: the server works on one while the next is sent
+_pool: ThreadPoolExecutor | None = None
+
+
+def run_all(calls: list) -> list:
+    """Run the callables a few at a time and return their results in order; every one runs,
+    and the first error is raised after all have finished."""
+    global _pool
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="state-io")
+    futures = [_pool.submit(call) for call in calls]
+    errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+    return [f.result() for f in futures]
 
 
 def save(docs: list[dict]) -> None:
-    for kind_docs in (
-            [d for d in docs if d["kind"] != state.SKM_OFFICERS], [d for d in docs if d["kind"] == state.SKM_OFFICERS]):
-        if not kind_docs:
-            continue
-        coll = collection(kind_docs[0]["kind"])
-        ops = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in kind_docs]
-        for start in range(0, len(ops), WRITE_CHUNK):
-            coll.bulk_write(ops[start:start + WRITE_CHUNK], ordered=False)
+    """Write the documents (each replaced whole), in bulk commands of ``WRITE_CHUNK``, a few
+    commands at once. Each document has one writer, so the order among them is free."""
+    calls = []
+    for officers in (False, True):
+        mine = [d for d in docs if (d["kind"] == state.SKM_OFFICERS) == officers]
+        coll = collection(state.SKM_OFFICERS if officers else None)
+        ops = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in mine]
+        calls += [functools.partial(coll.bulk_write, ops[start:start + WRITE_CHUNK], ordered=False)
+                  for start in range(0, len(ops), WRITE_CHUNK)]
+    run_all(calls)
 
 
 def delete(ids: Iterable[str]) -> None:
