@@ -21,6 +21,7 @@ def connect(settings: Settings, *, pool_size: int | None = None) -> Database:
     if _current == wanted:
         return mongoengine.get_db()
     mongoengine.disconnect()
+    _forget_collections()
     mongoengine.connect(
         db=settings.mongodb_db,
         host=settings.mongodb_uri,
@@ -34,6 +35,19 @@ def connect(settings: Settings, *, pool_size: int | None = None) -> Database:
     )
     _current = wanted
     return mongoengine.get_db()
+
+
+def _forget_collections() -> None:
+    """Drop every document class's cached collection. ``disconnect`` resets only the classes
+    in mongoengine's registry, which is keyed by class name: of two classes with one name
+    (``Case`` in the aggregator and in the notifier) the other kept a collection of the
+    closed client (seen when tests of both reconnect to databases of their own)."""
+    stack = list(mongoengine.Document.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if not cls._meta.get("abstract"):
+            cls._collection = None
 
 
 def database() -> Database:

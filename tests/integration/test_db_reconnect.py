@@ -1,0 +1,26 @@
+"""Connecting to another database leaves no document class on the old client, even when two
+classes share a name (mongoengine's registry keeps only one of them)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from services.aggregator.cases import Case as AggregatorCase
+from services.notifier.models import Case as NotifierCase
+from shared import db
+
+
+def test_every_document_class_follows_a_reconnect(base_settings):
+    first = replace(base_settings, mongodb_db=base_settings.mongodb_db + "_rc1")
+    second = replace(base_settings, mongodb_db=base_settings.mongodb_db + "_rc2")
+    try:
+        db.connect(first)
+        assert AggregatorCase._get_collection().database.name == first.mongodb_db
+        assert NotifierCase._get_collection().database.name == first.mongodb_db
+        db.connect(second)
+        for cls in (AggregatorCase, NotifierCase):
+            coll = cls._get_collection()
+            assert coll.database.name == second.mongodb_db
+            assert coll.count_documents({}) == 0      # usable: its client is open
+    finally:
+        db.connect(second).client.drop_database(first.mongodb_db)
+        db.database().client.drop_database(second.mongodb_db)
