@@ -119,12 +119,14 @@ class Seeder:
         docs = list(self.docs.values())
         for coll in store.collections():
             coll.delete_many({})
-        for kind in {d["kind"] for d in docs}:
-            mine = [d for d in docs if d["kind"] == kind]
+        groups: dict = {}
+        for d in docs:
+            groups.setdefault(store.collection(d["kind"], d["period"]).name, []).append(d)
+        for name, mine in groups.items():
             for start in range(0, len(mine), 100):
-                store.collection(kind).insert_many(mine[start:start + 100], ordered=False)
+                store.collection(mine[0]["kind"], mine[0]["period"]).insert_many(mine[start:start + 100],
+                                                                                  ordered=False)
         store.IndicatorState.ensure_indexes()
-        store.OfficerState.ensure_indexes()
         # The officer index the worker would have written along (only the stage's new records).
         pairs = store.officer_pairs(docs)
         store.mark_officers(pairs - self.indexed)

@@ -57,7 +57,7 @@ class SkmMonths:
         self._docs.update({(kind, m): docs for m, docs in zip(missing, found)})
 
     def _read(self, month: str, kind: str) -> list[dict]:
-        return list(store.collection(kind).find({"kind": kind, "period": month}, self.PROJECTIONS[kind]))
+        return list(store.collection(kind, month).find({"kind": kind, "period": month}, self.PROJECTIONS[kind]))
 
     def get(self, month: str, kind: str = state.SKM) -> list[dict]:
         if (kind, month) not in self._docs:

@@ -33,31 +33,40 @@ class IndicatorState(Document):
     extra = DictField()
 
 
-class OfficerState(Document):
-    """The ``skm-officers`` state documents (per-officer SKM totals of a unit and month):
-    same fields, same single writer, a collection of their own so the unit documents, read
-    by every unit query, stay small (the local MongoDB-protocol server reads every document
-    of a collection for each query, and decodes whole documents)."""
-
-    meta = {"collection": "indicator_officer_state", "strict": False,
-            "indexes": [("kind", "scope", "period"), ("kind", "period")]}
-    id = StringField(primary_key=True)
-    topic = StringField(required=True)
-    partition = IntField(required=True)
-    kind = StringField(required=True)
-    scope = StringField(required=True)
-    period = StringField(required=True)
-    applied = IntField(required=True)
-    extra = DictField()
+OFFICER_STATE = "indicator_officer_state"   # + "_YYYY_MM": the skm-officers documents of one month
 
 
-def collection(kind: str | None = None):
-    """The collection holding state documents of ``kind`` (the main one when None)."""
-    return OfficerState._get_collection() if kind == state.SKM_OFFICERS else IndicatorState._get_collection()
+def _db():
+    return IndicatorState._get_db()
 
 
-def collections():
-    return [IndicatorState._get_collection(), OfficerState._get_collection()]
+def _month_name(prefix: str, period: str) -> str:
+    return f"{prefix}_{period.replace('-', '_')}"
+
+
+def collection(kind: str | None = None, period: str | None = None):
+    """The collection holding state documents of ``kind`` (the main one when None).
+
+    The ``skm-officers`` documents (a unit's per-officer SKM totals) are kept apart, one
+    collection per month: the unit documents every unit query reads stay small, and an
+    officer query or a worker's write touches one month's collection only. (The local
+    MongoDB-protocol server reads every document of a collection for each query and
+    decodes whole documents, so what a collection holds is what each query costs.)
+    """
+    if kind == state.SKM_OFFICERS:
+        if not period:
+            raise ValueError("skm-officers state is kept per month: give the period")
+        return _db()[_month_name(OFFICER_STATE, period)]
+    return IndicatorState._get_collection()
+
+
+def officer_state_collections() -> list:
+    return [_db()[name] for name in sorted(_db().list_collection_names()) if name.startswith(OFFICER_STATE + "_")]
+
+
+def collections() -> list:
+    """Every collection holding state documents."""
+    return [IndicatorState._get_collection(), *officer_state_collections()]
 
 
 def _kind_of(did: str) -> str:
@@ -77,7 +86,7 @@ def load(ids: Iterable[str]) -> dict[str, dict]:
         groups.setdefault((kind == state.SKM_OFFICERS, topic, int(partition), period), []).append(did)
     calls = []
     for (officers, topic, partition, period), wanted in groups.items():
-        coll = collection(state.SKM_OFFICERS if officers else None)
+        coll = collection(state.SKM_OFFICERS if officers else None, period)
         for start in range(0, len(wanted), 2000):
             query = {"topic": topic, "partition": partition, "period": period,
                      "_id": {"$in": wanted[start:start + 2000]}}
@@ -108,10 +117,13 @@ def run_all(calls: list) -> list:
 def save(docs: list[dict]) -> None:
     """Write the documents (each replaced whole), in bulk commands of ``WRITE_CHUNK``, a few
     commands at once. Each document has one writer, so the order among them is free."""
+    groups: dict[tuple[str, str | None], list[dict]] = {}
+    for d in docs:
+        officers = d["kind"] == state.SKM_OFFICERS
+        groups.setdefault((d["kind"] if officers else "", d["period"] if officers else None), []).append(d)
     calls = []
-    for officers in (False, True):
-        mine = [d for d in docs if (d["kind"] == state.SKM_OFFICERS) == officers]
-        coll = collection(state.SKM_OFFICERS if officers else None)
+    for (kind, period), mine in groups.items():
+        coll = collection(kind or None, period)
         ops = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in mine]
         calls += [functools.partial(coll.bulk_write, ops[start:start + WRITE_CHUNK], ordered=False)
                   for start in range(0, len(ops), WRITE_CHUNK)]
@@ -120,10 +132,13 @@ def save(docs: list[dict]) -> None:
 
 def delete(ids: Iterable[str]) -> None:
     """Remove these state documents (rebuild: documents the recomputation does not have)."""
-    ids = list(ids)
-    for officers in (False, True):
-        mine = [d for d in ids if (_kind_of(d) == state.SKM_OFFICERS) == officers]
-        coll = collection(state.SKM_OFFICERS if officers else None)
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for did in ids:
+        officers = _kind_of(did) == state.SKM_OFFICERS
+        groups.setdefault((state.SKM_OFFICERS if officers else "", did.split("|")[4] if officers else None),
+                          []).append(did)
+    for (kind, period), mine in groups.items():
+        coll = collection(kind or None, period)
         for start in range(0, len(mine), WRITE_CHUNK):
             coll.bulk_write([DeleteOne({"_id": d}) for d in mine[start:start + WRITE_CHUNK]], ordered=False)
 
@@ -139,7 +154,7 @@ def find_months(query: dict, months: Iterable[str], projection: dict | None = No
     MongoDB-protocol server hands equalities to PostgreSQL but checks ``$in`` itself, after
     reading and decoding every document of the kind, which grows with all the months stored.
     """
-    coll = collection(query.get("kind")) if coll is None else coll
+    fixed = coll
     scope_list = None if scopes is None else sorted(set(scopes))
     if scope_list is None:
         shapes = [{}]
@@ -149,35 +164,36 @@ def find_months(query: dict, months: Iterable[str], projection: dict | None = No
         shapes = [{"scope": {"$in": scope_list}}]
     out: list[dict] = []
     for month in dict.fromkeys(months):
+        coll = fixed if fixed is not None else collection(query.get("kind"), month)
         for shape in shapes:
             out.extend(coll.find({**query, **shape, "period": month}, projection))
     return out
 
 
 class OfficerSeen(Document):
-    """Where an officer was named: one insert-only record per (officer, unit, month).
+    """Where an officer was named: insert-only records per (officer, unit, month).
 
-    SKM totals per officer live inside the unit's state documents, so finding one officer
-    otherwise means reading every unit's document of the month. Every officer in a stored
-    SKM state document has a record here, written before the state document that first
+    A unit's officers' totals are one document, so finding one officer otherwise means
+    reading every unit's officers document of the month. Every officer counted in a stored
+    ``skm-officers`` document has a record, written before the state document that first
     counts them (a crash in between leaves a record too many, which costs a read and
-    nothing else). ``_id`` ``~complete`` says the records cover all the state, so readers
-    may rely on them (set by the backfill of older state and by ``rebuild``).
+    nothing else). The records of a month live in ``indicator_officer_units_YYYY_MM``; this
+    collection holds only ``~complete``, which says the records cover all the state, so
+    readers may rely on them (set by the one-time backfill of older state and by ``rebuild``).
     """
 
-    meta = {"collection": "indicator_officer_units", "indexes": ["nip"]}
+    meta = {"collection": "indicator_officer_units"}
     id = StringField(primary_key=True)
-    nip = StringField()
-    unit = StringField()
-    period = StringField()
 
 
 COMPLETE = "~complete"
 _complete_in: set[str] = set()   # databases whose officer index is known complete (it never goes back)
 
 
-def officers_coll():
-    return OfficerSeen._get_collection()
+def officers_coll(period: str | None = None):
+    """The officer index of ``period`` (a month), or the collection of the ``complete`` mark."""
+    base = OfficerSeen._get_collection()
+    return base if period is None else base.database[_month_name(base.name, period)]
 
 
 def officer_pairs(docs: Iterable[dict]) -> set[tuple[str, str, str]]:
@@ -188,16 +204,18 @@ def officer_pairs(docs: Iterable[dict]) -> set[tuple[str, str, str]]:
 
 def mark_officers(pairs: Iterable[tuple[str, str, str]], chunk: int = 500) -> int:
     """Insert the records of ``pairs`` (already present ones are left as they are)."""
-    rows = [{"_id": f"{nip}|{unit}|{period}", "nip": nip, "unit": unit, "period": period}
-            for nip, unit, period in sorted(pairs)]
-    coll = officers_coll()
-    for start in range(0, len(rows), chunk):
-        try:
-            coll.insert_many(rows[start:start + chunk], ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                raise
-    return len(rows)
+    by_month: dict[str, list[dict]] = {}
+    for nip, unit, period in sorted(pairs):
+        by_month.setdefault(period, []).append({"_id": f"{nip}|{unit}", "nip": nip, "unit": unit})
+    for period, rows in by_month.items():
+        coll = officers_coll(period)
+        for start in range(0, len(rows), chunk):
+            try:
+                coll.insert_many(rows[start:start + chunk], ordered=False)
+            except BulkWriteError as exc:
+                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                    raise
+    return sum(len(rows) for rows in by_month.values())
 
 
 def officer_index_complete() -> bool:
@@ -223,15 +241,12 @@ def backfill_officer_index(progress=None) -> int:
     existed), then the ``complete`` mark. Safe to run by several workers at once."""
     if officer_index_complete():
         return 0
-    coll = collection(state.SKM_OFFICERS)
-    months = sorted({d["period"] for d in coll.find({"kind": state.SKM_OFFICERS}, {"period": 1})})
     written = 0
-    for month in months:
-        docs = list(coll.find({"kind": state.SKM_OFFICERS, "period": month},
-                              {"kind": 1, "scope": 1, "period": 1, "officers": 1}))
+    for coll in officer_state_collections():
+        docs = list(coll.find({"kind": state.SKM_OFFICERS}, {"kind": 1, "scope": 1, "period": 1, "officers": 1}))
         written += mark_officers(officer_pairs(docs))
         if progress:
-            progress(month, written)
+            progress(coll.name, written)
     mark_officer_index_complete()
     return written
 
@@ -239,15 +254,15 @@ def backfill_officer_index(progress=None) -> int:
 def units_of_officers(nips: Iterable[str], months: Iterable[str]) -> set[tuple[str, str]] | None:
     """(unit, month) pairs in which any of ``nips`` was named in ``months``; None when the
     index is not complete yet (the caller reads the months instead). One equality query per
-    officer: the local MongoDB-protocol server checks ``$in`` itself after decoding every record."""
+    officer and month: the local MongoDB-protocol server checks ``$in`` itself after decoding
+    every record."""
     if not officer_index_complete():
         return None
-    wanted = set(months)
     out: set[tuple[str, str]] = set()
-    for nip in sorted(set(nips)):
-        for row in officers_coll().find({"nip": nip}, {"unit": 1, "period": 1}):
-            if row.get("period") in wanted:
-                out.add((row["unit"], row["period"]))
+    for month in dict.fromkeys(months):
+        coll = officers_coll(month)
+        for nip in sorted(set(nips)):
+            out.update((row["unit"], month) for row in coll.find({"nip": nip}, {"unit": 1}))
     return out
 
 
@@ -257,7 +272,8 @@ def find(kind: str, *, scope: str | None = None, periods: list[str] | None = Non
         query["scope"] = scope
     if periods is not None:
         return find_months(query, periods)
-    return list(collection(kind).find(query))
+    colls = officer_state_collections() if kind == state.SKM_OFFICERS else [collection(kind)]
+    return [doc for coll in colls for doc in coll.find(query)]
 
 
 def skm_totals(unit: str, period: str) -> skm.Totals:

@@ -24,8 +24,17 @@ def _events():
             skm_event("RSUD", 1), skm_event("DISDUK", 3, officer=A, period="2026-10")]
 
 
+MONTHS = ("2026-10", "2026-11")
+
+
 def _records(settings):
-    return {(r["nip"], r["unit"], r["period"]) for r in store.officers_coll().find({"nip": {"$exists": True}})}
+    return {(r["nip"], r["unit"], month) for month in MONTHS for r in store.officers_coll(month).find()}
+
+
+def _drop_index():
+    """As state written by a version without the officer index."""
+    for month in (None, *MONTHS):
+        store.officers_coll(month).drop()
 
 
 def test_the_worker_indexes_officers_and_one_employee_reads_only_their_units(fresh_settings, clock):
@@ -51,7 +60,7 @@ def test_state_from_before_the_index_is_indexed_once_when_a_worker_starts(fresh_
     for record in read_topic(fresh_settings, Topics.from_settings(fresh_settings).responses):
         batch.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
     Worker(fresh_settings, clock=clock, decisions=False).handle(batch)
-    store.officers_coll().drop()           # as state written by a version without the index
+    _drop_index()
     assert not store.officer_index_complete()
     assert store.units_of_officers({A}, ["2026-11"]) is None
     (before,) = reports.officers("2026-11", nips={A})      # meanwhile: read every unit's document
@@ -72,7 +81,7 @@ def test_rebuild_writes_the_index_of_the_state_it_writes(fresh_settings, clock):
                    and sum(rebuild.committed_offsets(
                        fresh_settings, Topics.from_settings(fresh_settings).responses).values()) == len(events),
                    timeout=30, message="offsets not committed")
-    store.officers_coll().drop()
+    _drop_index()
     rebuild.write(fresh_settings, rebuild.from_topic(fresh_settings))
     assert store.officer_index_complete()
     assert (A, "RSUD", "2026-11") in _records(fresh_settings) and len(_records(fresh_settings)) == 4
@@ -96,14 +105,17 @@ def test_a_crash_between_the_unit_and_the_officer_writes_is_repaired_by_the_rede
 
     worker = Worker(fresh_settings, clock=clock, decisions=False)
     worker.handle(as_batch(records))
-    officers = store.collection("skm-officers")
-    saved = {d["_id"]: d for d in officers.find()}
+    saved = {month: list(store.collection("skm-officers", month).find()) for month in MONTHS}
     worker.handle(as_batch(later))
     expected = reports.officers("2026-11")
     assert all("officers" not in d for d in store.collection().find({"kind": "skm"}))   # kept apart
+    assert {c.name for c in store.officer_state_collections()} == {"indicator_officer_state_2026_10",
+                                                                   "indicator_officer_state_2026_11"}
     # As if the process died after writing the unit documents of the second batch:
-    officers.delete_many({})
-    officers.insert_many(list(saved.values()))
+    for month, docs in saved.items():
+        store.collection("skm-officers", month).delete_many({})
+        if docs:
+            store.collection("skm-officers", month).insert_many(docs)
     assert reports.officers("2026-11") != expected
     Worker(fresh_settings, clock=clock, decisions=False).handle(as_batch(later))   # redelivered
     assert reports.officers("2026-11") == expected
