@@ -225,10 +225,11 @@ def _queries(x, images) -> list[str]:
                     f"(its PostgreSQL query tests `_jsonb->'field' @> value`, which no index serves) and decodes whole "
                     f"documents whatever the projection, so a query costs the bytes of its collection plus the bytes "
                     f"it returns. The unit documents are small and bounded by units x months (the officers' totals "
-                    f"live in a collection of their own), so the unit queries stay flat. The officer queries scan the "
-                    f"officers' collection, which grows until every officer of a unit appears in every month (the MB "
-                    f"row); one employee first reads the officer index (a record per officer, unit and month, also "
-                    f"growing) and then only the documents of the units it names."]
+                    f"live in collections of their own, one per month), so the unit queries stay flat. An officer "
+                    f"query scans one month's officers' collection per month it needs (a quarter and the quarter "
+                    f"before: six), and each grows until every officer of every unit appears in that month (the MB "
+                    f"row); one employee first reads the month's officer index (a record per officer and unit) and "
+                    f"then only the documents of the units it names."]
     out += ["", "Checked at each size: the public result of one unit counts exactly the responses folded for it ("
             + "; ".join(f"{s['check']['api']} of {s['check']['expected']}" for s in stages) + ").", ""]
     if images:
