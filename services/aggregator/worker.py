@@ -6,8 +6,10 @@ batch, and replaying changes nothing already done):
 1. decode every record; an invalid one (not JSON, unknown type, bad payload) goes to the
    dead-letter topic with the reason, and the batch goes on;
 2. fold the events into the state documents of their partition, in memory: one read per
-   touched document, and an event at or below a document's ``applied`` offset is skipped;
-3. write the changed documents (one write each, bulk commands of at most 40);
+   touched document, and an event at or below a document's ``applied`` offset is skipped
+   (an SKM event naming an officer updates two: the unit's and its officers');
+3. record officers counted for the first time in the officer index, then write the changed
+   documents (one write each, bulk commands of at most 40, a few at once);
 4. coaching decisions for every scope the batch touched (also for skipped events, so a case
    event lost in a crash is published again);
 5. commit the offsets.
@@ -200,7 +202,7 @@ class Worker:
         if not store.officer_index_complete():
             log.info("indexing the officers named in the stored SKM state (once)")
             written = store.backfill_officer_index(
-                lambda month, n: log.info("officer index", extra={"month": month, "records": n}))
+                lambda name, n: log.info("officer index", extra={"collection": name, "records": n}))
             log.info("officer index complete", extra={"records": written})
         try:
             while not stop.is_set() and (max_batches is None or batches < max_batches):
