@@ -109,10 +109,12 @@ def _intake(x, images) -> list[str]:
             f"What limits it (cProfile of {p.get('requests')} submissions in-process, "
             f"{num(p.get('per_request_ms'), 1)} ms each): {buckets(p)}. Cumulative time of the parts:"]
     out += phase_lines(p)
-    out += ["", "Each submission looks up the deployment, unit, service and officer as revisioned records "
-                "(`Revisioned.head`: a filtered, sorted query, which FerretDB answers with a sequential scan "
-                "and an in-memory sort) and then inserts one document; the lookups, not Flask, are most of "
-                "the request.", ""]
+    out += ["", "The deployment, unit, service and officer of a submission are revisioned records, each a "
+                "filtered, sorted query that FerretDB answers with a sequential scan; each survey process keeps "
+                "them for `REFERENCE_CACHE_SECONDS` (5 s), so under load they cost almost nothing (the lookups "
+                "line). What is left is the insert of the response with its event (one FerretDB round trip, "
+                "which also spends CPU on the same two cores), Flask with flask-smorest and marshmallow "
+                "validation, and building the document, none of which the bare-Flask baseline does.", ""]
     if images:
         out += ["![intake](intake.png)", ""]
     return out
@@ -154,10 +156,13 @@ def _aggregation(x, images) -> list[str]:
         out += ["", f"What limits the worker (a second slice of {num(x['worker_profiled']['events'])} events under "
                     f"cProfile): {buckets(prof)}. Cumulative time of the parts of its loop:"]
         out += phase_lines(prof)
-        out += ["", "Decoding and folding are a small share; the state reads and writes (one `find` per "
-                    "partition and month, `ReplaceOne` of every touched document, each a scan on FerretDB) "
-                    "and the coaching decisions (reading every SKM state document of the months concerned "
-                    "and the cases of the slots) are where the time goes: database round trips, not Python."]
+        out += ["", "Decoding and folding are a small share. The gathering is the baseline's own work "
+                    "(kafka-python fetching and decoding records), done before each batch, not beside it. The "
+                    "rest is the database: the state reads and writes (one `find` per partition and month, "
+                    "`ReplaceOne` of every touched unit and officers document, each a scan of its collection "
+                    "on FerretDB, three commands at once) and the coaching decisions (with thousands of "
+                    "officers in a batch, reading the officers' documents of the months in the rule window, "
+                    "then evaluating two rules per officer and reading the recorded cases of their slots)."]
     out.append("")
     if images:
         out += ["![aggregation](aggregation.png)", ""]
