@@ -21,11 +21,10 @@ OFFICER_SCALE = 25  # officer index = mean of the U6/U7 NRR x 25: the same 25-10
 class SkmMerge:
     unit: skm.Totals = field(default_factory=skm.Totals)
     services: dict[str, skm.Totals] = field(default_factory=dict)
-    officers: dict[str, skm.Totals] = field(default_factory=dict)
 
 
 def merge_skm(docs: Iterable[Mapping]) -> dict[str, SkmMerge]:
-    """unit code -> merged totals of the unit, its services and its officers."""
+    """unit code -> merged totals of the unit and its services (officers: :func:`officer_totals`)."""
     out: dict[str, SkmMerge] = {}
     for doc in docs:
         m = out.setdefault(doc["scope"], SkmMerge())
@@ -33,8 +32,6 @@ def merge_skm(docs: Iterable[Mapping]) -> dict[str, SkmMerge]:
             m.unit = m.unit.merge(skm.Totals.from_dict(doc["unit"]))
         for name, totals in (doc.get("services") or {}).items():
             m.services[name] = m.services.get(name, skm.Totals()).merge(skm.Totals.from_dict(totals))
-        for nip, totals in (doc.get("officers") or {}).items():
-            m.officers[nip] = m.officers.get(nip, skm.Totals()).merge(skm.Totals.from_dict(totals))
     return out
 
 
