@@ -18,11 +18,16 @@ from .clock import Clock, SystemClock
 
 
 class InvalidEvent(ValueError):
-    """A message that is not a valid event; ``reason`` says why (no payload data in it)."""
+    """A message that is not a valid event; ``reason`` says why (no payload data in it, and
+    no key of it: only the names of the schema's own fields)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class EventTooLarge(InvalidEvent):
+    """An event whose encoded form exceeds :data:`shared.contracts.MAX_EVENT_BYTES`."""
 
 
 class EnvelopeSchema(Schema):
@@ -63,11 +68,19 @@ def new_event(type: str, key: str, payload: dict, *, producer: str, clock: Clock
     from . import contracts
 
     version = contracts.latest_version(type)
-    errors = contracts.payload_schema(type, version).validate(payload)
+    schema = contracts.payload_schema(type, version)
+    errors = schema.validate(payload)
     if errors:
-        raise InvalidEvent(f"bad payload for {type}: fields {sorted(_flat_keys(errors))}")
-    return Event(event_id=event_id or uuid.uuid4(), type=type, schema_version=version,
-                 occurred_at=(clock or SystemClock()).now(), producer=producer, key=key, payload=payload)
+        raise InvalidEvent(f"bad payload for {type}: fields {_field_names(errors, schema)}")
+    problem = contracts.bad_keys(payload)
+    if problem:
+        raise InvalidEvent(f"bad payload for {type}: {problem}")
+    event = Event(event_id=event_id or uuid.uuid4(), type=type, schema_version=version,
+                  occurred_at=(clock or SystemClock()).now(), producer=producer, key=key, payload=payload)
+    size = len(event.encode())
+    if size > contracts.MAX_EVENT_BYTES:
+        raise EventTooLarge(f"event of {size} bytes, more than {contracts.MAX_EVENT_BYTES}")
+    return event
 
 
 def from_json(data: dict) -> Event:
@@ -85,14 +98,17 @@ def from_json(data: dict) -> Event:
     try:
         env = _ENVELOPE.load(data)
     except ValidationError as exc:
-        raise InvalidEvent(f"bad envelope: {sorted(exc.messages)}") from None
+        raise InvalidEvent(f"bad envelope: {_field_names(exc.messages, _ENVELOPE)}") from None
     try:
         schema = contracts.payload_schema(env["type"], env["schema_version"])
     except KeyError:
-        raise InvalidEvent(f"unknown event type/version {env['type']}/{env['schema_version']}") from None
+        raise InvalidEvent("unknown event type/version") from None
     errors = schema.validate(env["payload"])
     if errors:
-        raise InvalidEvent(f"bad payload for {env['type']}: fields {sorted(_flat_keys(errors))}")
+        raise InvalidEvent(f"bad payload for {env['type']}: fields {_field_names(errors, schema)}")
+    problem = contracts.bad_keys(env["payload"])
+    if problem:
+        raise InvalidEvent(f"bad payload for {env['type']}: {problem}")
     return Event(**env)
 
 
@@ -103,15 +119,18 @@ def decode(raw: bytes | None) -> Event:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise InvalidEvent("not JSON") from None
+    except RecursionError:
+        raise InvalidEvent("nested too deeply") from None
     if not isinstance(data, dict):
         raise InvalidEvent("not a JSON object")
     return from_json(data)
 
 
-def _flat_keys(messages, prefix="") -> list[str]:
+def _field_names(messages, schema: Schema) -> list[str]:
+    """The schema's fields that failed, sorted; fields it does not declare are counted as
+    ``unknown`` (their names are whatever the sender wrote, so they never reach a reason,
+    a header or a log)."""
     if not isinstance(messages, dict):
-        return [prefix or "_"]
-    out = []
-    for key, value in messages.items():
-        out += _flat_keys(value, f"{prefix}.{key}" if prefix else str(key))
-    return out
+        return ["_schema"]
+    names = {str(key) if key in schema.fields or key == "_schema" else "unknown" for key in messages}
+    return sorted(names)

@@ -22,7 +22,8 @@ ENVELOPE_KEYS = frozenset(("event_id", "type", "schema_version", "occurred_at", 
 UNSUR = frozenset(skm.UNSUR_CODES)
 VALUES = frozenset(berakhlak.VALUE_CODES)
 RELATIONS = frozenset(berakhlak.RELATIONS)
-CHANNELS = frozenset(("web", "kiosk", "api"))
+CHANNELS = frozenset(contracts.CHANNELS)
+PROFILE = {category: frozenset(answers) for category, answers in skm.PROFILE.items()}
 
 
 def _int(v) -> bool:
@@ -69,7 +70,7 @@ def skm_v1(p: dict) -> bool:
         if code not in UNSUR or type(value) is not int or not 1 <= value <= 4:
             return False
     profile = p.get("profile", {})
-    if type(profile) is not dict or not all(type(k) is str and (v is None or type(v) is str)
+    if type(profile) is not dict or not all(k in PROFILE and (v is None or (type(v) is str and v in PROFILE[k]))
                                             for k, v in profile.items()):
         return False
     service, officer, client = p.get("service"), p.get("officer"), p.get("client_hash")
@@ -78,7 +79,8 @@ def skm_v1(p: dict) -> bool:
             and (officer is None or (type(officer) is str and NIP_RE.match(officer) is not None))
             and _int(p["template_version"]) and type(p["period"]) is str and MONTH_RE.match(p["period"]) is not None
             and _aware(p["submitted_at"]) and type(p["channel"]) is str and p["channel"] in CHANNELS
-            and (client is None or type(client) is str) and type(p.get("has_comment", False)) is bool)
+            and (client is None or (type(client) is str and len(client) <= 128))
+            and type(p.get("has_comment", False)) is bool)
 
 
 PEER_KEYS = frozenset(("response_id", "ratee", "ratee_unit", "rater_hash", "relation", "period", "submitted_at",

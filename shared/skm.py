@@ -44,6 +44,16 @@ UNSUR_CODES = tuple(u[0] for u in UNSUR)
 OFFICER_UNSUR = ("U6", "U7")  # the two elements about the officer personally
 SCALE = (1, 2, 3, 4)
 
+# The respondent profile the SKM asks for (coarse categories only, every item optional):
+# category -> its answers. A closed vocabulary: the aggregator counts answers per category,
+# so these are the only profile keys and values an event or a state document may hold.
+PROFILE = {
+    "age_band": ("<20", "20-29", "30-39", "40-49", "50-59", ">=60"),
+    "sex": ("L", "P"),
+    "education": ("SD", "SMP", "SMA", "D1-D3", "D4-S1", "S2", "S3", "lainnya"),
+    "occupation": ("PNS", "TNI-Polri", "swasta", "wirausaha", "pelajar-mahasiswa", "lainnya"),
+}
+
 # Grade boundaries on the converted value (IKM, 25-100), rounded to two decimals first.
 GRADES = (
     (Decimal("88.31"), "A", "Sangat Baik", "Very good"),

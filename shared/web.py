@@ -10,16 +10,20 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from urllib.parse import parse_qsl
 
 import flask_swagger_ui
-from flask import Flask, jsonify, send_from_directory
+
+from flask import Flask, Request, jsonify, send_from_directory
 from flask_smorest import Api, Blueprint
+from werkzeug.exceptions import BadRequest
+from werkzeug.formparser import FormDataParser
 
 from . import db, errors, logs, messaging
-from .text import storable
 from .auth import public
 from .clock import Clock, SystemClock
 from .config import Settings
+from .text import MAX_DEPTH, clean_text, depth, unstorable_paths
 
 log = logging.getLogger(__name__)
 SWAGGER_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
@@ -49,6 +53,7 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
     settings = settings or Settings.from_env()
     logs.setup(service, settings.log_level)
     app = Flask(service, static_folder=None)
+    app.request_class = TanggapRequest
     app.config.update(
         API_TITLE=title,
         API_VERSION="1.0.0",
@@ -84,7 +89,7 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
                 raise ConnectionError("no bootstrap server answers")
         ext.readiness["kafka"] = kafka_ready
 
-    app.before_request(_reject_unstorable_text)
+    app.before_request(_check_request)
     api.register_blueprint(_health_blueprint())
 
     @app.get("/docs/static/<path:filename>")
@@ -95,21 +100,99 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
     return app
 
 
-def _reject_unstorable_text():
-    """Text no database can store (NUL characters, unpaired surrogates) is refused up front
-    with a 422, instead of failing deep inside a write."""
-    from flask import request
+def body_limit(max_bytes: int):
+    """Let a view take bodies up to ``max_bytes`` (imports) instead of ``MAX_CONTENT_LENGTH``.
+    The limit is set before anything reads the body, so it holds for forms and uploads too."""
+    def mark(view):
+        view.tanggap_body_limit = max_bytes
+        return view
+    return mark
 
-    places = {"path": request.view_args or {}, "query": request.args.to_dict(flat=False),
-              "form": request.form.to_dict(flat=False) if request.mimetype == "application/x-www-form-urlencoded" else {}}
+
+def checks_own_form_text(view):
+    """Mark a page view that checks its form's text itself, to show each error beside its
+    field (the citizen form); the request check then leaves that form's fields to it."""
+    view.tanggap_own_form_text = True
+    return view
+
+
+def _unreadable(message: str, message_en: str, code: str, field: str, status: int = 400) -> errors.ApiError:
+    return errors.ApiError(status, message, message_en, code=code, errors={field: [message_en]})
+
+
+def _check_request():
+    """Every way in, before any view: the body within its limit, JSON nested at most
+    ``MAX_DEPTH`` levels (a 400, never a RecursionError), forms in UTF-8, and no text that
+    no database stores (a 422 naming each field)."""
+    from flask import current_app, request
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "tanggap_body_limit", None)
+    if limit:
+        request.max_content_length = limit
+    bad: list[str] = []
+    bad += unstorable_paths(request.view_args or {})
+    bad += _unclean_fields(request.args)
+    if request.mimetype in FORM_TYPES and not getattr(view, "tanggap_own_form_text", False):
+        bad += _unclean_fields(request.form)
+        bad += [name for name, upload in request.files.items(multi=True)
+                if not clean_text(name) or not clean_text(upload.filename or "")]
     if request.is_json:
-        places["json"] = request.get_json(silent=True)
-    bad = [name for name, value in places.items() if not storable(value)]
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:
+            data, too_deep = None, True
+        else:
+            too_deep = depth(data) > MAX_DEPTH
+        if too_deep:
+            raise _unreadable(f"JSON bersarang lebih dari {MAX_DEPTH} tingkat",
+                              f"JSON is nested more than {MAX_DEPTH} levels deep", "too_deep", "_body")
+        bad += unstorable_paths(data)
     if bad:
         raise errors.ApiError(422, "Teks berisi karakter yang tidak diizinkan",
                               "Text contains characters that are not allowed", code="invalid_characters",
-                              errors={f"_{name}": ["NUL or unpaired surrogate characters are not allowed"]
-                                      for name in bad})
+                              errors={path: ["NUL, control characters or unpaired surrogates are not allowed"]
+                                      for path in dict.fromkeys(bad)})
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _unclean_fields(fields) -> list[str]:
+    """Names of the fields of a form or query string (a MultiDict) with text that is not allowed."""
+    return [name if clean_text(name) else "_name" for name, values in fields.lists()
+            if not clean_text(name) or not all(clean_text(v) for v in values)]
+
+
+class NotUtf8(BadRequest):
+    description = "Form fields must be UTF-8 text"
+
+
+class StrictFormDataParser(FormDataParser):
+    """Form parsing that says when a form cannot be read, instead of handing views an empty
+    or silently altered form: bytes that are not UTF-8 are a 400, not replacement
+    characters (urlencoded: decoded strictly; multipart: Werkzeug replaces what it cannot
+    decode by U+FFFD, so a field holding it is refused), and a malformed body is a 400."""
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        try:
+            items = parse_qsl(stream.read().decode("utf-8"), keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise NotUtf8() from None
+        return stream, self.cls(items), self.cls()
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        try:
+            stream, form, files = super()._parse_multipart(stream, mimetype, content_length, options)
+        except ValueError:
+            raise BadRequest("The multipart body could not be read") from None
+        if any("\ufffd" in value for value in form.values()):
+            raise NotUtf8()
+        return stream, form, files
+
+
+class TanggapRequest(Request):
+    form_data_parser_class = StrictFormDataParser
 
 
 def enable_pages(app: Flask) -> None:

@@ -12,7 +12,7 @@ partitions (usually one) for a scope.
 from __future__ import annotations
 
 from shared import contracts
-from shared.events import Event
+from shared.events import Event, InvalidEvent
 
 SKM, PEER, CUSTOM, APPRAISAL = "skm", "peer", "custom", "appraisal"
 # A unit's per-officer SKM totals are a document of their own: the unit document stays small
@@ -21,7 +21,13 @@ SKM_OFFICERS = "skm-officers"
 
 
 def targets(event: Event) -> list[tuple[str, str, str]]:
-    """``(kind, scope, period)`` of every state document an event updates."""
+    """``(kind, scope, period)`` of every state document an event updates.
+
+    Raises :class:`InvalidEvent` when a value the fold would write as a field name is not one
+    a database stores (see :func:`field_names`): the contracts already refuse such events,
+    and this keeps the fold safe whatever a future contract lets through."""
+    if not all(_storable_name(name) for name in field_names(event)):
+        raise InvalidEvent("a value that would become a field name cannot be stored")
     p = event.payload
     if event.type == contracts.SKM_RESPONSE and p.get("officer"):
         return [(SKM, p["unit"], p["period"]), (SKM_OFFICERS, p["unit"], p["period"])]
@@ -40,6 +46,28 @@ def target(event: Event) -> tuple[str, str, str]:
     if event.type == contracts.APPRAISAL:
         return APPRAISAL, p["nip"], p["period"]
     raise ValueError(f"no indicator state for events of type {event.type}")
+
+
+def field_names(event: Event) -> list:
+    """Every payload value :func:`apply` writes as a field name of a state document."""
+    p = event.payload
+    if event.type == contracts.SKM_RESPONSE:
+        profile = p.get("profile") or {}
+        return [*p["answers"], p.get("service") or "-", p.get("officer") or "-", p["channel"], *profile,
+                *(v for v in profile.values() if v)]
+    if event.type == contracts.PEER_FEEDBACK:
+        return [*p["values"], p["relation"]]
+    if event.type == contracts.SURVEY_RESPONSE:
+        names = list(p["answers"])
+        for value in p["answers"].values():
+            names += value if isinstance(value, list) else [str(value)]
+        return names
+    return []
+
+
+def _storable_name(name) -> bool:
+    return (type(name) is str and 0 < len(name) <= 100 and "." not in name and not name.startswith("$")
+            and "\x00" not in name)
 
 
 def doc_id(topic: str, partition: int, kind: str, scope: str, period: str) -> str:

@@ -62,6 +62,9 @@ def submit(data: dict, raw_body: dict, origin: Origin) -> intake.Accepted:
     if origin.kiosk is not None:
         device = kiosk_device(origin.kiosk)
         device_limit.check(intake.client_hash(settings, "device:" + device.device_id), clock.now())
+        if data.get("unit"):
+            raise ApiError(422, errors={"unit": ["kios mengirim untuk surveinya sendiri, tanpa unit / a kiosk submits "
+                                                 "for its own survey, without a unit"]})
         data.setdefault("deployment", device.deployment)
         if data["deployment"] != device.deployment:
             raise ApiError(422, errors={"deployment": ["kios ini terikat pada survei lain / this kiosk is bound to "

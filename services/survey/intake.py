@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from shared import contracts
 from shared.clock import Clock
 from shared.config import Settings
 from shared.errors import ApiError
-from shared.events import new_event
+from shared.events import Event, EventTooLarge, InvalidEvent, new_event
 from shared.periods import month_of
 from shared.pseudonyms import keyed_hash
 from shared.responses import Outbox, Response
@@ -27,6 +28,7 @@ from shared.topics import Topics
 
 from .spec import TemplateSpec
 
+log = logging.getLogger(__name__)
 EVENT_NAMESPACE = uuid.UUID("6f0d4a52-3c1e-4b7e-9a51-7c2f0e6b9d10")
 PRODUCER = "survey"
 
@@ -99,6 +101,22 @@ def store(doc: Response) -> Accepted:
         return Accepted(existing, False)
 
 
+def _event(type_: str, key: str, payload: dict, clock: Clock, response_id: str) -> Event:
+    """The response's event, checked against its contract as it is built. A response whose
+    event would break the contract or exceed the size any event may have is refused (422)
+    before anything is stored, so the relay never holds an event the broker cannot take."""
+    try:
+        return new_event(type_, key, payload, producer=PRODUCER, clock=clock, event_id=event_id_for(response_id))
+    except EventTooLarge:
+        raise ApiError(422, "Jawaban terlalu besar", "The answers are too large", code="too_large",
+                       errors={"answers": ["jawaban terlalu besar untuk dikirim / the answers are too large to "
+                                           "send"]}) from None
+    except InvalidEvent as exc:
+        log.warning("a response whose event breaks its contract was refused", extra={"reason": exc.reason})
+        raise ApiError(422, errors={"answers": ["jawaban tidak dapat diterima / the answers cannot be "
+                                                "accepted"]}) from None
+
+
 def citizen_response(body: dict, *, response_id: str, template: TemplateSpec, answers: dict, ctx: Context,
                      profile: dict | None, comment: str | None, lang: str | None, settings: Settings,
                      clock: Clock) -> Response:
@@ -114,12 +132,10 @@ def citizen_response(body: dict, *, response_id: str, template: TemplateSpec, an
     if template.kind == "skm":
         payload = {**common, "answers": answers, "profile": profile, "client_hash": chash,
                    "has_comment": comment is not None}
-        event = new_event(contracts.SKM_RESPONSE, ctx.unit, payload, producer=PRODUCER, clock=clock,
-                          event_id=event_id_for(response_id))
+        event = _event(contracts.SKM_RESPONSE, ctx.unit, payload, clock, response_id)
     else:
         payload = {**common, "template": template.code, "answers": template.event_answers(answers)}
-        event = new_event(contracts.SURVEY_RESPONSE, ctx.unit, payload, producer=PRODUCER, clock=clock,
-                          event_id=event_id_for(response_id))
+        event = _event(contracts.SURVEY_RESPONSE, ctx.unit, payload, clock, response_id)
     return Response(
         id=response_id, kind=template.kind, template=template.code, template_version=template.version,
         deployment=ctx.deployment, unit=ctx.unit, service=ctx.service, officer=ctx.officer, period=period,
@@ -141,8 +157,7 @@ def peer_response(body: dict, *, response_id: str, template: TemplateSpec, answe
                "relation": relation, "period": period, "submitted_at": now.isoformat(),
                "template_version": template.version, "scale_max": template.questions[0].scale,
                "values": template.event_answers(answers)}
-    event = new_event(contracts.PEER_FEEDBACK, ratee_nip, payload, producer=PRODUCER, clock=clock,
-                      event_id=event_id_for(response_id))
+    event = _event(contracts.PEER_FEEDBACK, ratee_nip, payload, clock, response_id)
     return Response(
         id=response_id, kind="peer", template=template.code, template_version=template.version, unit=ratee_unit,
         period=period, submitted_at=now, received_at=now, answers=answers, channel="api",

@@ -17,7 +17,7 @@ from shared.clock import Clock
 from shared.contracts import CODE
 from shared.directory import MAX_CHAIN, Employee, Service, Unit, nip_problems
 from shared.revisions import bulk_save_revisions
-from shared.text import storable
+from shared.text import MAX_DEPTH, clean_text, depth, unstorable_paths
 
 KINDS = ("units", "services", "employees")
 CODE_RE = re.compile(CODE)
@@ -39,6 +39,9 @@ ALIASES = {
 REQUIRED = {"units": ("code", "name"), "services": ("unit", "code", "name"), "employees": ("nip", "name", "unit")}
 TRUE = {"1", "true", "ya", "yes", "y", "aktif"}
 FALSE = {"0", "false", "tidak", "no", "n", "nonaktif"}
+
+
+_TOO_DEEP = object()
 
 
 class RegisterError(ValueError):
@@ -83,17 +86,23 @@ def parse(content: str, fmt: str) -> list[tuple[int, dict]]:
             data = json.loads(content)
         except json.JSONDecodeError as exc:
             raise RegisterError(f"bukan JSON yang valid / not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        except RecursionError:
+            data = _TOO_DEEP
+        if data is _TOO_DEEP or depth(data) > MAX_DEPTH:
+            raise RegisterError(f"JSON bersarang terlalu dalam / JSON nested more than {MAX_DEPTH} levels deep")
         if isinstance(data, dict):
             data = data.get("rows", data.get("data"))
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise RegisterError("JSON harus berupa daftar objek / JSON must be a list of objects")
-        if not storable(data):
-            raise RegisterError("berkas berisi karakter yang tidak diizinkan / the file contains characters that are "
-                                "not allowed")
+        bad = unstorable_paths(data, limit=1)
+        if bad:
+            raise RegisterError(f"baris {int(bad[0].split('.')[0]) + 1} berisi karakter yang tidak diizinkan / row "
+                                f"{int(bad[0].split('.')[0]) + 1} contains characters that are not allowed")
         return [(i + 1, _canonical(row)) for i, row in enumerate(data)]
-    if not storable(content):
-        raise RegisterError("berkas berisi karakter yang tidak diizinkan / the file contains characters that are "
-                            "not allowed")
+    if not clean_text(content):
+        line = next(n for n, text in enumerate(content.split("\n"), 1) if not clean_text(text))
+        raise RegisterError(f"baris {line} berisi karakter yang tidak diizinkan (NUL atau karakter kendali) / line "
+                            f"{line} contains characters that are not allowed (NUL or control characters)")
     sample = content[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")

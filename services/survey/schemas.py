@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared import skm
 from shared.contracts import CODE, NIP
 
 from . import spec
@@ -17,20 +18,16 @@ def nip_field(**kw):
 
 
 MAX_VERSION = 100_000
-AGE_BANDS = ("<20", "20-29", "30-39", "40-49", "50-59", ">=60")
-SEXES = ("L", "P")
-EDUCATION = ("SD", "SMP", "SMA", "D1-D3", "D4-S1", "S2", "S3", "lainnya")
-OCCUPATIONS = ("PNS", "TNI-Polri", "swasta", "wirausaha", "pelajar-mahasiswa", "lainnya")
-PROFILE_CHOICES = {"age_band": AGE_BANDS, "sex": SEXES, "education": EDUCATION, "occupation": OCCUPATIONS}
+PROFILE_CHOICES = skm.PROFILE
 
 
 class ProfileSchema(Schema):
     """Respondent profile: coarse categories only, every item optional."""
 
-    age_band = fields.String(validate=validate.OneOf(AGE_BANDS), allow_none=True)
-    sex = fields.String(validate=validate.OneOf(SEXES), allow_none=True)
-    education = fields.String(validate=validate.OneOf(EDUCATION), allow_none=True)
-    occupation = fields.String(validate=validate.OneOf(OCCUPATIONS), allow_none=True)
+    age_band = fields.String(validate=validate.OneOf(skm.PROFILE["age_band"]), allow_none=True)
+    sex = fields.String(validate=validate.OneOf(skm.PROFILE["sex"]), allow_none=True)
+    education = fields.String(validate=validate.OneOf(skm.PROFILE["education"]), allow_none=True)
+    occupation = fields.String(validate=validate.OneOf(skm.PROFILE["occupation"]), allow_none=True)
 
 
 ANSWERS_DOC = ("question code -> answer: an integer for scale (1..scale) and NPS (0-10) questions, a choice "
@@ -190,7 +187,7 @@ class QuestionSchema(Schema):
     scale = fields.Integer(strict=True, allow_none=True, validate=validate.Range(2, 10))
     labels = fields.List(fields.Nested(TextPair), load_default=list,
                          metadata={"description": "one {id, en} label per scale point"})
-    choices = fields.List(fields.Nested(ChoiceSchema), load_default=list)
+    choices = fields.List(fields.Nested(ChoiceSchema), load_default=list, validate=validate.Length(max=100))
     guides = fields.List(fields.Nested(TextPair), load_default=list,
                          metadata={"description": "help lines shown under the question, {id, en}"})
     max_length = fields.Integer(strict=True, load_default=spec.TEXT_MAX, validate=validate.Range(1, spec.TEXT_MAX))

@@ -29,6 +29,10 @@ anything = st.one_of(
                                                                              st.text(max_size=3), st.none()),
                     max_size=3),
     st.lists(st.integers(), max_size=2),
+    # profiles: right categories with right, wrong and hostile answers, unknown and dotted keys
+    st.dictionaries(st.sampled_from(["sex", "age_band", "education", "a.b", "$where", "Sex"]),
+                    st.one_of(st.none(), st.sampled_from(["P", "L", "<20", "S2", "a.b", "$gt", "\x01" * 3, ""])),
+                    max_size=3),
 )
 
 

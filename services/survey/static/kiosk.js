@@ -136,8 +136,9 @@
       method: "POST", headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token()},
       body: JSON.stringify(item)
     }).then(function (resp) {
-      if (resp.status === 201 || resp.status === 409 || resp.status === 422) {
-        // Stored (201), or a replay the server already holds / cannot accept: never send it again.
+      if (resp.status === 201 || resp.status === 400 || resp.status === 409 || resp.status === 413 ||
+          resp.status === 422) {
+        // Stored (201), or a response the server already holds or will never accept: never send it again.
         saveQueue(queue().filter(function (x) { return x.id !== item.id; }));
         flushing = false;
         return flush();

@@ -13,6 +13,7 @@ from shared.auth import ADMIN, EMPLOYEE, EVALUATOR, SUPERVISOR, principal, publi
 from shared.directory import Employee, Service, Unit, is_in_team, nip_problems, team
 from shared.errors import ApiError
 from shared.revisions import RevisionConflict
+from shared.web import body_limit
 
 from .. import register
 from ..schemas import (EmployeeIn, EmployeeOut, ImportOut, ImportQuery, ServiceIn, ServiceOut, UnitIn, UnitOut)
@@ -135,6 +136,7 @@ def put_employee(data):
 
 
 @blp.route("/directory/import", methods=["POST"])
+@body_limit(MAX_IMPORT_BYTES)  # registers are larger than API bodies
 @require(ADMIN)
 @blp.arguments(ImportQuery, location="query")
 @blp.response(200, ImportOut)
@@ -166,7 +168,6 @@ def import_register(args):
 
 
 def _upload() -> tuple[str, str]:
-    request.max_content_length = MAX_IMPORT_BYTES  # registers are larger than API bodies
     if request.content_length and request.content_length > MAX_IMPORT_BYTES:
         raise ApiError(413)
     if request.files:

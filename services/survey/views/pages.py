@@ -8,16 +8,18 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, make_response, render_template, request
+from marshmallow import ValidationError
 
 from shared.auth import public
 from shared.directory import Employee, Service, Unit
-from shared.errors import ApiError
+from shared.errors import ApiError, flatten
 from shared.i18n import current_lang, t
+from shared.web import checks_own_form_text
 from shared.webauth import csrf_exempt
 
-from .. import catalog, spec
+from .. import catalog, web_form
 from ..citizen import Origin, submit
-from ..schemas import PROFILE_CHOICES
+from ..schemas import PROFILE_CHOICES, ResponseIn
 
 bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/survey-static")
@@ -27,8 +29,10 @@ def _form_context(dep, template, values=None, errors=None):
     unit = Unit.head(dep.unit)
     service = Service.head(Service.ref_of(dep.unit, dep.service)) if dep.service else None
     officer = Employee.head(dep.officer) if dep.officer else None
+    shown = web_form.page_errors(errors or {}, template, current_lang())
     return {"dep": dep, "template": template, "unit": unit, "service": service,
-            "officer_name": officer.name if officer else None, "values": values or {}, "errors": errors or {},
+            "officer_name": officer.name if officer else None, "values": values or {},
+            "page_errors": shown, "field_errors": {e.anchor: e.text for e in shown if e.anchor},
             "profile_choices": PROFILE_CHOICES if template.kind == "skm" else {},
             "response_id": (values or {}).get("id") or str(uuid.uuid4())}
 
@@ -49,58 +53,44 @@ def form(code):
     return render_template("survey/form.html", **_form_context(dep, template))
 
 
-def _body_from_form(template: spec.TemplateSpec) -> dict:
-    answers: dict = {}
-    for q in template.questions:
-        name = f"a.{q.code}"
-        if q.type == spec.MULTIPLE:
-            picked = request.form.getlist(name)
-            if picked:
-                answers[q.code] = picked
-        else:
-            raw = request.form.get(name, "").strip()
-            if raw == "":
-                continue
-            if q.type in (spec.SCALE, spec.NPS):
-                answers[q.code] = int(raw) if raw.lstrip("-").isdigit() else raw
-            else:
-                answers[q.code] = raw
-    body: dict = {"id": request.form.get("id") or None, "answers": answers, "lang": current_lang()}
-    version = request.form.get("template_version", "")
-    if version.isdigit():
-        body["template_version"] = int(version)
-    if template.kind == "skm":
-        profile = {k: request.form.get(f"p.{k}") or None for k in PROFILE_CHOICES}
-        if any(profile.values()):
-            body["profile"] = profile
-        if request.form.get("comment", "").strip():
-            body["comment"] = request.form["comment"]
-    return {k: v for k, v in body.items() if v is not None}
+def _refused(dep, template, body: dict, errors: dict, status: int = 422, limited: bool = False, headers=None):
+    # What was typed comes back (text that no database stores never reached the body); a
+    # hidden id that was refused is replaced, so sending the form again can succeed.
+    body = {k: v for k, v in body.items() if not (k == "id" and "id" in errors)}
+    resp = make_response(render_template("survey/form.html", **_form_context(dep, template, body, errors),
+                                         limited=limited), status)
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
 
 
 @bp.route("/s/<code>", methods=["POST"])
 @public
 @csrf_exempt
+@checks_own_form_text
 def form_submit(code):
+    """The web form, validated like the API: the form is read into the API's body
+    (:mod:`..web_form`), checked by the same schema, and submitted through the same path."""
     dep = catalog.deployment(code)
     template = catalog.deployment_template(dep) if dep else None
     if template is None or template.kind == "peer":
         return _not_found()
-    body = _body_from_form(template)
-    data = {**body, "deployment": dep.code}
+    read = web_form.read(request.form.to_dict(flat=False), template)
+    body = {**read.body, "lang": current_lang()}
+    errors = dict(read.errors)
     try:
-        if "id" in data:
-            data["id"] = uuid.UUID(data["id"])
+        data = ResponseIn().load({**body, "deployment": dep.code})
+    except ValidationError as exc:
+        errors.update(flatten(exc.messages))
+    if errors:
+        # Every problem at once: the answers are checked too, as the submission would.
+        _clean, answer_errors = template.check_answers(body["answers"])
+        return _refused(dep, template, body, {**answer_errors, **errors})
+    try:
         result = submit(data, body, Origin(channel="web", client_address=request.remote_addr))
-    except ValueError:
-        return render_template("survey/form.html", **_form_context(dep, template, body, {"id": ["invalid"]})), 422
     except ApiError as err:
         status = err.status if err.status in (409, 422, 429) else 422
-        resp = make_response(render_template("survey/form.html", **_form_context(dep, template, body, err.errors),
-                                             limited=err.status == 429), status)
-        for key, value in err.headers.items():
-            resp.headers[key] = value
-        return resp
+        return _refused(dep, template, body, err.errors, status, limited=err.status == 429, headers=err.headers)
     return render_template("survey/thanks.html", dep=dep, response=result.response)
 
 
