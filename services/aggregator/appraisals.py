@@ -75,12 +75,16 @@ def parse_csv(text: str) -> tuple[list[Row], dict[str, list[str]]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [_norm(h).replace(" ", "_") for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        return [], {"1": [f"kolom hilang / missing columns: {', '.join(missing)}"]}
-    reader.fieldnames = header
-    return check_all((reader.line_num, row) for row in reader)
+    try:
+        header = [_norm(h).replace(" ", "_") for h in (reader.fieldnames or [])]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            return [], {"1": [f"kolom hilang / missing columns: {', '.join(missing)}"]}
+        reader.fieldnames = header
+        return check_all((reader.line_num, row) for row in reader)
+    except csv.Error as exc:   # a field over the csv module's limit, a stray carriage return, ...
+        return [], {"file": [f"CSV tidak dapat dibaca pada baris {reader.line_num} / unreadable CSV at line "
+                             f"{reader.line_num}: {exc}"]}
 
 
 def check_all(numbered) -> tuple[list[Row], dict[str, list[str]]]:

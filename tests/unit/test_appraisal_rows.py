@@ -31,3 +31,9 @@ def test_errors_name_the_line_and_the_field():
 def test_missing_columns_and_empty_files():
     assert appraisals.parse_csv("nip,hasil\n1,2\n")[1] == {"1": ["kolom hilang / missing columns: period, hasil_kerja"]}
     assert "file" in appraisals.parse_csv("")[1]
+
+
+@pytest.mark.parametrize("text", ["nip,period,hasil_kerja\n" + "x" * 200_000 + ",2026,sesuai\n", "a\rb\r\n"])
+def test_an_unreadable_csv_is_an_error_of_the_file_not_a_crash(text):
+    rows, errors = appraisals.parse_csv(text)
+    assert rows == [] and list(errors) == ["file"] and "unreadable CSV at line" in errors["file"][0]
