@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
 
-    from . import aggregation, intake, latency, machine, memory, queries, report
-    from .common import bench_settings, cleanup, say
+    from bench import aggregation, intake, latency, machine, memory, queries, report
+    from bench.common import bench_settings, cleanup, say
 
     started = time.monotonic()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -20,12 +20,12 @@ import tempfile
 import time
 from datetime import datetime
 
-from shared.topics import Topics, ensure_topics
+from shared.messaging.topics import Topics, ensure_topics
 
-from . import dataset, memory
-from .common import BIN, RESULTS, Deadline, Proc, python_module, ratio, say, settings_env
-from .profiling import load as load_profile
-from .profiling import phases
+from bench import dataset, memory
+from bench.common import BIN, RESULTS, Deadline, Proc, python_module, ratio, say, settings_env
+from bench.profiling import load as load_profile
+from bench.profiling import phases
 
 
 def preload(settings, count: int) -> dict:
@@ -90,7 +90,7 @@ def _preload_kafka_python(settings, topic, org, count):
 
 def plain_consumer(settings, count: int, seconds: float) -> dict:
     """kafka-python with the project's consumer settings, ``json.loads`` of every value."""
-    from shared.messaging import make_consumer
+    from shared.messaging.clients import make_consumer
     topic = Topics.from_settings(settings).responses
     consumer = make_consumer(settings, [topic], group_id=f"{settings.kafka_topic_prefix}plain",
                              client_id="bench-plain", max_poll_records=5000)
@@ -158,7 +158,7 @@ def worker(settings, seconds: float, *, batch_size: int | None = None, name: str
 
     Progress is the group's committed offset; memory is sampled while it runs."""
     from kafka.admin import KafkaAdminClient
-    from services.aggregator.worker import group_id
+    from services.aggregator.pipeline.worker import group_id
 
     args = ["services.aggregator", "worker"] + (["--batch-size", str(batch_size)] if batch_size else [])
     prof_path = RESULTS / f"{name}.prof"

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import fields, replace
 from pathlib import Path
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -120,7 +120,7 @@ def python_module(name: str, args: list[str], settings: Settings, **extra_env) -
 
 
 def admin_headers(settings: Settings) -> dict[str, str]:
-    from shared.auth import issue_token
+    from shared.platform.auth import issue_token
     return {"Authorization": "Bearer " + issue_token(settings, sub="bench-admin", roles=["admin"], ttl_seconds=7200)}
 
 

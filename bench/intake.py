@@ -17,8 +17,8 @@ import time
 
 import requests
 
-from .common import LOGS, RESULTS, admin_headers, gunicorn, ratio, say
-from .profiling import breakdown, phases
+from bench.common import LOGS, RESULTS, admin_headers, gunicorn, ratio, say
+from bench.profiling import breakdown, phases
 
 ANSWERS = {"U1": 4, "U2": 3, "U3": 3, "U4": 4, "U5": 3, "U6": 4, "U7": 4, "U8": 3, "U9": 3}
 CONNECTIONS = 16

@@ -26,9 +26,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
-from shared.topics import ensure_topics
+from shared.messaging.topics import ensure_topics
 
-from .common import Deadline, admin_headers, gunicorn, python_module, say, summary
+from bench.common import Deadline, admin_headers, gunicorn, python_module, say, summary
 
 POLL_S = 0.1
 MIN_RESPONSES = 10  # the officer_low rule's default minimum (services/aggregator/rules.py)

@@ -6,7 +6,7 @@ import platform
 import re
 from datetime import datetime, timezone
 
-from .common import ROOT
+from bench.common import ROOT
 
 
 def _first(path: str, pattern: str) -> str | None:

@@ -70,7 +70,7 @@ def summarize(worker: dict, total_events: int) -> dict:
     """The worker's memory over what it processed, how much of the topic that was, and about
     how many units and officers those events named (the worker reads every partition from
     its start, so it processed roughly the first events the generator made)."""
-    from . import dataset
+    from bench import dataset
 
     done = worker.get("events", 0)
     units, officers = set(), set()

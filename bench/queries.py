@@ -5,7 +5,7 @@ its own: the raw responses (compact documents in ``responses``: id, unit, servic
 officer, period, answers, channel; the outbox event is left out, and past a per-stage time
 budget no more are stored, since FerretDB takes minutes for a million and no indicator
 query reads that collection) and the indicator state all of them produce, folded in this process with the aggregator's own pure fold
-(``services/aggregator/state.py``, as ``rebuild`` does) into documents keyed by the
+(``services/aggregator/fold.py``, as ``rebuild`` does) into documents keyed by the
 partition Kafka's default partitioner gives each unit. Then the aggregator API, under the
 shipped gunicorn settings, answers the same queries; the median of several calls is kept.
 Queries read state documents only, whose number is bounded by units x months x
@@ -21,8 +21,8 @@ from dataclasses import replace
 
 import requests
 
-from . import dataset
-from .common import Deadline, admin_headers, gunicorn, say
+from bench import dataset
+from bench.common import Deadline, admin_headers, gunicorn, say
 
 SIZES = (10_000, 100_000, 1_000_000)
 CALLS = 3
@@ -49,8 +49,8 @@ class Seeder:
         from kafka.partitioner.default import murmur2
         from pymongo import MongoClient
 
-        from shared import db
-        from shared.topics import Topics
+        from shared.platform import db
+        from shared.messaging.topics import Topics
 
         db.connect(settings)
         self.client = MongoClient(settings.mongodb_uri, serverSelectionTimeoutMS=10000)
@@ -69,9 +69,9 @@ class Seeder:
     def add(self, count: int, seed: int, store_box: Deadline) -> dict:
         """Fold ``count`` more responses into the state; store them raw until ``store_box``
         is over. Returns the seconds spent on each part."""
-        from services.aggregator import state
-        from shared import contracts
-        from shared.events import Event
+        from services.aggregator.state import fold
+        from shared.contracts import payloads
+        from shared.contracts.events import Event
 
         timing = {}
         chunk, pending = [], []
@@ -79,13 +79,13 @@ class Seeder:
         started = time.perf_counter()
         for p in dataset.payloads(self.org, count, seed=seed):
             part = self.partition_of[p["unit"]]
-            event = Event(event_id=None, type=contracts.SKM_RESPONSE, schema_version=1, occurred_at=None,
+            event = Event(event_id=None, type=payloads.SKM_RESPONSE, schema_version=1, occurred_at=None,
                           producer="bench", key=p["unit"], payload=p)
-            for kind, scope, period in state.targets(event):
-                did = state.doc_id(self.topic, part, kind, scope, period)
-                doc = self.docs.get(did) or self.docs.setdefault(did, state.new_doc(self.topic, part, kind, scope,
+            for kind, scope, period in fold.targets(event):
+                did = fold.doc_id(self.topic, part, kind, scope, period)
+                doc = self.docs.get(did) or self.docs.setdefault(did, fold.new_doc(self.topic, part, kind, scope,
                                                                                     period))
-                state.apply(doc, event, self.offsets[part])
+                fold.apply(doc, event, self.offsets[part])
             self.offsets[part] += 1
             self.folded += 1
             if storing:
@@ -115,7 +115,7 @@ class Seeder:
     def write_state(self) -> None:
         """Replace the whole state: delete, then insert_many in small chunks (a bulk
         ReplaceOne of thousands of large documents takes minutes on FerretDB)."""
-        from services.aggregator import store
+        from services.aggregator.state import officer_index, store
         docs = list(self.docs.values())
         for coll in store.collections():
             coll.delete_many({})
@@ -128,9 +128,9 @@ class Seeder:
                                                                                   ordered=False)
         store.IndicatorState.ensure_indexes()
         # The officer index the worker would have written along (only the stage's new records).
-        pairs = store.officer_pairs(docs)
-        store.mark_officers(pairs - self.indexed)
-        store.mark_officer_index_complete()
+        pairs = officer_index.officer_pairs(docs)
+        officer_index.mark_officers(pairs - self.indexed)
+        officer_index.mark_officer_index_complete()
         self.indexed |= pairs
 
     def expected_respondents(self, unit: str, period: str) -> int:

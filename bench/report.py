@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from .common import RESULTS, ROOT
+from bench.common import RESULTS, ROOT
 
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"

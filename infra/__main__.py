@@ -8,10 +8,10 @@ import subprocess
 import sys
 import time
 
-from . import services
-from .proc import LOGS, InfraError, running_pid
-from .stack import Stack
-from .system import ensure_command
+from infra import services
+from infra.proc import LOGS, InfraError, running_pid
+from infra.stack import Stack
+from infra.system import ensure_command
 
 
 def cmd_install(args) -> int:

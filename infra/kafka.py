@@ -11,7 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
-from .proc import CACHE, LOGS, InfraError, ensure_port_free, port_open, run, running_pid, spawn, stop
+from infra.proc import CACHE, LOGS, InfraError, ensure_port_free, port_open, run, running_pid, spawn, stop
 
 POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
 HOME = CACHE / "kafka"

@@ -8,8 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .proc import CACHE, LOGS, RUN, InfraError, ensure_port_free, pidfile, run, running_pid, stop
-from .system import apt_install, is_root
+from infra.proc import CACHE, LOGS, RUN, InfraError, ensure_port_free, pidfile, run, running_pid, stop
+from infra.system import apt_install, is_root
 
 # FerretDB opens up to pool_max_conns connections (see ferretdb.py); PostgreSQL must allow
 # more than that or a burst of clients wedges FerretDB (../docs/storage.md).

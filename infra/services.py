@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .proc import LOGS, ROOT, InfraError, spawn, stop, wait_for_port
+from infra.proc import LOGS, ROOT, InfraError, spawn, stop, wait_for_port
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from . import ferretdb, kafka, postgres
-from .proc import CACHE
+from infra import ferretdb, kafka, postgres
+from infra.proc import CACHE
 
 
 @dataclass

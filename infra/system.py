@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from .proc import InfraError, run
+from infra.proc import InfraError, run
 
 _updated = False
 

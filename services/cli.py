@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from shared.config import ConfigError, Settings
+from shared.platform.config import ConfigError, Settings
 
 
 @click.group()
@@ -33,7 +33,7 @@ def token():
 @click.pass_obj
 def token_create(settings, roles, sub, nip, unit, ttl):
     """Print a signed bearer token."""
-    from shared.auth import issue_token
+    from shared.platform.auth import issue_token
 
     try:
         click.echo(issue_token(settings, sub=sub, roles=list(roles), nip=nip, unit=unit, ttl_seconds=ttl))
@@ -55,9 +55,9 @@ def user():
 @click.pass_obj
 def user_create(settings, username, roles, nip, unit, password):
     """Create or update a web login (a new revision)."""
-    from shared import db
-    from shared.clock import SystemClock
-    from shared.users import WebUser, hash_password
+    from shared.platform import db
+    from shared.platform.clock import SystemClock
+    from shared.platform.users import WebUser, hash_password
 
     try:
         hashed = hash_password(password)
@@ -83,16 +83,16 @@ def directory():
 @click.pass_obj
 def directory_import(settings, file, kind, dry_run):
     """Import a register export (CSV or JSON); rows with errors are listed with their line."""
-    from services.survey import register
-    from shared import db
-    from shared.clock import SystemClock
+    from services.survey.directory import register_import
+    from shared.platform import db
+    from shared.platform.clock import SystemClock
 
     db.connect(settings)
     content = open(file, encoding="utf-8-sig").read()
     fmt = "json" if file.lower().endswith(".json") else "csv"
     try:
-        rows = register.parse(content, fmt)
-    except register.RegisterError as exc:
+        rows = register_import.parse(content, fmt)
+    except register_import.RegisterError as exc:
         raise click.ClickException(str(exc)) from None
     with click.progressbar(length=max(1, len(rows)), label=f"{kind}: {len(rows)} rows") as bar:
         last = [0]
@@ -101,7 +101,7 @@ def directory_import(settings, file, kind, dry_run):
             bar.update(done - last[0])
             last[0] = done
 
-        report = register.import_rows(kind, rows, clock=SystemClock(), by="cli", dry_run=dry_run, progress=progress)
+        report = register_import.import_rows(kind, rows, clock=SystemClock(), by="cli", dry_run=dry_run, progress=progress)
     for err in report.errors:
         click.echo(f"line {err.line}: {err.field}: {err.message}", err=True)
     summary = report.to_dict()
@@ -120,7 +120,7 @@ def topics():
 @click.pass_obj
 def topics_create(settings):
     """Create the project's topics (existing ones are left alone)."""
-    from shared.topics import ensure_topics
+    from shared.messaging.topics import ensure_topics
 
     for name, partitions in sorted(ensure_topics(settings).items()):
         click.echo(f"{name}: {partitions} partitions")

@@ -12,11 +12,11 @@ from __future__ import annotations
 import random
 import uuid
 
-from shared import db
-from shared.clock import SystemClock
-from shared.config import Settings
-from shared.directory import Employee, Service, Unit
-from shared.skm import UNSUR_CODES
+from shared.platform import db
+from shared.platform.clock import SystemClock
+from shared.platform.config import Settings
+from shared.records.directory import Employee, Service, Unit
+from shared.domain.skm import UNSUR_CODES
 
 UNITS = [
     ("DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", "Population and Civil Registry Office"),
@@ -75,7 +75,7 @@ def load(settings: Settings, echo=print) -> None:
 
 
 def _logins(settings: Settings, now) -> list[str]:
-    from shared.users import WebUser, hash_password
+    from shared.platform.users import WebUser, hash_password
 
     if settings.env == "production":
         return []
@@ -87,8 +87,9 @@ def _logins(settings: Settings, now) -> list[str]:
 
 
 def _responses(settings: Settings, clock) -> int:
-    from services.survey import intake, spec
-    from shared.periods import month_of
+    from services.survey.submissions import acceptance
+    from services.survey.surveys import spec
+    from shared.domain.periods import month_of
 
     template = spec.BUILTIN_LATEST[spec.SKM_CODE]
     month = month_of(clock.now(), settings.timezone)
@@ -100,9 +101,9 @@ def _responses(settings: Settings, clock) -> int:
             profile = {"sex": rng.choice(["L", "P"]), "age_band": rng.choice(["20-29", "30-39", "40-49", "50-59"])}
             comment = COMMENTS[i % len(COMMENTS)] if i % 5 == 0 else None
             body = {"unit": unit, "answers": answers, "profile": profile, "comment": comment, "demo": i}
-            ctx = intake.Context(unit=unit, service=service, officer=officer if i % 2 == 0 else None, channel="web")
-            doc = intake.citizen_response(body, response_id=str(uuid.uuid5(NAMESPACE, f"{unit}|{month}|{i}")),
+            ctx = acceptance.Context(unit=unit, service=service, officer=officer if i % 2 == 0 else None, channel="web")
+            doc = acceptance.citizen_response(body, response_id=str(uuid.uuid5(NAMESPACE, f"{unit}|{month}|{i}")),
                                           template=template, answers=answers, ctx=ctx, profile=profile, comment=comment,
                                           lang="id", settings=settings, clock=clock)
-            added += intake.store(doc).created
+            added += acceptance.store(doc).created
     return added

@@ -2,7 +2,7 @@
 
 Reads the project's configuration; the bind address is given on the command line.
 """
-from shared.config import Settings
+from shared.platform.config import Settings
 
 _settings = Settings.from_env()
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.clock import ManualClock
-from shared.config import Settings
+from shared.platform.clock import ManualClock
+from shared.platform.config import Settings
 
-from .support.env import isolated_settings
-from .support.processes import Services
+from tests.support.env import isolated_settings
+from tests.support.processes import Services
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -33,8 +33,8 @@ def base_settings() -> Settings:
 @pytest.fixture(scope="session")
 def settings(base_settings) -> Settings:
     """Settings with a database and topics of this session's own, created and connected."""
-    from shared import db
-    from shared.topics import ensure_topics
+    from shared.platform import db
+    from shared.messaging.topics import ensure_topics
 
     settings = isolated_settings(base_settings)
     ensure_topics(settings)
@@ -47,15 +47,15 @@ def settings(base_settings) -> Settings:
 def _session_database(request):
     """Tests run against the session's database unless they ask for a fresh one."""
     if "settings" in request.fixturenames and "fresh_settings" not in request.fixturenames:
-        from shared import db
+        from shared.platform import db
         db.connect(request.getfixturevalue("settings"))
 
 
 @pytest.fixture
 def fresh_settings(base_settings) -> Settings:
     """A database and topics of this test's own (for tests that count everything)."""
-    from shared import db
-    from shared.topics import ensure_topics
+    from shared.platform import db
+    from shared.messaging.topics import ensure_topics
 
     settings = isolated_settings(base_settings)
     ensure_topics(settings)
@@ -84,7 +84,7 @@ def artifacts() -> Path:
 @pytest.fixture
 def tokens(settings):
     """tokens("admin") -> headers with a bearer token for those roles."""
-    from shared.auth import issue_token
+    from shared.platform.auth import issue_token
 
     def make(*roles: str, nip: str | None = None, unit: str | None = None, sub: str | None = None,
              ttl: int | None = None) -> dict:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from shared.config import VARIABLES
+from shared.platform.config import VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

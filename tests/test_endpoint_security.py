@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from shared.auth import ROLES
+from shared.platform.auth import ROLES
 
 FRAMEWORK = {"api-docs.openapi_json", "api-docs.openapi_swagger_ui"}  # the OpenAPI document and its viewer
 
@@ -79,7 +79,7 @@ def web_logins(settings, clock):
     """role -> user name of a web login holding only that role."""
     import uuid
 
-    from shared.users import WebUser, hash_password
+    from shared.platform.users import WebUser, hash_password
 
     names = {}
     for role in ROLES:

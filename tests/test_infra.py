@@ -33,7 +33,7 @@ def test_run_leaves_running_servers_alone(base_settings):
     """`make test` twice in a row, or with `make up` running: nothing already running is stopped."""
     import pytest
 
-    from shared.messaging import reachable
+    from shared.messaging.clients import reachable
     if base_settings.kafka_bootstrap_servers != "127.0.0.1:9092":
         pytest.skip("the suite runs against servers given by the environment, not the local stack")
     # Blank the variables so the tool manages the local stack, which `make test` started.

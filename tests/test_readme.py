@@ -1,7 +1,7 @@
 """The README documents every configuration variable the code reads."""
 from pathlib import Path
 
-from shared.config import VARIABLES
+from shared.platform.config import VARIABLES
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.auth import issue_token
+from shared.platform.auth import issue_token
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261123  # fixed, so a failure in CI reproduces; run the command by hand with other seeds

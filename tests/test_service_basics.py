@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from .test_endpoint_security import app_factories
+from tests.test_endpoint_security import app_factories
 
 SERVICES = ["survey", "aggregator", "notifier"]
 
@@ -21,7 +21,7 @@ def test_health_and_readiness_against_the_real_servers(service, settings, clock)
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_readiness_names_what_is_unreachable(service, settings, clock):
-    from shared.messaging import reachable
+    from shared.messaging.clients import reachable
     broken = replace(settings, kafka_bootstrap_servers="127.0.0.1:1")
     assert not reachable(broken)
     client = app_factories()[service](broken, clock).test_client()

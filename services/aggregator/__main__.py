@@ -5,9 +5,9 @@ import sys
 
 import click
 
-from shared.config import ConfigError, Settings
+from shared.platform.config import ConfigError, Settings
 
-from .worker import DEFAULT_BATCH
+from services.aggregator.pipeline.worker import DEFAULT_BATCH
 
 
 @click.group()
@@ -28,7 +28,7 @@ def main(ctx):
 @click.pass_obj
 def worker(settings, batch_size, session_timeout_ms):
     """Run a worker of the aggregator's consumer group (run several to share partitions)."""
-    from .worker import main as worker_main
+    from services.aggregator.pipeline.worker import main as worker_main
     worker_main(settings, batch_size=batch_size, session_timeout_ms=session_timeout_ms)
 
 
@@ -37,8 +37,8 @@ SOURCE = click.option("--from", "source", type=click.Choice(["store", "topic"]),
 
 
 def _recompute(settings, source):
-    from shared import db
-    from . import rebuild
+    from shared.platform import db
+    from services.aggregator.pipeline import rebuild
 
     db.connect(settings, pool_size=4)
     committed, total = rebuild.sizes(source, settings)
@@ -56,7 +56,7 @@ def _recompute(settings, source):
 @click.pass_obj
 def rebuild_cmd(settings, source):
     """Recompute the indicator state and replace it. Stop the workers first."""
-    from . import rebuild
+    from services.aggregator.pipeline import rebuild
 
     result = _recompute(settings, source)
     with click.progressbar(length=len(result.docs), label="writing state", file=sys.stderr, show_pos=True) as bar:
@@ -70,7 +70,7 @@ def rebuild_cmd(settings, source):
 @click.pass_obj
 def verify(settings, source):
     """Compare the incremental state with a recomputation; print the differences."""
-    from . import rebuild
+    from services.aggregator.pipeline import rebuild
 
     result = _recompute(settings, source)
     diffs = rebuild.differences(rebuild.incremental(settings, result.kinds), result)

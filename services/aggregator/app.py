@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from shared.clock import Clock
-from shared.config import Settings
-from shared.web import create_service_app, enable_pages
+from shared.platform.clock import Clock
+from shared.platform.config import Settings
+from shared.platform.web import create_service_app, enable_pages
 
-from .views import admin, appraisals, cases, indicators, pages, public, reports
+from services.aggregator.views import admin, appraisals, cases, indicators, pages, public, reports
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:

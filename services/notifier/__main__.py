@@ -5,7 +5,7 @@ tick:   run the scheduler once (escalations, reminders, retries, digests) and pr
 """
 import sys
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
 USAGE = "usage: python -m services.notifier worker | tick"
 
@@ -13,7 +13,7 @@ USAGE = "usage: python -m services.notifier worker | tick"
 def main(argv: list[str]) -> int:
     command = argv[:1]
     if command == ["worker"]:
-        from .worker import main as worker_main
+        from services.notifier.worker import main as worker_main
         worker_main(Settings.from_env())
         return 0
     if command == ["tick"]:
@@ -23,11 +23,11 @@ def main(argv: list[str]) -> int:
 
 
 def tick(settings: Settings) -> int:
-    from shared import db, logs
-    from shared.clock import SystemClock
+    from shared.platform import db, logs
+    from shared.platform.clock import SystemClock
 
-    from .deliveries import Sender
-    from .scheduler import tick as run_tick
+    from services.notifier.deliveries import Sender
+    from services.notifier.scheduler import tick as run_tick
 
     logs.setup("notifier-tick", settings.log_level)
     db.connect(settings, pool_size=4)

@@ -20,12 +20,12 @@ from typing import Callable
 
 from mongoengine.errors import NotUniqueError
 
-from shared.config import Settings
-from shared.topics import Topics
+from shared.platform.config import Settings
+from shared.messaging.topics import Topics
 
-from . import policy, prefs
-from .channels import SendError, smtp, webhook
-from .models import CHANNELS, Attempt, Delivery
+from services.notifier import delivery_timing, prefs
+from services.notifier.channels import SendError, smtp, webhook
+from services.notifier.models import CHANNELS, Attempt, Delivery
 
 log = logging.getLogger(__name__)
 IN_FLIGHT = timedelta(minutes=5)  # an attempt still "sending" after this was cut short by a crash
@@ -60,7 +60,7 @@ class Sender:
             if self.producer_factory is not None:
                 self._producer = self.producer_factory()
             else:
-                from shared.messaging import make_producer
+                from shared.messaging.clients import make_producer
                 self._producer = make_producer(self.settings, client_id="notifier-dlq")
         return self._producer
 
@@ -125,7 +125,7 @@ class Sender:
             log.warning("delivery dead-lettered", extra={"delivery": delivery.key, "channel": delivery.channel,
                                                           "attempts": no, "error": error})
             return "dead"
-        retry_at = now + policy.retry_delay(no, self.settings.retry_base_s, self.settings.retry_max_s, self.rand())
+        retry_at = now + delivery_timing.retry_delay(no, self.settings.retry_base_s, self.settings.retry_max_s, self.rand())
         Attempt.objects(pk=attempt.pk).update(set__outcome="failed", set__error=error, set__retry_at=retry_at)
         Delivery.objects(pk=delivery.key).update(set__status="retrying", set__attempts=no, set__last_error=error,
                                                  set__next_at=retry_at)

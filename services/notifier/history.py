@@ -14,8 +14,8 @@ from typing import Callable, Iterable
 
 from mongoengine.errors import NotUniqueError
 
-from .casestate import CaseState, Same, fold
-from .models import Case, Entry
+from services.notifier.casestate import CaseState, Same, fold
+from services.notifier.models import Case, Entry
 
 MAX_TRIES = 25  # bounded: each lost race means someone else appended, which is finite
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.auth import ADMIN, Principal
-from shared.config import Settings
-from shared.directory import Unit, is_in_team, team
-from shared.errors import ApiError
+from shared.platform.auth import ADMIN, Principal
+from shared.platform.config import Settings
+from shared.records.directory import Unit, is_in_team, team
+from shared.platform.errors import ApiError
 
-from . import casestate, history
-from .casestate import CaseState, Refused
-from .models import Case, Entry
+from services.notifier import casestate, history
+from services.notifier.casestate import CaseState, Refused
+from services.notifier.models import Case, Entry
 
 STATUSES = (casestate.OPEN, casestate.ACKNOWLEDGED, casestate.RESOLVED)
 
@@ -124,7 +124,7 @@ def trend_url(settings: Settings, case: Case) -> str | None:
 
 def describe(settings: Settings, case: Case, state: CaseState, *, detail: bool = True) -> dict:
     """The case as the API and the page show it."""
-    from shared.directory import Employee
+    from shared.records.directory import Employee
     name = None
     if case.subject_type == "employee":
         person = Employee.head(case.subject)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, StringField
 
-from shared.contracts import NIP
-from shared.revisions import Revisioned
+from shared.contracts.payloads import NIP
+from shared.platform.revisions import Revisioned
 
 ASSIGNEE_KINDS = ("supervisor", "unit_head", "admin")
 ENTRY_KINDS = ("acknowledged", "dialogue", "resolved", "escalated", "reminded", "cleared")

@@ -12,10 +12,10 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
-from . import deliveries, messages, policy, prefs
-from .models import Case, Delivery
+from services.notifier import deliveries, messages, delivery_timing, prefs
+from services.notifier.models import Case, Delivery
 
 log = logging.getLogger(__name__)
 ADMIN_RECIPIENT = "admin"
@@ -33,7 +33,7 @@ class Recipient:
 def recipient(settings: Settings, nip: str | None) -> Recipient:
     if nip is None:
         return Recipient(ADMIN_RECIPIENT, None, settings.admin_email or None, "id", prefs.DEFAULT)
-    from shared.directory import Employee
+    from shared.records.directory import Employee
     person = Employee.head(nip)
     return Recipient(nip, nip, (person.email if person else None) or None, (person.lang if person else None) or "id",
                      prefs.for_nip(nip))
@@ -42,7 +42,7 @@ def recipient(settings: Settings, nip: str | None) -> Recipient:
 def subject_name(case: Case) -> str | None:
     if case.subject_type != "employee":
         return None
-    from shared.directory import Employee
+    from shared.records.directory import Employee
     person = Employee.head(case.subject)
     return person.name if person else None
 
@@ -108,9 +108,9 @@ def _email_timing(settings: Settings, who: Recipient, case: Case, kind: str, now
             return {"status": "suppressed", "reason": f"cooldown: mailed about the same subject within "
                                                       f"{settings.cooldown_hours} h ({recent.key})"}
         if who.prefs.digest:
-            return {"status": "digest", "mode": "digest", "digest_day": policy.local_day(now, settings.timezone).isoformat(),
+            return {"status": "digest", "mode": "digest", "digest_day": delivery_timing.local_day(now, settings.timezone).isoformat(),
                     "reason": "daily digest"}
-    held = policy.quiet_until(now, settings.timezone, who.prefs.quiet_start, who.prefs.quiet_end)
+    held = delivery_timing.quiet_until(now, settings.timezone, who.prefs.quiet_start, who.prefs.quiet_end)
     if held is not None:
         return {"status": "pending", "next_at": held, "reason": "quiet hours"}
     return {"status": "pending", "next_at": now}
@@ -123,7 +123,7 @@ def send_digests(settings: Settings, now: datetime, lookback_days: int = 14) -> 
         groups.setdefault((d.recipient, d.digest_day), []).append(d)
     created = []
     for (rcpt, day), items in sorted(groups.items()):
-        if not policy.digest_due(date.fromisoformat(day), now, settings.timezone, settings.digest_hour):
+        if not delivery_timing.digest_due(date.fromisoformat(day), now, settings.timezone, settings.digest_hour):
             continue
         key = deliveries.key_of(None, f"digest-{day}", "email", rcpt)
         if Delivery.objects(pk=key).only("key").first():
@@ -137,7 +137,7 @@ def send_digests(settings: Settings, now: datetime, lookback_days: int = 14) -> 
                  for d in sorted(items, key=lambda d: d.created_at) if d.case_id in cases]
         mail = dict(messages.digest_mail(who.lang, day, lines), to=who.email, lang=who.lang,
                     cases=[d.case_id for d in items])
-        held = policy.quiet_until(now, settings.timezone, who.prefs.quiet_start, who.prefs.quiet_end)
+        held = delivery_timing.quiet_until(now, settings.timezone, who.prefs.quiet_start, who.prefs.quiet_end)
         item = Delivery(key=key, case_id=None, event=f"digest-{day}", channel="email", recipient=rcpt, created_at=now,
                         status="pending", next_at=held or now, content=mail,
                         reason="quiet hours" if held else None)

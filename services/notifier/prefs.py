@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import Preferences
+from services.notifier.models import Preferences
 
 
 @dataclass(frozen=True)

@@ -82,14 +82,14 @@ class LiveDirectory:
     """The organisation directory (shared.directory), read per call."""
 
     def person(self, nip: str) -> Person | None:
-        from shared.directory import Employee
+        from shared.records.directory import Employee
         e = Employee.head(nip)
         if e is None:
             return None
         return Person(nip=e.nip, unit=e.unit, supervisor_nip=e.supervisor_nip, active=bool(e.active))
 
     def unit_head(self, unit: str | None) -> str | None:
-        from shared.directory import Unit
+        from shared.records.directory import Unit
         if not unit:
             return None
         u = Unit.head(unit)

@@ -12,11 +12,11 @@ import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
-from . import casestate, history, notify, policy, routing
-from .deliveries import Sender
-from .models import Case, Entry
+from services.notifier import casestate, history, notify, delivery_timing, routing
+from services.notifier.deliveries import Sender
+from services.notifier.models import Case, Entry
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def tick(settings: Settings, now: datetime, sender: Sender, directory: routing.D
     directory = directory or routing.LiveDirectory()
     counts: Counter = Counter()
     after = timedelta(days=settings.escalate_after_days)
-    today = policy.local_day(now, settings.timezone)
+    today = delivery_timing.local_day(now, settings.timezone)
     cases = open_cases()
     states = history.load_many(cases)
     for index, case in enumerate(cases, 1):

@@ -17,15 +17,15 @@ from collections import Counter
 
 from kafka.structs import OffsetAndMetadata
 
-from shared import db, logs
-from shared.clock import Clock, SystemClock
-from shared.config import Settings
-from shared.events import InvalidEvent, decode
-from shared.messaging import Batch, make_consumer, make_producer
-from shared.topics import Topics
+from shared.platform import db, logs
+from shared.platform.clock import Clock, SystemClock
+from shared.platform.config import Settings
+from shared.contracts.events import InvalidEvent, decode
+from shared.messaging.clients import Batch, make_consumer, make_producer
+from shared.messaging.topics import Topics
 
-from . import intake, routing, scheduler
-from .deliveries import Sender
+from services.notifier import case_events, routing, scheduler
+from services.notifier.deliveries import Sender
 
 log = logging.getLogger(__name__)
 GROUP_SUFFIX = "notifier"  # group id = topic prefix + this, so separate deployments (and test runs) never share a group
@@ -62,7 +62,7 @@ class Worker:
                 except InvalidEvent as exc:
                     dead.append((tp, record, exc.reason))
                     continue
-                outcome = intake.handle_event(self.settings, event, self.clock.now(), self.directory)
+                outcome = case_events.handle_event(self.settings, event, self.clock.now(), self.directory)
                 self.stats[outcome] += 1
         self._dead_letter(dead)
         for outcome, n in self.sender.dispatch_due(self.clock.now()).items():

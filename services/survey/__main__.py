@@ -1,14 +1,14 @@
 """python -m services.survey relay: run the outbox relay."""
 import sys
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] != ["relay"]:
         print("usage: python -m services.survey relay", file=sys.stderr)
         return 2
-    from .relay import main as relay_main
+    from services.survey.outbox.relay import main as relay_main
     relay_main(Settings.from_env())
     return 0
 

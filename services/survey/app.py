@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from shared.auth import public
-from shared.clock import Clock
-from shared.config import Settings
-from shared.web import create_service_app, enable_pages
+from shared.platform.auth import public
+from shared.platform.clock import Clock
+from shared.platform.config import Settings
+from shared.platform.web import create_service_app, enable_pages
 
-from .views import admin, directory, kiosks, pages, peer, responses, surveys
+from services.survey.views import admin, directory, kiosks, pages, peer, responses, surveys
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:

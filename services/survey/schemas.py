@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared import skm
-from shared.contracts import CODE, NIP
+from shared.domain import skm
+from shared.contracts.payloads import CODE, NIP
 
-from . import spec
+from services.survey.surveys import spec
 
 
 def code_field(**kw):

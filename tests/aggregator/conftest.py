@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from shared.clock import ManualClock
-from shared.topics import ensure_topics
+from shared.platform.clock import ManualClock
+from shared.messaging.topics import ensure_topics
 
-from ..support.aggregator import WorkerThread, lag, nip, peer_event, publish, response_doc, skm_event
-from ..support.env import isolated_settings
-from ..support.waiting import eventually
+from tests.support.aggregator import WorkerThread, lag, nip, peer_event, publish, response_doc, skm_event
+from tests.support.env import isolated_settings
+from tests.support.waiting import eventually
 
 PASSWORD = "rahasia-sekali-2026"
 
@@ -39,10 +39,10 @@ COMMENTS = ["Antrean di loket KTP terlalu lama, mohon ditambah petugas.", "<scri
 
 @pytest.fixture(scope="module")
 def world(base_settings):
-    from shared import db
-    from shared.directory import Employee, Service, Unit
-    from shared.responses import Response
-    from shared.users import WebUser, hash_password
+    from shared.platform import db
+    from shared.records.directory import Employee, Service, Unit
+    from shared.records.responses import Response
+    from shared.platform.users import WebUser, hash_password
 
     settings = isolated_settings(base_settings)
     ensure_topics(settings)
@@ -91,7 +91,7 @@ def world(base_settings):
 
 @pytest.fixture(autouse=True)
 def _world_database(world):
-    from shared import db
+    from shared.platform import db
     db.connect(world.settings)
 
 
@@ -104,7 +104,7 @@ def app(world):
 @pytest.fixture
 def api(app, world):
     """GET an API path as an evaluator; returns the JSON body."""
-    from shared.auth import issue_token
+    from shared.platform.auth import issue_token
     client = app.test_client()
     headers = {"Authorization": f"Bearer {issue_token(world.settings, sub='api-evaluator', roles=['evaluator'])}"}
 

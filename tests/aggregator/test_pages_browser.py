@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from shared.auth import issue_token
+from shared.platform.auth import issue_token
 
-from ..support.browser import browser
-from .conftest import PASSWORD
+from tests.support.browser import browser
+from tests.aggregator.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -21,8 +21,8 @@ def number(text: str) -> float:
 
 @pytest.fixture(scope="module")
 def server(world, tmp_path_factory):
-    from ..support.processes import Services
-    from ..conftest import ARTIFACTS
+    from tests.support.processes import Services
+    from tests.conftest import ARTIFACTS
     services = Services(world.settings, ARTIFACTS / "logs" / "aggregator-pages")
     try:
         yield services.web("aggregator", workers=1, threads=4)

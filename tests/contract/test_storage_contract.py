@@ -185,7 +185,7 @@ def test_two_hundred_concurrent_clients_finish(db):
 def test_state_reads_by_month_and_scope_equalities(db):
     """The aggregator asks for state month by month (and scope by scope when few), each an
     equality the server can hand to its storage; the union is exactly the documents wanted."""
-    from services.aggregator import store
+    from services.aggregator.state import store
 
     c = coll(db)
     months = ["2026-09", "2026-10", "2026-11"]

@@ -10,16 +10,16 @@ from dataclasses import replace
 import pytest
 from openpyxl import load_workbook
 
-from shared import berakhlak as b
-from shared.auth import issue_token
-from shared.clock import ManualClock
-from shared.directory import Employee, Unit
-from shared.topics import Topics, ensure_topics
+from shared.domain import berakhlak as b
+from shared.platform.auth import issue_token
+from shared.platform.clock import ManualClock
+from shared.records.directory import Employee, Unit
+from shared.messaging.topics import Topics, ensure_topics
 
-from ..support.aggregator import WorkerThread, appraisal_event, lag, nip, peer_event, publish, skm_event
-from ..support.env import isolated_settings
-from ..support.kafka_read import read_topic
-from ..support.waiting import eventually
+from tests.support.aggregator import WorkerThread, appraisal_event, lag, nip, peer_event, publish, skm_event
+from tests.support.env import isolated_settings
+from tests.support.kafka_read import read_topic
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 HEAD, SUP_A, SUP_B = nip(100), nip(10), nip(20)
@@ -30,7 +30,7 @@ A1, A2, B1 = nip(1), nip(2), nip(3)
 def world(base_settings):
     """A small organisation and a month of responses, folded by a real worker."""
     from datetime import datetime, timezone
-    from shared import db
+    from shared.platform import db
     settings = isolated_settings(base_settings)
     ensure_topics(settings)
     db.connect(settings)
@@ -60,7 +60,7 @@ def world(base_settings):
 
 @pytest.fixture(autouse=True)
 def _world_database(world):
-    from shared import db
+    from shared.platform import db
     db.connect(world[0])
 
 

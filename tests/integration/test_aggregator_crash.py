@@ -13,16 +13,18 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
-from shared import berakhlak as b
-from shared.responses import Response
-from shared.topics import Topics
-from services.aggregator import rebuild, reports, state, store
-from services.aggregator.cases import Case, Closure
-from services.aggregator.worker import group_id
+from shared.domain import berakhlak as b
+from shared.records.responses import Response
+from shared.messaging.topics import Topics
+from services.aggregator.pipeline import rebuild
+from services.aggregator.queries import reports
+from services.aggregator.state import fold, store
+from services.aggregator.coaching.cases import Case, Closure
+from services.aggregator.pipeline.worker import group_id
 
-from ..support.aggregator import appraisal_event, lag, nip, peer_event, publish, publish_and_store, skm_event
-from ..support.kafka_read import read_topic
-from ..support.waiting import eventually
+from tests.support.aggregator import appraisal_event, lag, nip, peer_event, publish, publish_and_store, skm_event
+from tests.support.kafka_read import read_topic
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 UNITS = [f"UNIT-{i}" for i in range(8)]

@@ -7,15 +7,16 @@ import sys
 
 import pytest
 
-from shared import berakhlak as b
-from services.aggregator import rebuild, state, store
-from services.survey.relay import Relay
+from shared.domain import berakhlak as b
+from services.aggregator.pipeline import rebuild
+from services.aggregator.state import fold, store
+from services.survey.outbox.relay import Relay
 
-from ..support.aggregator import (WorkerThread, appraisal_event, lag, nip, peer_event, publish, skm_event,
+from tests.support.aggregator import (WorkerThread, appraisal_event, lag, nip, peer_event, publish, skm_event,
                                   store_responses)
-from ..support.env import settings_env
-from ..support.processes import ROOT
-from ..support.waiting import eventually
+from tests.support.env import settings_env
+from tests.support.processes import ROOT
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +66,7 @@ def test_verify_prints_differences_and_rebuild_repairs_them(folded):
     assert ok.returncode == 0, ok.stderr
     assert "equal:" in ok.stdout and "recomputing from the store" in ok.stderr
     # Damage the state: a count that is off, and a document that should not exist.
-    doc = store.collection().find_one({"kind": state.SKM, "scope": "A"})
+    doc = store.collection().find_one({"kind": fold.SKM, "scope": "A"})
     store.collection().update_one({"_id": doc["_id"]}, {"$set": {"unit.respondents": 99}})
     stray = dict(doc, _id=doc["_id"].replace("|A|", "|ZZ|"), scope="ZZ")
     store.collection().insert_one(stray)
@@ -79,8 +80,8 @@ def test_verify_prints_differences_and_rebuild_repairs_them(folded):
 
 
 def test_rebuild_from_the_store_keeps_appraisal_state(folded):
-    before = list(store.collection().find({"kind": state.APPRAISAL}))
+    before = list(store.collection().find({"kind": fold.APPRAISAL}))
     result = cli(folded, "rebuild", "--from", "store")
     assert result.returncode == 0, result.stderr
-    assert list(store.collection().find({"kind": state.APPRAISAL})) == before and before[0]["hasil_kerja"] == b.DI_ATAS
+    assert list(store.collection().find({"kind": fold.APPRAISAL})) == before and before[0]["hasil_kerja"] == b.DI_ATAS
     assert cli(folded, "verify", "--from", "topic").returncode == 0

@@ -7,16 +7,17 @@ import json
 import pytest
 from kafka import TopicPartition
 
-from shared import berakhlak as b
-from shared.directory import Employee, Unit
-from shared.topics import Topics
-from services.aggregator import reports, store
-from services.aggregator.cases import Case, Closure
-from services.aggregator.worker import Worker
+from shared.domain import berakhlak as b
+from shared.records.directory import Employee, Unit
+from shared.messaging.topics import Topics
+from services.aggregator.queries import reports
+from services.aggregator.state import store
+from services.aggregator.coaching.cases import Case, Closure
+from services.aggregator.pipeline.worker import Worker
 
-from ..support.aggregator import WorkerThread, appraisal_event, lag, nip, peer_event, publish, skm_event
-from ..support.kafka_read import read_topic
-from ..support.waiting import eventually
+from tests.support.aggregator import WorkerThread, appraisal_event, lag, nip, peer_event, publish, skm_event
+from tests.support.kafka_read import read_topic
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -131,7 +132,7 @@ def test_predikat_below_baik_opens_one_case_and_closes_it_when_it_recovers(fresh
 
 
 def test_unit_ikm_falling_to_c_goes_to_the_unit_and_reopens_as_a_new_generation(fresh_settings, clock):
-    from services.aggregator.policy import CoachingRule
+    from services.aggregator.indicator_policy import CoachingRule
     directory(clock)
     CoachingRule.save_revision("unit-ikm-low", {"kind": "unit_ikm_low", "severity": "warning",
                                                 "params": {"min_respondents": 2}}, at=clock.now(), by="test")
@@ -147,7 +148,7 @@ def test_unit_ikm_falling_to_c_goes_to_the_unit_and_reopens_as_a_new_generation(
 
 
 def test_officer_satisfaction_below_threshold_and_a_drop(fresh_settings, clock):
-    from services.aggregator.policy import CoachingRule
+    from services.aggregator.indicator_policy import CoachingRule
     directory(clock)
     CoachingRule.save_revision("officer-low", {"kind": "officer_low", "severity": "warning",
                                                "params": {"min_responses": 3, "threshold": 75}}, at=clock.now(), by="test")
@@ -201,9 +202,9 @@ def test_concurrent_workers_deciding_the_same_case_open_it_once(fresh_settings, 
     the unique case id lets exactly one insert win; the others publish the stored case."""
     import threading
 
-    from shared.messaging import make_producer
-    from services.aggregator import rules
-    from services.aggregator.cases import Decider
+    from shared.messaging.clients import make_producer
+    from services.aggregator.coaching import rules
+    from services.aggregator.coaching.cases import Decider
 
     rule = rules.DEFAULT_RULES["officer-low"]
     finding = rules.Finding(rule, "employee", nip(5), "DISDUK", "2026-11", True,

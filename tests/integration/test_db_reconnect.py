@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from services.aggregator.cases import Case as AggregatorCase
+from services.aggregator.coaching.cases import Case as AggregatorCase
 from services.notifier.models import Case as NotifierCase
-from shared import db
+from shared.platform import db
 
 
 def test_every_document_class_follows_a_reconnect(base_settings):

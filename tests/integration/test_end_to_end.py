@@ -6,17 +6,17 @@ import json
 
 import requests
 
-from shared.topics import Topics
+from shared.messaging.topics import Topics
 
-from ..support.kafka_read import read_topic
-from ..support.waiting import eventually
+from tests.support.kafka_read import read_topic
+from tests.support.waiting import eventually
 
 ANSWERS = {"U1": 4, "U2": 3, "U3": 3, "U4": 4, "U5": 3, "U6": 4, "U7": 4, "U8": 3, "U9": 3}
 
 
 def make_unit(settings, code):
-    from shared.clock import SystemClock
-    from shared.directory import Unit
+    from shared.platform.clock import SystemClock
+    from shared.records.directory import Unit
     Unit.save_revision(code, {"name": f"Unit {code}"}, at=SystemClock().now(), by="test")
 
 

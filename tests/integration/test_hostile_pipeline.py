@@ -11,19 +11,19 @@ from urllib.parse import quote_from_bytes
 import pytest
 import requests
 
-from shared import contracts
-from shared.auth import issue_token
-from shared.clock import SystemClock
-from shared.directory import Unit
-from shared.events import new_event
-from shared.periods import month_of
-from shared.topics import Topics
+from shared.contracts import payloads
+from shared.platform.auth import issue_token
+from shared.platform.clock import SystemClock
+from shared.records.directory import Unit
+from shared.contracts.events import new_event
+from shared.domain.periods import month_of
+from shared.messaging.topics import Topics
 
-from ..support.aggregator import publish, skm_event
-from ..support.env import isolated_settings
-from ..support.kafka_read import read_topic
-from ..support.processes import Services
-from ..support.waiting import eventually
+from tests.support.aggregator import publish, skm_event
+from tests.support.env import isolated_settings
+from tests.support.kafka_read import read_topic
+from tests.support.processes import Services
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 ANSWERS = {f"U{i}": 3 for i in range(1, 10)}
@@ -80,8 +80,8 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(base_settings, tmp_path_factory):
-    from shared import db
-    from shared.topics import ensure_topics
+    from shared.platform import db
+    from shared.messaging.topics import ensure_topics
 
     settings = isolated_settings(base_settings)
     ensure_topics(settings)
@@ -100,7 +100,7 @@ def stack(base_settings, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _stack_database(stack):
-    from shared import db
+    from shared.platform import db
     db.connect(stack.settings)
 
 
@@ -131,7 +131,7 @@ def test_forged_events_go_to_the_dead_letter_topic_and_the_events_around_them_co
     settings = stack.settings
     dotted = skm_event("BYSTANDER", 2).to_json()
     dotted["payload"]["profile"] = {"sex": "a.b"}
-    custom = new_event(contracts.SURVEY_RESPONSE, "BYSTANDER", {
+    custom = new_event(payloads.SURVEY_RESPONSE, "BYSTANDER", {
         "response_id": str(uuid.uuid4()), "template": "kepuasan", "template_version": 1, "unit": "BYSTANDER",
         "period": "2026-11", "submitted_at": "2026-11-10T03:00:00+00:00", "answers": {"Q1": "ok"},
         "channel": "web"}, producer="test").to_json()

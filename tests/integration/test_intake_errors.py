@@ -5,14 +5,14 @@ import uuid
 
 import pytest
 
-from shared.responses import Response
+from shared.records.responses import Response
 
 ANSWERS = {f"U{i}": 3 for i in range(1, 10)}
 
 
 @pytest.fixture
 def unit(settings, clock):
-    from shared.directory import Unit
+    from shared.records.directory import Unit
     code = f"U-{uuid.uuid4().hex[:8]}"
     Unit.save_revision(code, {"name": "Test unit"}, at=clock.now(), by="test")
     return code

@@ -6,13 +6,15 @@ from __future__ import annotations
 import pytest
 from kafka import TopicPartition
 
-from services.aggregator import rebuild, reports, store
-from services.aggregator.worker import Worker
-from shared.topics import Topics
+from services.aggregator.pipeline import rebuild
+from services.aggregator.queries import reports
+from services.aggregator.state import officer_index, store
+from services.aggregator.pipeline.worker import Worker
+from shared.messaging.topics import Topics
 
-from ..support.aggregator import WorkerThread, nip, publish, skm_event
-from ..support.kafka_read import read_topic
-from ..support.waiting import eventually
+from tests.support.aggregator import WorkerThread, nip, publish, skm_event
+from tests.support.kafka_read import read_topic
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -28,13 +30,13 @@ MONTHS = ("2026-10", "2026-11")
 
 
 def _records(settings):
-    return {(r["nip"], r["unit"], month) for month in MONTHS for r in store.officers_coll(month).find()}
+    return {(r["nip"], r["unit"], month) for month in MONTHS for r in officer_index.officers_coll(month).find()}
 
 
 def _drop_index():
     """As state written by a version without the officer index."""
     for month in (None, *MONTHS):
-        store.officers_coll(month).drop()
+        officer_index.officers_coll(month).drop()
 
 
 def test_the_worker_indexes_officers_and_one_employee_reads_only_their_units(fresh_settings, clock):
@@ -42,10 +44,10 @@ def test_the_worker_indexes_officers_and_one_employee_reads_only_their_units(fre
     publish(fresh_settings, events)
     with WorkerThread(fresh_settings, clock, decisions=False) as w:
         w.wait_for(len(events))
-    assert store.officer_index_complete()
+    assert officer_index.officer_index_complete()
     assert _records(fresh_settings) == {(A, "DISDUK", "2026-11"), (A, "RSUD", "2026-11"), (B, "RSUD", "2026-11"),
                                         (A, "DISDUK", "2026-10")}
-    assert store.units_of_officers({A}, ["2026-11"]) == {("DISDUK", "2026-11"), ("RSUD", "2026-11")}
+    assert officer_index.units_of_officers({A}, ["2026-11"]) == {("DISDUK", "2026-11"), ("RSUD", "2026-11")}
     (one,) = reports.officers("2026-11", nips={A})
     assert [one] == [r for r in reports.officers("2026-11") if r["nip"] == A]   # same as reading every unit
     assert one["responses"] == 2 and one["units"] == ["DISDUK", "RSUD"] and one["u6"] == 3.0
@@ -61,12 +63,12 @@ def test_state_from_before_the_index_is_indexed_once_when_a_worker_starts(fresh_
         batch.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
     Worker(fresh_settings, clock=clock, decisions=False).handle(batch)
     _drop_index()
-    assert not store.officer_index_complete()
-    assert store.units_of_officers({A}, ["2026-11"]) is None
+    assert not officer_index.officer_index_complete()
+    assert officer_index.units_of_officers({A}, ["2026-11"]) is None
     (before,) = reports.officers("2026-11", nips={A})      # meanwhile: read every unit's document
     assert before["responses"] == 2
     with WorkerThread(fresh_settings, clock, decisions=False):
-        eventually(store.officer_index_complete, timeout=30, message="officer index not backfilled")
+        eventually(officer_index.officer_index_complete, timeout=30, message="officer index not backfilled")
     assert _records(fresh_settings) == {(A, "DISDUK", "2026-11"), (A, "RSUD", "2026-11"), (B, "RSUD", "2026-11"),
                                         (A, "DISDUK", "2026-10")}
     assert reports.officers("2026-11", nips={A}) == [before]
@@ -83,7 +85,7 @@ def test_rebuild_writes_the_index_of_the_state_it_writes(fresh_settings, clock):
                    timeout=30, message="offsets not committed")
     _drop_index()
     rebuild.write(fresh_settings, rebuild.from_topic(fresh_settings))
-    assert store.officer_index_complete()
+    assert officer_index.officer_index_complete()
     assert (A, "RSUD", "2026-11") in _records(fresh_settings) and len(_records(fresh_settings)) == 4
 
 

@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from shared.contracts import CASE_CLOSED, CASE_OPENED
-from shared.events import new_event
+from shared.contracts.payloads import CASE_CLOSED, CASE_OPENED
+from shared.contracts.events import new_event
 
-from ..support.smtp import SmtpServer
-from ..support.webhook_receiver import WebhookReceiver
+from tests.support.smtp import SmtpServer
+from tests.support.webhook_receiver import WebhookReceiver
 
 WEBHOOK_SECRET = "global-webhook-secret-for-tests"
 ADMIN_EMAIL = "admin@pemda.example"
@@ -64,7 +64,7 @@ class Org:
 
 @pytest.fixture
 def org(clock) -> Org:
-    from shared.directory import Employee, Unit
+    from shared.records.directory import Employee, Unit
 
     o = Org(head=nip(1), boss=nip(2), sup=nip(3), staff=[nip(100 + i) for i in range(22)], other_sup=nip(4),
             outsider=nip(5), orphan=nip(6))

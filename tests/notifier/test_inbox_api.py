@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import batch_of, case_event
+from tests.notifier.conftest import batch_of, case_event
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def api(nsettings, clock):
 
 @pytest.fixture
 def as_(nsettings):
-    from shared.auth import issue_token
+    from shared.platform.auth import issue_token
 
     def headers(nip=None, *roles):
         roles = roles or ("supervisor",)

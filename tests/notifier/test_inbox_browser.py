@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import batch_of, case_event
+from tests.notifier.conftest import batch_of, case_event
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
@@ -15,7 +15,7 @@ ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background
 def test_a_supervisor_closes_the_loop_in_the_inbox_page(nsettings, processes, worker, org, clock, artifacts):
     from playwright.sync_api import sync_playwright
 
-    from shared.users import WebUser, hash_password
+    from shared.platform.users import WebUser, hash_password
     WebUser.save_revision("kasi.pelayanan", {"password_hash": hash_password("rahasia-sekali"), "roles": ["supervisor"],
                                               "nip": org.sup}, at=clock.now(), by="test")
     mine = case_event(org.staff[0], clock=clock)

@@ -2,7 +2,7 @@
 server, a signed webhook to a real HTTP receiver, and the in-app inbox."""
 from __future__ import annotations
 
-from .conftest import ADMIN_EMAIL, batch_of, case_event
+from tests.notifier.conftest import ADMIN_EMAIL, batch_of, case_event
 
 
 def deliveries(**filters):
@@ -37,7 +37,7 @@ def test_an_opened_case_mails_hooks_and_inboxes_the_direct_supervisor(worker, or
 
 
 def test_the_mail_is_in_english_when_the_supervisor_prefers_it(worker, org, smtp, clock):
-    from shared.directory import Employee
+    from shared.records.directory import Employee
     Employee.save_revision(org.sup, {"lang": "en"}, at=clock.now(), by="test")
     worker.handle(batch_of(case_event(org.staff[1], clock=clock)))
     [mail] = smtp.sink.to(org.email(org.sup))
@@ -143,9 +143,9 @@ def test_an_invalid_message_goes_to_the_dead_letter_topic(worker, nsettings, smt
     from kafka import TopicPartition
     from kafka.consumer.fetcher import ConsumerRecord
 
-    from shared.topics import Topics
+    from shared.messaging.topics import Topics
 
-    from ..support.kafka_read import read_topic
+    from tests.support.kafka_read import read_topic
     bad = ConsumerRecord(topic="t", partition=0, leader_epoch=-1, offset=5, timestamp=0, timestamp_type=0,
                          key=b"x", value=b"{not json", headers=[], checksum=None, serialized_key_size=1,
                          serialized_value_size=9, serialized_header_size=-1)
@@ -156,9 +156,9 @@ def test_an_invalid_message_goes_to_the_dead_letter_topic(worker, nsettings, smt
 
 
 def test_a_crash_after_storing_the_case_is_repaired_by_the_redelivery(worker, org, smtp, hooks, clock):
-    from services.notifier import intake, routing
+    from services.notifier import case_events, routing
     event = case_event(org.staff[9], clock=clock)
-    intake.open_case(event.payload, event, clock.now(), routing.LiveDirectory())   # stored, then the crash
+    case_events.open_case(event.payload, event, clock.now(), routing.LiveDirectory())   # stored, then the crash
     assert smtp.sink.count() == 0
     worker.handle(batch_of(event))                                       # Kafka redelivers the batch
     assert smtp.sink.count() == 1 and len(hooks.all()) == 1
@@ -189,7 +189,7 @@ def test_mail_is_sent_with_the_configured_smtp_login(nsettings, org, clock):
     from services.notifier.deliveries import Sender
     from services.notifier.worker import Worker
 
-    from ..support.smtp import SmtpServer
+    from tests.support.smtp import SmtpServer
     with SmtpServer(login=("tanggap", "smtp-password-from-env")) as server:
         settings = replace(nsettings, smtp_port=server.port, smtp_username="tanggap",
                            smtp_password="smtp-password-from-env")

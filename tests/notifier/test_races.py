@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 import requests
 
-from shared.messaging import make_producer, send_event
-from shared.topics import Topics
+from shared.messaging.clients import make_producer, send_event
+from shared.messaging.topics import Topics
 
-from ..support.waiting import eventually
-from .conftest import case_event
+from tests.support.waiting import eventually
+from tests.notifier.conftest import case_event
 
 
 def publish(settings, events) -> None:
@@ -41,7 +41,7 @@ def cases_arrive(settings, processes, events):
 
 @pytest.fixture
 def token(nsettings):
-    from shared.auth import issue_token
+    from shared.platform.auth import issue_token
 
     def make(nip):
         return {"Authorization": "Bearer " + issue_token(nsettings, sub=nip, roles=["supervisor"], nip=nip)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from kafka import KafkaAdminClient
 
-from ..support.waiting import eventually
-from .conftest import case_event
-from .test_races import publish
+from tests.support.waiting import eventually
+from tests.notifier.conftest import case_event
+from tests.notifier.test_races import publish
 
 
 def committed(settings) -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from shared.auth import Principal
-from shared.topics import Topics
+from shared.platform.auth import Principal
+from shared.messaging.topics import Topics
 
-from ..support.kafka_read import read_topic
-from .conftest import ADMIN_EMAIL, WEBHOOK_SECRET, batch_of, case_event
+from tests.support.kafka_read import read_topic
+from tests.notifier.conftest import ADMIN_EMAIL, WEBHOOK_SECRET, batch_of, case_event
 
 
 def tick(nsettings, clock, sender):
@@ -77,7 +77,7 @@ def test_a_webhook_that_never_succeeds_is_dead_lettered_after_the_last_attempt(w
 def test_a_webhook_to_a_supervisors_own_url_is_signed_with_their_secret(worker, org, clock, nsettings, sender):
     from services.notifier.models import Preferences
 
-    from ..support.webhook_receiver import WebhookReceiver
+    from tests.support.webhook_receiver import WebhookReceiver
     with WebhookReceiver("own-secret-of-the-supervisor") as own:
         Preferences.save_revision(org.sup, {"webhook_url": own.url, "webhook_secret": "own-secret-of-the-supervisor"},
                                   at=clock.now(), by="test")
@@ -152,7 +152,7 @@ def test_the_tick_command_runs_the_scheduler_once_and_reports(nsettings, org, sm
     import subprocess
     import sys
 
-    from ..support.env import settings_env
+    from tests.support.env import settings_env
     env = dict(os.environ, **settings_env(nsettings))
     done = subprocess.run([sys.executable, "-m", "services.notifier", "tick"], env=env, capture_output=True,
                           text=True, timeout=120)

@@ -5,14 +5,14 @@ import threading
 import uuid
 from datetime import datetime, timezone
 
-from shared import contracts
-from shared.config import Settings
-from shared.events import Event, new_event
-from shared.messaging import make_producer, send_event
-from shared.responses import Outbox, OutboxRecord, Response
-from shared.topics import Topics
+from shared.contracts import payloads
+from shared.platform.config import Settings
+from shared.contracts.events import Event, new_event
+from shared.messaging.clients import make_producer, send_event
+from shared.records.responses import Outbox, OutboxRecord, Response
+from shared.messaging.topics import Topics
 
-from .waiting import eventually
+from tests.support.waiting import eventually
 
 WHEN = datetime(2026, 11, 10, 3, 0, tzinfo=timezone.utc)
 ALL_UNSUR = ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9")
@@ -30,7 +30,7 @@ def skm_event(unit: str, answers: dict | int, *, officer: str | None = None, ser
     payload = {"response_id": str(uuid.uuid4()), "unit": unit, "service": service, "officer": officer,
                "template_version": 1, "period": period, "submitted_at": WHEN.isoformat(), "answers": answers,
                "profile": {"sex": "P"}, "channel": channel, "client_hash": None, "has_comment": False}
-    return new_event(contracts.SKM_RESPONSE, unit, payload, producer="test")
+    return new_event(payloads.SKM_RESPONSE, unit, payload, producer="test")
 
 
 def peer_event(ratee: str, rater: str, values: dict | int, *, unit: str = "DISDUK", relation: str = "peer",
@@ -39,19 +39,19 @@ def peer_event(ratee: str, rater: str, values: dict | int, *, unit: str = "DISDU
     payload = {"response_id": str(uuid.uuid4()), "ratee": ratee, "ratee_unit": unit,
                "rater_hash": f"rater-{rater}".ljust(16, "x"), "relation": relation, "period": period,
                "submitted_at": WHEN.isoformat(), "template_version": 1, "scale_max": scale_max, "values": values}
-    return new_event(contracts.PEER_FEEDBACK, ratee, payload, producer="test")
+    return new_event(payloads.PEER_FEEDBACK, ratee, payload, producer="test")
 
 
 def appraisal_event(who: str, period: str, hasil_kerja: str, unit: str = "DISDUK") -> Event:
     payload = {"appraisal_id": str(uuid.uuid4()), "nip": who, "unit": unit, "period": period,
                "hasil_kerja": hasil_kerja, "recorded_at": WHEN.isoformat()}
-    return new_event(contracts.APPRAISAL, who, payload, producer="test")
+    return new_event(payloads.APPRAISAL, who, payload, producer="test")
 
 
 def response_doc(settings: Settings, event: Event) -> Response:
     """The stored response the survey service would have written for ``event`` (unpublished)."""
     p = event.payload
-    peer = event.type == contracts.PEER_FEEDBACK
+    peer = event.type == payloads.PEER_FEEDBACK
     return Response(
         id=p["response_id"], kind="peer" if peer else "skm", template="peer" if peer else "skm", template_version=1,
         unit=p["ratee_unit"] if peer else p["unit"], service=p.get("service"), officer=p.get("officer"),
@@ -101,7 +101,7 @@ class WorkerThread:
     """An in-process worker of the aggregator group, stopped at the end of the test."""
 
     def __init__(self, settings: Settings, clock=None, **kw):
-        from services.aggregator.worker import Worker
+        from services.aggregator.pipeline.worker import Worker
         self.worker = Worker(settings, clock=clock, **kw)
         self.stop = threading.Event()
         self.error: BaseException | None = None
@@ -130,7 +130,7 @@ class WorkerThread:
 
 def lag(settings: Settings) -> int:
     """Events in the responses topic the group has not committed yet."""
-    from services.aggregator.rebuild import committed_offsets, end_offsets
+    from services.aggregator.pipeline.rebuild import committed_offsets, end_offsets
     topic = Topics.from_settings(settings).responses
     ends, done = end_offsets(settings, topic), committed_offsets(settings, topic)
     return sum(ends[p] - done.get(p, 0) for p in ends)

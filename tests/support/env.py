@@ -10,7 +10,7 @@ import secrets
 import uuid
 from dataclasses import replace
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
 
 def isolated_settings(base: Settings | None = None, **overrides) -> Settings:

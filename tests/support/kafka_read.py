@@ -6,7 +6,7 @@ import time
 
 from kafka import KafkaConsumer, TopicPartition
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
 
 def read_topic(settings: Settings, topic: str, timeout: float = 20.0) -> list:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import requests
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
-from .env import settings_env
+from tests.support.env import settings_env
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

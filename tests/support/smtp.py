@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 
-from .processes import free_port
+from tests.support.processes import free_port
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from shared.directory import Employee, Service, Unit
+from shared.records.directory import Employee, Service, Unit
 
 
 def nip(seq: int, born: str = "19850101") -> str:

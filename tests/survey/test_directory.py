@@ -1,9 +1,9 @@
 """The organisation directory through the API: who may read and write what."""
 from __future__ import annotations
 
-from shared.directory import Employee
+from shared.records.directory import Employee
 
-from .conftest import nip
+from tests.survey.conftest import nip
 
 
 def test_admin_creates_units_services_and_employees(survey, tokens, org):

@@ -11,10 +11,10 @@ from urllib.parse import quote_from_bytes
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from shared import skm
-from shared.responses import Response
+from shared.domain import skm
+from shared.records.responses import Response
 
-from .conftest import SKM_ANSWERS
+from tests.survey.conftest import SKM_ANSWERS
 
 ANSWERS_FORM = {f"a.{code}": str(value) for code, value in SKM_ANSWERS.items()}
 HYPOTHESIS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -204,7 +204,7 @@ FORM_MUTATIONS = st.one_of(
 
 
 def _clean(v: bytes) -> bool:
-    from shared.text import clean_text
+    from shared.platform.text import clean_text
     try:
         return clean_text(v.decode())
     except UnicodeDecodeError:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import threading
 import uuid
 
-from services.survey.relay import Relay
-from shared.responses import Response
-from shared.topics import Topics
+from services.survey.outbox.relay import Relay
+from shared.records.responses import Response
+from shared.messaging.topics import Topics
 from tests.support.kafka_read import read_topic
 
-from .conftest import SKM_ANSWERS
+from tests.survey.conftest import SKM_ANSWERS
 
 
 def register(survey, tokens, deployment, device_id=None):
@@ -52,15 +52,15 @@ def test_non_kiosk_tokens_cannot_submit_citizen_responses(survey, tokens, deploy
 def test_replaying_fifty_queued_responses_twice_stores_and_publishes_fifty(survey, tokens, deployment, fresh_settings):
     """A kiosk that lost its network sends its whole queue again when it comes back."""
     from services.survey.app import create_app
-    from shared.clock import SystemClock
-    from shared.directory import Employee, Service, Unit
+    from shared.platform.clock import SystemClock
+    from shared.records.directory import Employee, Service, Unit
 
     from dataclasses import replace
     settings = replace(fresh_settings, rate_limit_device=1000)  # 100 requests in a few seconds
     at = SystemClock().now()
     Unit.save_revision("KIOSK-UNIT", {"name": "Kios"}, at=at, by="t")
     client = create_app(settings, SystemClock()).test_client()
-    from shared.auth import issue_token
+    from shared.platform.auth import issue_token
     admin = {"Authorization": "Bearer " + issue_token(settings, sub="a", roles=["admin"])}
     dep = client.post("/api/v1/deployments", json={"template": "skm", "unit": "KIOSK-UNIT"}, headers=admin).json
     kiosk = client.post("/api/v1/kiosks", json={"device_id": "kios-replay", "name": "K", "deployment": dep["code"]},

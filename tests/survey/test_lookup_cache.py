@@ -6,10 +6,10 @@ within the documented interval, which the injected clock moves past.
 """
 from __future__ import annotations
 
-from services.survey.citizen import lookups
-from shared.directory import Employee
+from services.survey.submissions.citizen import lookups
+from shared.records.directory import Employee
 
-from .conftest import SKM_ANSWERS
+from tests.survey.conftest import SKM_ANSWERS
 
 
 def _submit(survey, org, **extra):
@@ -51,7 +51,7 @@ def test_a_change_made_elsewhere_shows_within_the_cache_interval(survey, survey_
 
 
 def test_an_unknown_unit_is_looked_up_again_after_the_interval(survey, tokens, clock, org):
-    from shared.directory import Unit
+    from shared.records.directory import Unit
 
     code = f"NEW-{org.unit}"
     body = {"unit": code, "answers": SKM_ANSWERS}

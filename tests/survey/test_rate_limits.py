@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from services.survey.app import create_app
 
-from .conftest import SKM_ANSWERS
+from tests.survey.conftest import SKM_ANSWERS
 
 
 def test_too_many_responses_from_one_address(settings, clock, org):

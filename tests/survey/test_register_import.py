@@ -9,9 +9,9 @@ import sys
 import uuid
 from pathlib import Path
 
-from shared.directory import Employee
+from shared.records.directory import Employee
 
-from .conftest import nip
+from tests.survey.conftest import nip
 
 ROOT = Path(__file__).resolve().parents[2]
 

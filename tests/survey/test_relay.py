@@ -9,17 +9,17 @@ from dataclasses import replace
 import pytest
 
 from services.survey.app import create_app
-from services.survey.relay import Relay
-from shared.clock import SystemClock
-from shared.directory import Unit
-from shared.events import from_json
-from shared.messaging import make_producer, send_event
-from shared.responses import OutboxRecord, Response
-from shared.topics import Topics
+from services.survey.outbox.relay import Relay
+from shared.platform.clock import SystemClock
+from shared.records.directory import Unit
+from shared.contracts.events import from_json
+from shared.messaging.clients import make_producer, send_event
+from shared.records.responses import OutboxRecord, Response
+from shared.messaging.topics import Topics
 from tests.support.kafka_read import read_topic
 from tests.support.waiting import eventually
 
-from .conftest import SKM_ANSWERS
+from tests.survey.conftest import SKM_ANSWERS
 
 
 def submit_many(settings, n, unit="RELAY-UNIT"):
@@ -78,7 +78,7 @@ def test_a_second_relay_stands_by_and_nothing_is_published_twice(fresh_settings)
 def test_outbox_backlog_is_visible_to_admins(survey, tokens, fresh_settings):
     client = create_app(fresh_settings, SystemClock()).test_client()
     submit_many(fresh_settings, 3, unit="BACKLOG-UNIT")
-    from shared.auth import issue_token
+    from shared.platform.auth import issue_token
     admin = {"Authorization": "Bearer " + issue_token(fresh_settings, sub="a", roles=["admin"])}
     backlog = client.get("/api/v1/admin/outbox", headers=admin).json
     assert backlog["pending"] == 3 and backlog["oldest_pending_at"]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import uuid
 
-from shared.responses import Response
+from shared.records.responses import Response
 
-from .conftest import SKM_ANSWERS
+from tests.survey.conftest import SKM_ANSWERS
 
 CUSTOM = {
     "title_id": "Survei Kebersihan", "title_en": "Cleanliness survey",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from shared.responses import Response
+from shared.records.responses import Response
 
 
 def form_fields(html: str) -> dict:

@@ -2,9 +2,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.auth import AuthError, issue_token, verify_token
-from shared.clock import ManualClock
-from shared.config import Settings
+from shared.platform.auth import AuthError, issue_token, verify_token
+from shared.platform.clock import ManualClock
+from shared.platform.config import Settings
 
 SETTINGS = Settings.from_env({"TANGGAP_SECRET_KEY": "k" * 40})
 NIP = "198701012010011001"

@@ -8,8 +8,8 @@ import pytest
 
 from bench import dataset, latency, profiling, report
 from bench.common import percentile, ratio, summary
-from shared import contracts
-from shared.events import decode
+from shared.contracts import payloads
+from shared.contracts.events import decode
 
 
 def test_percentile_interpolates_between_closest_ranks():
@@ -32,7 +32,7 @@ def test_synthetic_events_are_valid_envelopes_spread_over_the_year():
     assert len(org.units) == 200 and len(set(org.employees)) == 10_000
     pairs = list(dataset.events(org, 1200, seed=3))
     events = [decode(value) for _, value in pairs]
-    assert all(e.type == contracts.SKM_RESPONSE for e in events)
+    assert all(e.type == payloads.SKM_RESPONSE for e in events)
     assert {e.payload["period"] for e in events} == set(dataset.months())
     assert all(key.decode() == e.payload["unit"] == e.key for (key, _), e in zip(pairs, events))
     assert all(org.unit_of(org.employees.index(e.payload["officer"])) == e.payload["unit"] for e in events[:50])

@@ -1,7 +1,7 @@
 """BerAKHLAK peer results and the predikat kinerja matrix (PermenPAN-RB 6/2022)."""
 import pytest
 
-from shared import berakhlak as b
+from shared.domain import berakhlak as b
 
 
 @pytest.mark.parametrize("hasil,perilaku,expected", [

@@ -2,9 +2,9 @@
 import pytest
 from marshmallow import ValidationError
 
-from shared import berakhlak as b, skm
-from services.aggregator import rules
-from services.aggregator.rules import Recorded, Rule
+from shared.domain import berakhlak as b, skm
+from services.aggregator.coaching import rules
+from services.aggregator.coaching.rules import Recorded, Rule
 
 NIP = "199001012015011001"
 

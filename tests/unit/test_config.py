@@ -1,6 +1,6 @@
 import pytest
 
-from shared.config import VARIABLES, ConfigError, Settings
+from shared.platform.config import VARIABLES, ConfigError, Settings
 
 
 def test_defaults_are_documented_and_used():
@@ -33,7 +33,7 @@ def test_bad_values_fail_with_a_message_naming_the_variable(env, fragment):
 
 
 def test_generated_secret_is_created_once_and_private(tmp_path):
-    from shared.secrets import secret_key
+    from shared.platform.secrets import secret_key
     path = tmp_path / "secret"
     s = Settings.from_env({"TANGGAP_SECRET_FILE": str(path)})
     first = secret_key(s)

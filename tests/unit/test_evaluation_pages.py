@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from openpyxl import load_workbook
 
-from services.aggregator import charts, dashboard, publication, skmreport
-from shared import skm
+from services.aggregator.presentation import charts, dashboard, skm_report_data, skm_report_layout
+from services.aggregator.queries import publication
+from shared.domain import skm
 
 
 def svg_text(data: bytes) -> str:
@@ -89,10 +90,10 @@ def test_the_public_cut_keeps_unit_fields_only():
 
 
 def test_period_labels():
-    assert skmreport.period_label("2026-11") == "November 2026"
-    assert skmreport.period_label("2026-Q4") == "Triwulan IV 2026"
-    assert skmreport.period_label("2026-Q4", "en") == "Q4 2026"
-    assert skmreport.period_label("2026", "en") == "Year 2026"
+    assert skm_report_layout.period_label("2026-11") == "November 2026"
+    assert skm_report_layout.period_label("2026-Q4") == "Triwulan IV 2026"
+    assert skm_report_layout.period_label("2026-Q4", "en") == "Q4 2026"
+    assert skm_report_layout.period_label("2026", "en") == "Year 2026"
 
 
 def synthetic_report() -> dict:
@@ -101,7 +102,7 @@ def synthetic_report() -> dict:
         totals.add({c: value for c in skm.UNSUR_CODES if c != "U4"})
     row = {"unit": "DISDUK", "period": "2026-11", **skm.evaluate(totals), "weights": "equal",
            "sample": {"population": 100, "target": 80, "adequate": False}}
-    weights = skmreport._weights_used(row, None)
+    weights = skm_report_data._weights_used(row, None)
     unsur = [{"code": c, "name": n, "name_en": e, "nrr": row["nrr"][c], "weight": weights[c],
               "weighted": row["nrr"][c] * weights[c] if row["nrr"][c] is not None else None}
              for c, n, e, _, _ in skm.UNSUR]
@@ -125,16 +126,16 @@ def test_the_pdf_lays_out_the_numbers_and_the_comments_as_text():
     import pypdfium2 as pdfium
 
     report = synthetic_report()
-    pdf = pdfium.PdfDocument(skmreport.to_pdf(report))
+    pdf = pdfium.PdfDocument(skm_report_layout.to_pdf(report))
     text = pdf[0].get_textpage().get_text_range()
     assert "83,33" in text and "Baik" in text and "tidak dijawab" in text          # IKM (10/3 x 25) and U4
     assert "Ruang tunggu <b>panas</b> & sempit" in "\n".join(p.get_textpage().get_text_range() for p in pdf)
-    english = pdfium.PdfDocument(skmreport.to_pdf(report, "en"))
+    english = pdfium.PdfDocument(skm_report_layout.to_pdf(report, "en"))
     assert "83.33" in english[0].get_textpage().get_text_range()
 
 
 def test_the_workbook_keeps_comments_as_text():
-    book = load_workbook(io.BytesIO(skmreport.to_xlsx(synthetic_report())))
+    book = load_workbook(io.BytesIO(skm_report_layout.to_xlsx(synthetic_report())))
     assert {"Ringkasan", "Unsur", "Profil", "Layanan", "Saran"} <= set(book.sheetnames)
     cells = [c for c in book["Saran"]["C"][1:]]
     assert [c.value for c in cells] == ["Ruang tunggu <b>panas</b> & sempit", "@SUM(A1:A9)"]

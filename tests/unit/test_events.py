@@ -3,8 +3,8 @@ import uuid
 
 import pytest
 
-from shared import contracts
-from shared.events import InvalidEvent, decode, new_event
+from shared.contracts import payloads
+from shared.contracts.events import InvalidEvent, decode, new_event
 
 
 def skm_payload(**over):
@@ -17,7 +17,7 @@ def skm_payload(**over):
 
 
 def test_round_trip_keeps_envelope_and_payload():
-    event = new_event(contracts.SKM_RESPONSE, "DISDUK", skm_payload(), producer="survey")
+    event = new_event(payloads.SKM_RESPONSE, "DISDUK", skm_payload(), producer="survey")
     back = decode(event.encode())
     assert back == event
     body = json.loads(event.encode())
@@ -35,7 +35,7 @@ def test_garbage_is_an_invalid_event_with_a_reason(raw, reason):
 
 
 def test_payload_is_checked_against_its_schema():
-    event = new_event(contracts.SKM_RESPONSE, "DISDUK", skm_payload(), producer="survey")
+    event = new_event(payloads.SKM_RESPONSE, "DISDUK", skm_payload(), producer="survey")
     body = json.loads(event.encode())
     body["payload"]["answers"]["U1"] = 9
     with pytest.raises(InvalidEvent, match="answers"):
@@ -47,4 +47,4 @@ def test_payload_is_checked_against_its_schema():
 
 def test_producer_refuses_an_invalid_payload():
     with pytest.raises(InvalidEvent):
-        new_event(contracts.SKM_RESPONSE, "DISDUK", skm_payload(unit="bad unit!"), producer="survey")
+        new_event(payloads.SKM_RESPONSE, "DISDUK", skm_payload(unit="bad unit!"), producer="survey")

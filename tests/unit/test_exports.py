@@ -4,7 +4,7 @@ import io
 
 from openpyxl import load_workbook
 
-from services.aggregator import exports
+from services.aggregator.presentation import exports
 
 ROWS = [{"unit": "A", "ikm": 86.11, "grade": {"mutu": "B"}, "nrr": {"U1": 3.5, "U2": None}, "lowest_unsur": ["U2", "U1"]},
         {"unit": "B", "ikm": None, "grade": None, "extra": 1}]

@@ -7,8 +7,8 @@ import uuid
 
 from hypothesis import given, settings, strategies as st
 
-from shared import contracts, fastcheck
-from shared.events import new_event
+from shared.contracts import payloads, fastpath
+from shared.contracts.events import new_event
 
 VALID_SKM = {"response_id": str(uuid.uuid4()), "unit": "DISDUK", "service": "KTP", "officer": "198501012010011001",
              "template_version": 1, "period": "2026-11", "submitted_at": "2026-11-23T03:00:00.123000+00:00",
@@ -53,30 +53,30 @@ def _apply(base: dict, changes) -> dict:
 
 
 def schema_accepts(type_: str, payload: dict) -> bool:
-    return not contracts.payload_schema(type_, 1).validate(payload)
+    return not payloads.payload_schema(type_, 1).validate(payload)
 
 
 @settings(max_examples=600, deadline=None)
 @given(mutated(VALID_SKM))
 def test_fast_skm_check_accepts_nothing_the_schema_refuses(payload):
-    if fastcheck.skm_v1(payload):
-        assert schema_accepts(contracts.SKM_RESPONSE, payload), payload
+    if fastpath.skm_v1(payload):
+        assert schema_accepts(payloads.SKM_RESPONSE, payload), payload
 
 
 @settings(max_examples=600, deadline=None)
 @given(mutated(VALID_PEER))
 def test_fast_peer_check_accepts_nothing_the_schema_refuses(payload):
-    if fastcheck.peer_v1(payload):
-        assert schema_accepts(contracts.PEER_FEEDBACK, payload), payload
+    if fastpath.peer_v1(payload):
+        assert schema_accepts(payloads.PEER_FEEDBACK, payload), payload
 
 
 @settings(max_examples=400, deadline=None)
-@given(mutated(json.loads(new_event(contracts.SKM_RESPONSE, "DISDUK", VALID_SKM, producer="survey").encode())))
+@given(mutated(json.loads(new_event(payloads.SKM_RESPONSE, "DISDUK", VALID_SKM, producer="survey").encode())))
 def test_fast_envelope_check_accepts_nothing_the_schema_refuses(envelope):
     from marshmallow import ValidationError
 
-    from shared.events import EnvelopeSchema
-    if fastcheck.envelope(envelope):
+    from shared.contracts.events import EnvelopeSchema
+    if fastpath.envelope(envelope):
         try:
             EnvelopeSchema().load(envelope)
         except ValidationError as exc:
@@ -84,20 +84,20 @@ def test_fast_envelope_check_accepts_nothing_the_schema_refuses(envelope):
 
 
 def test_events_our_producers_make_take_the_fast_path():
-    skm_event = json.loads(new_event(contracts.SKM_RESPONSE, "DISDUK", VALID_SKM, producer="survey").encode())
-    peer_event = json.loads(new_event(contracts.PEER_FEEDBACK, VALID_PEER["ratee"], VALID_PEER, producer="survey").encode())
-    assert fastcheck.envelope(skm_event) and fastcheck.skm_v1(skm_event["payload"])
-    assert fastcheck.envelope(peer_event) and fastcheck.peer_v1(peer_event["payload"])
-    assert schema_accepts(contracts.SKM_RESPONSE, VALID_SKM) and schema_accepts(contracts.PEER_FEEDBACK, VALID_PEER)
+    skm_event = json.loads(new_event(payloads.SKM_RESPONSE, "DISDUK", VALID_SKM, producer="survey").encode())
+    peer_event = json.loads(new_event(payloads.PEER_FEEDBACK, VALID_PEER["ratee"], VALID_PEER, producer="survey").encode())
+    assert fastpath.envelope(skm_event) and fastpath.skm_v1(skm_event["payload"])
+    assert fastpath.envelope(peer_event) and fastpath.peer_v1(peer_event["payload"])
+    assert schema_accepts(payloads.SKM_RESPONSE, VALID_SKM) and schema_accepts(payloads.PEER_FEEDBACK, VALID_PEER)
 
 
 @settings(max_examples=400, deadline=None)
-@given(mutated(json.loads(new_event(contracts.SKM_RESPONSE, "DISDUK", VALID_SKM, producer="survey").encode())),
+@given(mutated(json.loads(new_event(payloads.SKM_RESPONSE, "DISDUK", VALID_SKM, producer="survey").encode())),
        mutated(VALID_SKM))
 def test_decoding_anything_gives_an_event_or_an_invalid_event_never_a_crash(envelope, payload):
     """The worker sends what does not decode to the dead-letter topic; any other exception
     would stop it on a poison message."""
-    from shared.events import InvalidEvent, decode
+    from shared.contracts.events import InvalidEvent, decode
     envelope = dict(envelope, payload=payload) if isinstance(envelope, dict) else envelope
     try:
         decode(json.dumps(envelope).encode())

@@ -7,13 +7,14 @@ import uuid
 
 import pytest
 
-from services.aggregator import state
-from services.survey import spec, web_form
-from shared import contracts
-from shared.events import EventTooLarge, InvalidEvent, decode, from_json, new_event
-from shared.text import MAX_DEPTH, clean_text, depth, storable, unstorable_paths
+from services.aggregator.state import fold
+from services.survey.surveys import spec
+from services.survey.submissions import web_form
+from shared.contracts import payloads
+from shared.contracts.events import EventTooLarge, InvalidEvent, decode, from_json, new_event
+from shared.platform.text import MAX_DEPTH, clean_text, depth, storable, unstorable_paths
 
-from ..support.aggregator import skm_event
+from tests.support.aggregator import skm_event
 
 
 @pytest.mark.parametrize("text,ok", [
@@ -88,13 +89,13 @@ def test_page_errors_follow_the_form_and_the_language():
 
 
 def test_event_keys_come_from_a_closed_vocabulary():
-    assert contracts.bad_keys({"a": {"b": [1, {"c": 2}]}}) is None
-    assert contracts.bad_keys({"a.b": 1}) == "a key that cannot be stored"
-    assert contracts.bad_keys({"x": {"$gt": 1}}) == "a key that cannot be stored"
+    assert payloads.bad_keys({"a": {"b": [1, {"c": 2}]}}) is None
+    assert payloads.bad_keys({"a.b": 1}) == "a key that cannot be stored"
+    assert payloads.bad_keys({"x": {"$gt": 1}}) == "a key that cannot be stored"
     deep: dict = {}
     for _ in range(20):
         deep = {"d": deep}
-    assert contracts.bad_keys(deep) == "nested too deeply"
+    assert payloads.bad_keys(deep) == "nested too deeply"
 
 
 def _payload(**changes) -> dict:
@@ -107,7 +108,7 @@ def _payload(**changes) -> dict:
 ])
 def test_skm_events_refuse_profiles_outside_the_vocabulary(changes):
     with pytest.raises(InvalidEvent):
-        new_event(contracts.SKM_RESPONSE, "DISDUK", _payload(**changes), producer="test")
+        new_event(payloads.SKM_RESPONSE, "DISDUK", _payload(**changes), producer="test")
 
 
 @pytest.mark.parametrize("answers", [{"Q1": "a.b"}, {"a.b": 3}, {"Q1": 3.5}, {"Q1": True}, {"Q1": None},
@@ -116,9 +117,9 @@ def test_custom_survey_events_carry_codes_and_small_integers_only(answers):
     payload = {"response_id": str(uuid.uuid4()), "template": "kepuasan", "template_version": 1, "unit": "DISDUK",
                "period": "2026-11", "submitted_at": "2026-11-10T03:00:00+00:00", "answers": answers, "channel": "web"}
     with pytest.raises(InvalidEvent):
-        new_event(contracts.SURVEY_RESPONSE, "DISDUK", payload, producer="test")
+        new_event(payloads.SURVEY_RESPONSE, "DISDUK", payload, producer="test")
     good = payload | {"answers": {"Q1": ["a", "b"], "Q2": 10, "Q3": "c"}}
-    assert new_event(contracts.SURVEY_RESPONSE, "DISDUK", good, producer="test").payload == good
+    assert new_event(payloads.SURVEY_RESPONSE, "DISDUK", good, producer="test").payload == good
 
 
 def test_an_event_too_large_for_the_broker_is_refused_where_it_is_built():
@@ -126,7 +127,7 @@ def test_an_event_too_large_for_the_broker_is_refused_where_it_is_built():
                "period": "2026-11", "submitted_at": "2026-11-10T03:00:00+00:00", "channel": "web",
                "answers": {f"Q{n}": [f"c{i}-" + "x" * 60 for i in range(100)] for n in range(12)}}
     with pytest.raises(EventTooLarge):
-        new_event(contracts.SURVEY_RESPONSE, "DISDUK", payload, producer="test")
+        new_event(payloads.SURVEY_RESPONSE, "DISDUK", payload, producer="test")
 
 
 def test_reasons_name_the_schemas_fields_never_the_senders():
@@ -145,8 +146,8 @@ def test_reasons_name_the_schemas_fields_never_the_senders():
 
 def test_the_fold_refuses_field_names_a_database_cannot_store_whatever_the_contract_says():
     event = skm_event("DISDUK", 3)
-    assert state.targets(event)[0] == ("skm", "DISDUK", "2026-11")
+    assert fold.targets(event)[0] == ("skm", "DISDUK", "2026-11")
     forged = from_json(json.loads(event.encode()))
     object.__setattr__(forged, "payload", forged.payload | {"profile": {"sex": "a.b"}})
     with pytest.raises(InvalidEvent):
-        state.targets(forged)
+        fold.targets(forged)

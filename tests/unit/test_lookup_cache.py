@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from services.survey.lookups import LookupCache
-from shared import revisions
-from shared.clock import ManualClock
+from services.survey.submissions.lookup_cache import LookupCache
+from shared.platform import revisions
+from shared.platform.clock import ManualClock
 
 
 def _loader(values: list):

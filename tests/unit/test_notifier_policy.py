@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from services.notifier.policy import digest_due, local_day, quiet_until, retry_delay, sign, signature_matches
+from services.notifier.delivery_timing import digest_due, local_day, quiet_until, retry_delay, sign, signature_matches
 
 JKT = "Asia/Jakarta"  # UTC+7, no daylight saving
 

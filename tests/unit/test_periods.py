@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from shared import periods
+from shared.domain import periods
 
 
 def test_month_follows_local_time():

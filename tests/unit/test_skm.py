@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared import skm
+from shared.domain import skm
 
 
 def totals_of(*respondents):

@@ -6,9 +6,9 @@ from collections import namedtuple
 
 from kafka import TopicPartition
 
-from services.aggregator import worker as worker_mod
-from services.aggregator.worker import Worker
-from shared.config import Settings
+from services.aggregator.pipeline import worker as worker_mod
+from services.aggregator.pipeline.worker import Worker
+from shared.platform.config import Settings
 
 Record = namedtuple("Record", "offset")
 TP = TopicPartition("t", 0)

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import current_app
 from marshmallow import Schema, fields, validate
 
-from shared.auth import ADMIN, EVALUATOR, principal
-from shared.errors import ApiError
-from shared.periods import PeriodError, kind_of, month_of
+from shared.platform.auth import ADMIN, EVALUATOR, principal
+from shared.platform.errors import ApiError
+from shared.domain.periods import PeriodError, kind_of, month_of
 
-from ..exports import FORMATS
+from services.aggregator.presentation.exports import FORMATS
 
 PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
 NIP = r"^\d{18}$"
@@ -45,7 +45,7 @@ def period_of(args: dict) -> str:
 def people(employee: str | None) -> set[str] | None:
     """NIPs the caller may see (None: everyone). Evaluators and admins see all; a supervisor
     sees the people below them in the directory and gets 403 for anyone else."""
-    from shared.directory import is_in_team, team
+    from shared.records.directory import is_in_team, team
 
     who = principal()
     if who.has(ADMIN, EVALUATOR):

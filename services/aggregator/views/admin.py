@@ -8,13 +8,14 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared import berakhlak, skm
-from shared.auth import ADMIN, principal, require
-from shared.errors import ApiError
-from shared.revisions import RevisionConflict
+from shared.domain import berakhlak, skm
+from shared.platform.auth import ADMIN, principal, require
+from shared.platform.errors import ApiError
+from shared.platform.revisions import RevisionConflict
 
-from .. import policy, rules
-from .access import CODE, PERIOD
+from services.aggregator import indicator_policy
+from services.aggregator.coaching import rules
+from services.aggregator.views.access import CODE, PERIOD
 
 blp = Blueprint("aggregator-admin", __name__, url_prefix="/api/v1/admin",
                 description="Aggregator configuration (admins): weights, populations, peer thresholds, coaching rules")
@@ -30,7 +31,7 @@ def _save(model, key: str, values: dict):
 
 
 def _scope(scope: str) -> str:
-    if scope != policy.GLOBAL and not re.match(CODE, scope):
+    if scope != indicator_policy.GLOBAL and not re.match(CODE, scope):
         raise ApiError(422, errors={"scope": ["'*' atau kode unit / '*' or a unit code"]})
     return scope
 
@@ -61,7 +62,7 @@ class WeightsOut(Schema):
 @blp.response(200, WeightsOut(many=True))
 def list_weights():
     """Weights per scope ('*' = every unit without its own); absent: equal weights."""
-    return policy.SkmWeights.heads()
+    return indicator_policy.SkmWeights.heads()
 
 
 @blp.route("/weights/<scope>", methods=["PUT"])
@@ -70,7 +71,7 @@ def list_weights():
 @blp.response(200, WeightsOut)
 def put_weights(data, scope):
     """Set the weights of a unit, or of every unit ('*')."""
-    return _save(policy.SkmWeights, _scope(scope), {"weights": data["weights"]})
+    return _save(indicator_policy.SkmWeights, _scope(scope), {"weights": data["weights"]})
 
 
 # -- populations ------------------------------------------------------------------------------
@@ -101,7 +102,7 @@ class PopulationQuery(Schema):
 @blp.response(200, PopulationOut(many=True))
 def list_populations(args):
     """Configured populations (service users) per unit or unit~service and period."""
-    return policy.Population.heads(**({"period": args["period"]} if args.get("period") else {}))
+    return indicator_policy.Population.heads(**({"period": args["period"]} if args.get("period") else {}))
 
 
 @blp.route("/populations/<scope>", methods=["PUT"])
@@ -113,8 +114,8 @@ def put_population(data, scope):
     parts = scope.split("~")
     if len(parts) > 2 or any(not re.match(CODE, p) for p in parts):
         raise ApiError(422, errors={"scope": ["UNIT atau UNIT~LAYANAN / UNIT or UNIT~SERVICE"]})
-    ref = policy.population_ref(scope, data["period"])
-    return _save(policy.Population, ref, {"scope": scope, "period": data["period"], "population": data["population"]})
+    ref = indicator_policy.population_ref(scope, data["period"])
+    return _save(indicator_policy.Population, ref, {"scope": scope, "period": data["period"], "population": data["population"]})
 
 
 # -- peer policy ------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ class PeerOut(Schema):
 @blp.response(200, PeerOut)
 def get_peer_policy():
     """Release threshold (distinct raters, never below 3) and the perilaku thresholds."""
-    return policy.peer()
+    return indicator_policy.peer()
 
 
 @blp.route("/peer-policy", methods=["PUT"])
@@ -152,8 +153,8 @@ def get_peer_policy():
 @blp.response(200, PeerOut)
 def put_peer_policy(data):
     """Mean below ``below``: Di Bawah Ekspektasi; at or above ``above``: Di Atas; else Sesuai."""
-    _save(policy.PeerPolicy, policy.GLOBAL, data)
-    return policy.peer()
+    _save(indicator_policy.PeerPolicy, indicator_policy.GLOBAL, data)
+    return indicator_policy.peer()
 
 
 # -- coaching rules ---------------------------------------------------------------------------
@@ -186,7 +187,7 @@ class RuleOut(Schema):
 def list_rules():
     """Every coaching rule, with its parameters filled in (built-in defaults until edited)."""
     return [{"code": r.code, "kind": r.kind, "severity": r.severity, "enabled": r.enabled,
-             "params": rules.check_params(r.kind, r.params)} for r in policy.rules()]
+             "params": rules.check_params(r.kind, r.params)} for r in indicator_policy.rules()]
 
 
 @blp.route("/rules/<code>", methods=["PUT"])
@@ -197,7 +198,7 @@ def put_rule(data, code):
     """Create or change a rule (``enabled: false`` switches it off). Applies from the next batch."""
     if not re.match(CODE, code):
         raise ApiError(422, errors={"code": ["kode tidak valid / invalid code"]})
-    record = _save(policy.CoachingRule, code, data)
+    record = _save(indicator_policy.CoachingRule, code, data)
     return {"code": record.code, "kind": record.kind, "severity": record.severity, "enabled": record.enabled,
             "params": record.params}
 

@@ -14,15 +14,15 @@ from flask_smorest import Blueprint
 from kafka.errors import KafkaError
 from marshmallow import Schema, fields, validate
 
-from shared import contracts
-from shared.auth import ADMIN, EVALUATOR, require
-from shared.directory import Employee
-from shared.errors import ApiError
-from shared.events import new_event
-from shared.messaging import make_producer, reachable, send_event
-from shared.topics import Topics
+from shared.contracts import payloads
+from shared.platform.auth import ADMIN, EVALUATOR, require
+from shared.records.directory import Employee
+from shared.platform.errors import ApiError
+from shared.contracts.events import new_event
+from shared.messaging.clients import make_producer, reachable, send_event
+from shared.messaging.topics import Topics
 
-from .. import appraisals
+from services.aggregator import appraisal_import
 
 blp = Blueprint("appraisals", __name__, url_prefix="/api/v1/appraisals",
                 description="Hasil kerja ratings from the SKP appraisal (admins, evaluators)")
@@ -36,7 +36,7 @@ class RowIn(Schema):
 
 
 class ImportIn(Schema):
-    items = fields.List(fields.Nested(RowIn), required=True, validate=validate.Length(min=1, max=appraisals.MAX_ROWS))
+    items = fields.List(fields.Nested(RowIn), required=True, validate=validate.Length(min=1, max=appraisal_import.MAX_ROWS))
     dry_run = fields.Boolean(load_default=False)
 
 
@@ -59,7 +59,7 @@ class ImportOut(Schema):
 @blp.alt_response(503, description="Kafka unavailable: nothing or not everything was recorded; send again")
 def import_json(data):
     """Record hasil kerja ratings given as JSON items (``?dry_run`` / ``dry_run``: check only)."""
-    rows, errors = appraisals.check_all((i + 1, item) for i, item in enumerate(data["items"]))
+    rows, errors = appraisal_import.check_all((i + 1, item) for i, item in enumerate(data["items"]))
     return _record(rows, errors, data["dry_run"])
 
 
@@ -80,11 +80,11 @@ def import_csv(query):
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(422, errors={"file": ["bukan teks UTF-8 / not UTF-8 text"]}) from None
-    rows, errors = appraisals.parse_csv(text)
+    rows, errors = appraisal_import.parse_csv(text)
     return _record(rows, errors, query["dry_run"])
 
 
-def _record(rows: list[appraisals.Row], errors: dict, dry_run: bool) -> dict:
+def _record(rows: list[appraisal_import.Row], errors: dict, dry_run: bool) -> dict:
     known = {e.nip: e for e in Employee.heads(nip__in=sorted({r.nip for r in rows}))} if rows else {}
     for row in rows:
         if row.nip not in known:
@@ -126,7 +126,7 @@ def _publish(items: list[dict]) -> int:
         for item in items:
             payload = {"appraisal_id": str(uuid.uuid4()), "nip": item["nip"], "unit": item["unit"],
                        "period": item["period"], "hasil_kerja": item["hasil_kerja"], "recorded_at": now.isoformat()}
-            event = new_event(contracts.APPRAISAL, item["nip"], payload, producer=PRODUCER, clock=ext.clock)
+            event = new_event(payloads.APPRAISAL, item["nip"], payload, producer=PRODUCER, clock=ext.clock)
             futures.append(send_event(producer, topic, event))
         producer.flush(timeout=15)
         for future in futures:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from shared.auth import ADMIN, EVALUATOR, SUPERVISOR, require
+from shared.platform.auth import ADMIN, EVALUATOR, SUPERVISOR, require
 
-from ..cases import listing
-from .access import CODE, NIP, PERIOD, people
+from services.aggregator.coaching.cases import listing
+from services.aggregator.views.access import CODE, NIP, PERIOD, people
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="Coaching cases decided by the rules (evaluators, admins; supervisors: their own team)")

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from shared.auth import ADMIN, EVALUATOR, SUPERVISOR, require
+from shared.platform.auth import ADMIN, EVALUATOR, SUPERVISOR, require
 
-from .. import exports, reports
-from .access import IndicatorQuery, ListOut, people, period_of
+from services.aggregator.presentation import exports
+from services.aggregator.queries import reports
+from services.aggregator.views.access import IndicatorQuery, ListOut, people, period_of
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1/indicators",
                 description="ASN performance indicators (evaluators, admins; supervisors: their own team)")
@@ -92,7 +93,7 @@ def predikat(args):
 @blp.response(200)
 def employee(args, nip):
     """Everything about one employee for a period: officer satisfaction, peer result, predikat."""
-    from shared.errors import ApiError
+    from shared.platform.errors import ApiError
     import re
 
     if not re.match(r"^\d{18}$", nip):

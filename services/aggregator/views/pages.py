@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from shared import berakhlak, skm
-from shared.auth import ADMIN, EVALUATOR, public
-from shared.directory import Service, Unit
-from shared.errors import ApiError
-from shared.i18n import current_lang, t
-from shared.periods import month_of
-from shared.webauth import login_required
+from shared.domain import berakhlak, skm
+from shared.platform.auth import ADMIN, EVALUATOR, public
+from shared.records.directory import Service, Unit
+from shared.platform.errors import ApiError
+from shared.platform.i18n import current_lang, t
+from shared.domain.periods import month_of
+from shared.platform.webauth import login_required
 
-from .. import charts, dashboard, exports, publication, skmreport
+from services.aggregator.presentation import charts, dashboard, exports, skm_report_data, skm_report_layout
+from services.aggregator.views.reports import download
+from services.aggregator.queries import publication
 
 bp = Blueprint("pages", __name__, template_folder="../templates")
 EVALUATION = (EVALUATOR, ADMIN)
@@ -44,7 +46,7 @@ def _helpers() -> dict:
     return {"fmt": _fmt, "unsur_name": lambda c: dashboard.UNSUR_NAMES[c][1 if lang == "en" else 0],
             "value_name": lambda c: dashboard.VALUE_NAMES[c][1 if lang == "en" else 0],
             "kinerja": lambda g: (g or {}).get("kinerja_en" if lang == "en" else "kinerja") or "–",
-            "period_label": lambda p: skmreport.period_label(p, lang),
+            "period_label": lambda p: skm_report_layout.period_label(p, lang),
             "rating": lambda r: berakhlak.RATING_LABELS[r][1 if lang == "en" else 0] if r else "–"}
 
 
@@ -104,8 +106,8 @@ def _chart(name: str, f: dashboard.Filters) -> bytes:
                                                 f"NRR per element, lowest first · {scope}"),
                                  empty=empty, low=1, high=4, axis_label="NRR (1–4)", lang=lang)
     if name == "peer":
-        from .. import policy
-        rules = policy.peer()
+        from services.aggregator import indicator_policy
+        rules = indicator_policy.peer()
         means = dashboard.peer_value_means(dashboard.peer_rows(f))
         items = [(f"{code} {dashboard.VALUE_NAMES[code][1 if lang == 'en' else 0]}", mean) for code, mean in means]
         return charts.score_bars(items, title=t("BerAKHLAK 360: rata-rata hasil yang dirilis",
@@ -142,11 +144,11 @@ def chart_data(name):
 @bp.route("/reports/skm/<unit>.<fmt>")
 @login_required(*EVALUATION)
 def report(unit, fmt):
-    if fmt not in skmreport.FILE_TYPES:
+    if fmt not in skm_report_layout.FILE_TYPES:
         raise ApiError(404, errors={"format": ["pdf atau xlsx / pdf or xlsx"]})
     f = dashboard.parse_filters({"period": request.args.get("period", "")}, _this_month())
-    report = skmreport.load(unit, f.period, current_app.extensions["tanggap"].clock.now())
-    return skmreport.download(report, fmt, current_lang())
+    report = skm_report_data.load(unit, f.period, current_app.extensions["tanggap"].clock.now())
+    return download(report, fmt, current_lang())
 
 
 # -- public results -----------------------------------------------------------------------------

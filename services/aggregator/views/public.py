@@ -8,11 +8,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from shared.auth import public
-from shared.errors import ApiError
-from shared.periods import PeriodError, kind_of, month_of
+from shared.platform.auth import public
+from shared.platform.errors import ApiError
+from shared.domain.periods import PeriodError, kind_of, month_of
 
-from .. import publication
+from services.aggregator.queries import publication
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Public unit-level SKM results")
 
@@ -65,5 +65,5 @@ def unit_skm(args, code):
 
 
 def _unit_known(code: str) -> bool:
-    from shared.directory import unit_exists
+    from shared.records.directory import unit_exists
     return unit_exists(code)

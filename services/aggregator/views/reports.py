@@ -1,14 +1,16 @@
 """The SKM report of a unit and period for evaluation teams: JSON, PDF or XLSX."""
 from __future__ import annotations
 
-from flask import current_app
+from typing import Mapping
+
+from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from shared.auth import ADMIN, EVALUATOR, require
+from shared.platform.auth import ADMIN, EVALUATOR, require
 
-from .. import skmreport
-from .access import PERIOD, period_of
+from services.aggregator.presentation import skm_report_data, skm_report_layout
+from services.aggregator.views.access import PERIOD, period_of
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="The SKM report as units publish it (evaluators, admins)")
@@ -28,14 +30,22 @@ class ReportQuery(Schema):
 @blp.arguments(ReportQuery, location="query")
 @blp.response(200)
 @blp.doc(responses={200: {"content": {"application/json": {}, "application/pdf": {},
-                                      skmreport.FILE_TYPES["xlsx"]: {}},
+                                      skm_report_layout.FILE_TYPES["xlsx"]: {}},
                           "description": "the report's data, or the PDF / XLSX with ?format="},
                     404: {"description": "unknown unit"}})
 def skm_report(args, unit):
     """Respondents and their profile, NRR per unsur (with weights), SKM, IKM, mutu and
     kinerja, results per service, the lowest unsur as improvement priorities, comments.
     ``result`` is the unit's row of /api/v1/indicators/units for the same period."""
-    report = skmreport.load(unit, period_of(args), current_app.extensions["tanggap"].clock.now())
+    report = skm_report_data.load(unit, period_of(args), current_app.extensions["tanggap"].clock.now())
     if args["format"] == "json":
         return report
-    return skmreport.download(report, args["format"], args["lang"])
+    return download(report, args["format"], args["lang"])
+
+
+def download(report: Mapping, fmt: str, lang: str) -> Response:
+    """The report as a PDF or XLSX attachment."""
+    layout = skm_report_layout.to_pdf if fmt == "pdf" else skm_report_layout.to_xlsx
+    stem = "skm-report" if lang == "en" else "laporan-skm"
+    return Response(layout(report, lang), mimetype=skm_report_layout.FILE_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{stem}-{report["unit"]}-{report["period"]}.{fmt}"'})

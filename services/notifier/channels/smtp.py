@@ -6,9 +6,9 @@ import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
-from . import SendError
+from services.notifier.channels import SendError
 
 
 def build(settings: Settings, *, to: str, subject: str, text: str, html: str, message_key: str, lang: str) -> EmailMessage:

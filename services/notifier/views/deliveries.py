@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from shared.auth import ADMIN, require
+from shared.platform.auth import ADMIN, require
 
-from .. import deliveries
-from ..schemas import DeliveryPageOut, DeliveryQuery, StatsOut, StatsQuery
+from services.notifier import deliveries
+from services.notifier.schemas import DeliveryPageOut, DeliveryQuery, StatsOut, StatsQuery
 
 blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries",
                 description="Log pengiriman / delivery log: what was sent, failed, retried, dead-lettered")

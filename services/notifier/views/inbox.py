@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from shared.auth import ADMIN, SUPERVISOR, principal, require
-from shared.errors import ApiError
-from shared.revisions import RevisionConflict
+from shared.platform.auth import ADMIN, SUPERVISOR, principal, require
+from shared.platform.errors import ApiError
+from shared.platform.revisions import RevisionConflict
 
-from .. import inbox, notify
-from ..models import Delivery, Preferences
-from ..schemas import (AcknowledgeIn, ActionOut, CaseOut, CaseQuery, CaseSummaryOut, DialogueIn, NotificationOut,
+from services.notifier import inbox, notify
+from services.notifier.models import Delivery, Preferences
+from services.notifier.schemas import (AcknowledgeIn, ActionOut, CaseOut, CaseQuery, CaseSummaryOut, DialogueIn, NotificationOut,
                        PreferencesIn, PreferencesOut, ResolveIn)
 
 blp = Blueprint("inbox", __name__, url_prefix="/api/v1/inbox",

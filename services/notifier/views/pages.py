@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from shared.auth import ADMIN, SUPERVISOR
-from shared.errors import ApiError, flatten
-from shared.i18n import t
-from shared.webauth import login_required, web_principal
+from shared.platform.auth import ADMIN, SUPERVISOR
+from shared.platform.errors import ApiError, flatten
+from shared.platform.i18n import t
+from shared.platform.webauth import login_required, web_principal
 
-from .. import inbox
-from ..schemas import DialogueIn
+from services.notifier import inbox
+from services.notifier.schemas import DialogueIn
 
 bp = Blueprint("pages", __name__, template_folder="../templates")
 STATUS_LABELS = {"open": ("Baru", "New"), "acknowledged": ("Diakui", "Acknowledged"),

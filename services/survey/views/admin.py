@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from shared.auth import ADMIN, require
-from shared.responses import Response
+from shared.platform.auth import ADMIN, require
+from shared.records.responses import Response
 
-from ..schemas import BacklogOut
+from services.survey.schemas import BacklogOut
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Operations (admin)")
 

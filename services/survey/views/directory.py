@@ -9,14 +9,14 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from shared.auth import ADMIN, EMPLOYEE, EVALUATOR, SUPERVISOR, principal, public, require
-from shared.directory import Employee, Service, Unit, is_in_team, nip_problems, team
-from shared.errors import ApiError
-from shared.revisions import RevisionConflict
-from shared.web import body_limit
+from shared.platform.auth import ADMIN, EMPLOYEE, EVALUATOR, SUPERVISOR, principal, public, require
+from shared.records.directory import Employee, Service, Unit, is_in_team, nip_problems, team
+from shared.platform.errors import ApiError
+from shared.platform.revisions import RevisionConflict
+from shared.platform.web import body_limit
 
-from .. import register
-from ..schemas import (EmployeeIn, EmployeeOut, ImportOut, ImportQuery, ServiceIn, ServiceOut, UnitIn, UnitOut)
+from services.survey.directory import register_import
+from services.survey.schemas import (EmployeeIn, EmployeeOut, ImportOut, ImportQuery, ServiceIn, ServiceOut, UnitIn, UnitOut)
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Organisation directory")
 
@@ -119,7 +119,7 @@ def get_employee(nip):
 @blp.response(201, EmployeeOut)
 def put_employee(data):
     """Create or update an employee (checks the NIP, the unit, and that the supervisor chain does not loop)."""
-    from shared.directory import creates_cycle
+    from shared.records.directory import creates_cycle
     nip = data.pop("nip")
     problems = nip_problems(nip)
     if problems:
@@ -156,10 +156,10 @@ def import_register(args):
     """
     content, fmt = _upload()
     try:
-        rows = register.parse(content, fmt)
-    except register.RegisterError as exc:
+        rows = register_import.parse(content, fmt)
+    except register_import.RegisterError as exc:
         raise ApiError(422, errors={"file": [str(exc)]}) from None
-    report = register.import_rows(args["kind"], rows, clock=_ext().clock, by=principal().sub,
+    report = register_import.import_rows(args["kind"], rows, clock=_ext().clock, by=principal().sub,
                                   dry_run=args["dry_run"])
     if rows and report.rejected == len(rows):
         raise ApiError(422, "Tidak ada baris yang valid", "No row is valid", code="no_valid_rows",

@@ -6,15 +6,15 @@ import uuid
 from flask import current_app
 from flask_smorest import Blueprint
 
-from shared.auth import ADMIN, KIOSK, issue_token, principal, require
-from shared.directory import Unit
-from shared.errors import ApiError
-from shared.revisions import RevisionConflict
+from shared.platform.auth import ADMIN, KIOSK, issue_token, principal, require
+from shared.records.directory import Unit
+from shared.platform.errors import ApiError
+from shared.platform.revisions import RevisionConflict
 
-from .. import catalog
-from ..citizen import kiosk_device
-from ..models import KioskDevice
-from ..schemas import KioskConfigOut, KioskIn, KioskOut
+from services.survey.surveys import catalog
+from services.survey.submissions.citizen import kiosk_device
+from services.survey.surveys.models import KioskDevice
+from services.survey.schemas import KioskConfigOut, KioskIn, KioskOut
 
 blp = Blueprint("kiosks", __name__, url_prefix="/api/v1", description="Kiosk devices")
 

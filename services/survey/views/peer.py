@@ -6,15 +6,16 @@ import uuid
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from shared.auth import EMPLOYEE, principal, require
-from shared.directory import Employee
-from shared.errors import ApiError
-from shared.periods import month_of
-from shared.pseudonyms import keyed_hash
-from shared.responses import Response
+from shared.platform.auth import EMPLOYEE, principal, require
+from shared.records.directory import Employee
+from shared.platform.errors import ApiError
+from shared.domain.periods import month_of
+from shared.platform.pseudonyms import keyed_hash
+from shared.records.responses import Response
 
-from .. import catalog, intake, peer, spec
-from ..schemas import ColleagueOut, PeerAcceptedOut, PeerIn
+from services.survey.surveys import catalog, spec
+from services.survey.submissions import acceptance, peer_circle
+from services.survey.schemas import ColleagueOut, PeerAcceptedOut, PeerIn
 
 blp = Blueprint("peer", __name__, url_prefix="/api/v1/peer-feedback",
                 description="BerAKHLAK peer/360 feedback. The rater is never shown to the person rated: "
@@ -45,7 +46,7 @@ def my_circle():
     """Colleagues the caller may rate this period (same unit, direct supervisor, direct reports)."""
     rater = _rater()
     return [{"nip": e.nip, "name": e.name, "unit": e.unit, "position": e.position, "relation": rel,
-             "rated_this_period": _claimed(rater.nip, e.nip)} for e, rel in peer.circle(rater)]
+             "rated_this_period": _claimed(rater.nip, e.nip)} for e, rel in peer_circle.circle(rater)]
 
 
 @blp.route("", methods=["POST"])
@@ -64,18 +65,18 @@ def submit_feedback(data):
         raise ApiError(422, errors={"ratee": ["pegawai tidak dikenal / unknown employee"]})
     if ratee.nip == rater.nip:
         raise ApiError(422, errors={"ratee": ["tidak bisa menilai diri sendiri / you cannot rate yourself"]})
-    rel = peer.relation(rater, ratee)
+    rel = peer_circle.relation(rater, ratee)
     if rel is None:
         raise ApiError(403, "Pegawai ini di luar lingkup kerja Anda", "This colleague is outside your circle",
                        code="not_in_circle", errors={"ratee": ["not in your circle"]})
     template = catalog.template(spec.PEER_CODE, data.get("template_version"))
     if template is None:
         raise ApiError(422, errors={"template_version": ["versi survei tidak dikenal / unknown survey version"]})
-    answers = intake.checked(template, data["answers"])
+    answers = acceptance.checked(template, data["answers"])
     response_id = str(data.get("id") or uuid.uuid4())
-    doc = intake.peer_response(request.get_json(), response_id=response_id, template=template, answers=answers,
+    doc = acceptance.peer_response(request.get_json(), response_id=response_id, template=template, answers=answers,
                                rater_nip=rater.nip, ratee_nip=ratee.nip, ratee_unit=ratee.unit, relation=rel,
                                settings=ext.settings, clock=ext.clock)
-    result = intake.store(doc)
+    result = acceptance.store(doc)
     return ({"id": result.response.id, "status": "accepted", "period": result.response.period}, 201,
             {} if result.created else {"Idempotent-Replayed": "true"})

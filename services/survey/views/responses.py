@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from shared.auth import KIOSK, authenticate, public
-from shared.errors import ApiError
+from shared.platform.auth import KIOSK, authenticate, public
+from shared.platform.errors import ApiError
 
-from ..citizen import Origin, accepted_body, submit
-from ..schemas import AcceptedOut, ResponseIn
+from services.survey.submissions.citizen import Origin, accepted_body, submit
+from services.survey.schemas import AcceptedOut, ResponseIn
 
 blp = Blueprint("responses", __name__, url_prefix="/api/v1/responses",
                 description="Citizen responses (SKM and custom surveys). Public: anyone may submit; "

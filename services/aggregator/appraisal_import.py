@@ -1,0 +1,107 @@
+"""Hasil kerja ratings imported from the SKP appraisal: parsing and checking rows (pure).
+
+A row is ``nip, period, hasil_kerja``; the rating is ``di_atas``/``sesuai``/``di_bawah`` or
+its label (``Di Atas Ekspektasi``, ``Sesuai``, ``Above expectations``, ...), any case. Errors
+are reported per row with the line number (the CSV header is line 1).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from shared.domain import berakhlak
+from shared.records.directory import nip_problems
+
+PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")
+COLUMNS = ("nip", "period", "hasil_kerja")
+MAX_ROWS = 20000
+
+
+def _labels() -> dict[str, str]:
+    out = {}
+    for code, (label_id, label_en) in berakhlak.RATING_LABELS.items():
+        for text in (code, code.replace("_", " "), label_id, label_en, label_id.replace(" Ekspektasi", "")):
+            out[_norm(text)] = code
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_]+", " ", str(text).strip().lower())
+
+
+LABELS = _labels()
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    nip: str
+    period: str
+    hasil_kerja: str
+
+
+def rating(text) -> str | None:
+    return LABELS.get(_norm(text)) if text is not None else None
+
+
+def check(line: int, data: dict) -> tuple[Row | None, dict[str, list[str]]]:
+    """One row -> (Row, {}) or (None, {"<line>.<field>": [messages]})."""
+    errors: dict[str, list[str]] = {}
+    nip = str(data.get("nip") or "").strip()
+    period = str(data.get("period") or "").strip()
+    value = data.get("hasil_kerja")
+    problems = nip_problems(nip)
+    if problems:
+        errors[f"{line}.nip"] = problems
+    if not PERIOD.match(period):
+        errors[f"{line}.period"] = ["periode harus YYYY, YYYY-Qn atau YYYY-MM / period must be YYYY, YYYY-Qn or YYYY-MM"]
+    code = rating(value)
+    if code is None:
+        errors[f"{line}.hasil_kerja"] = ["harus di_atas, sesuai atau di_bawah / must be di_atas, sesuai or di_bawah"]
+    if errors:
+        return None, errors
+    return Row(line, nip, period, code), {}
+
+
+def parse_csv(text: str) -> tuple[list[Row], dict[str, list[str]]]:
+    """Rows of a CSV with a header naming at least nip, period, hasil_kerja (``,`` or ``;``)."""
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return [], {"file": ["berkas kosong / empty file"]}
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    try:
+        header = [_norm(h).replace(" ", "_") for h in (reader.fieldnames or [])]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            return [], {"1": [f"kolom hilang / missing columns: {', '.join(missing)}"]}
+        reader.fieldnames = header
+        return check_all((reader.line_num, row) for row in reader)
+    except csv.Error as exc:   # a field over the csv module's limit, a stray carriage return, ...
+        return [], {"file": [f"CSV tidak dapat dibaca pada baris {reader.line_num} / unreadable CSV at line "
+                             f"{reader.line_num}: {exc}"]}
+
+
+def check_all(numbered) -> tuple[list[Row], dict[str, list[str]]]:
+    rows, errors, seen = [], {}, {}
+    for line, data in numbered:
+        if len(rows) + len(errors) >= MAX_ROWS:
+            errors["file"] = [f"paling banyak {MAX_ROWS} baris / at most {MAX_ROWS} rows"]
+            break
+        if not any((v or "").strip() if isinstance(v, str) else v for v in data.values()):
+            continue  # blank line
+        row, problems = check(line, data)
+        if row is not None:
+            key = (row.nip, row.period)
+            if key in seen:
+                problems = {f"{line}.nip": [f"duplikat baris {seen[key]} / duplicate of line {seen[key]}"]}
+            else:
+                seen[key] = line
+                rows.append(row)
+        errors.update(problems)
+    return rows, errors

@@ -1,0 +1,217 @@
+"""The coaching step of a batch: evaluate the rules for the scopes the batch touched.
+
+Runs after the batch's state write and before its offsets are committed. It reads merged
+state for exactly the touched units, officers and employees (a few queries per batch,
+never one per event), evaluates every enabled rule (:mod:`.rules`) and hands the findings
+to the :class:`~.cases.Decider`, which records and publishes cases.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from shared.contracts import payloads
+from shared.domain import skm
+from shared.contracts.events import Event
+from shared.domain.periods import months_in, previous
+
+from services.aggregator.queries import results
+from services.aggregator import indicator_policy
+from services.aggregator.coaching import rules
+from services.aggregator.state import officer_index, fold, store
+from services.aggregator.coaching.rules import Finding
+
+
+
+@dataclass
+class Touched:
+    """What a batch touched: (unit, month), (officer NIP, month), (employee NIP, period)."""
+
+    units: set[tuple[str, str]] = field(default_factory=set)
+    officers: set[tuple[str, str]] = field(default_factory=set)
+    employees: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, event: Event) -> None:
+        p = event.payload
+        if event.type == payloads.SKM_RESPONSE:
+            self.units.add((p["unit"], p["period"]))
+            if p.get("officer"):
+                self.officers.add((p["officer"], p["period"]))
+        elif event.type in (payloads.PEER_FEEDBACK, payloads.APPRAISAL):
+            self.employees.add((p["ratee"] if event.type == payloads.PEER_FEEDBACK else p["nip"], p["period"]))
+
+    def __bool__(self) -> bool:
+        return bool(self.units or self.officers or self.employees)
+
+
+class SkmMonths:
+    """SKM state documents by month, read once per decision round (one equality query per
+    month) and shared by the unit and officer rules."""
+
+    PROJECTIONS = {fold.SKM: {"scope": 1, "period": 1, "unit": 1},
+                   fold.SKM_OFFICERS: {"scope": 1, "period": 1, "officers": 1}}
+
+    def __init__(self):
+        self._docs: dict[tuple[str, str], list[dict]] = {}
+
+    def prefetch(self, months, kind: str = fold.SKM) -> None:
+        """Read the months not read yet, a few at once."""
+        missing = [m for m in dict.fromkeys(months) if (kind, m) not in self._docs]
+        found = store.run_all([functools.partial(self._read, m, kind) for m in missing])
+        self._docs.update({(kind, m): docs for m, docs in zip(missing, found)})
+
+    def _read(self, month: str, kind: str) -> list[dict]:
+        return list(store.collection(kind, month).find({"kind": kind, "period": month}, self.PROJECTIONS[kind]))
+
+    def get(self, month: str, kind: str = fold.SKM) -> list[dict]:
+        if (kind, month) not in self._docs:
+            self._docs[kind, month] = self._read(month, kind)
+        return self._docs[kind, month]
+
+
+def findings(touched: Touched, active: list[rules.Rule], peer: indicator_policy.Peer) -> list[Finding]:
+    out: list[Finding] = []
+    months = SkmMonths()
+    by_kind: dict[str, list[rules.Rule]] = {}
+    for rule in active:
+        if rule.enabled:
+            by_kind.setdefault(rule.kind, []).append(rule)
+    if touched.units and by_kind.get(rules.UNIT_IKM_LOW):
+        out += _unit_findings(touched, by_kind[rules.UNIT_IKM_LOW], months)
+    officer_rules = by_kind.get(rules.OFFICER_LOW, []) + by_kind.get(rules.OFFICER_DROP, [])
+    if touched.officers and officer_rules:
+        out += _officer_findings(touched, officer_rules, months)
+    employee_rules = by_kind.get(rules.BERAKHLAK_BELOW, []) + by_kind.get(rules.PREDIKAT_BELOW_BAIK, [])
+    if touched.employees and employee_rules:
+        out += _employee_findings(touched, employee_rules, peer)
+    return out
+
+
+def _unit_findings(touched: Touched, active: list[rules.Rule], months_cache: "SkmMonths") -> list[Finding]:
+    wanted = {(rule, unit, rules.period_of(month, rule.p("period")))
+              for rule in active for unit, month in touched.units}
+    units = sorted({u for _, u, _ in wanted})
+    unit_set = set(units)
+    months = sorted({m for _, _, p in wanted for m in months_in(p)})
+    months_cache.prefetch(months)
+    totals: dict[tuple[str, str], skm.Totals] = {}
+    for doc in (d for month in months for d in months_cache.get(month) if d["scope"] in unit_set):
+        key = (doc["scope"], doc["period"])
+        totals[key] = totals.get(key, skm.Totals()).merge(skm.Totals.from_dict(doc["unit"]))
+    weights = indicator_policy.weights_by_unit(units)
+    out = []
+    for rule, unit, period in sorted(wanted, key=lambda w: (w[0].code, w[1], w[2])):
+        merged = skm.Totals()
+        for month in months_in(period):
+            merged = merged.merge(totals.get((unit, month), skm.Totals()))
+        out.append(rules.unit_ikm_low(rule, unit, period, skm.evaluate(merged, weights.get(unit))))
+    return out
+
+
+def officer_docs(nips: list[str], months: list[str], months_cache: "SkmMonths | None" = None) -> list[dict]:
+    """``skm-officers`` state documents (any unit) of ``months`` that count responses naming
+    one of ``nips``, projected to those officers' totals.
+
+    A few officers: the officer index says which units' documents to read. Many: one query
+    per month (an equality the local MongoDB-protocol server hands to its storage), and the
+    officers are picked out here, which costs far less than asking the server to test
+    hundreds of ``$exists`` conditions on every document.
+    """
+    wanted = set(nips)
+    months_cache = months_cache or SkmMonths()
+    where = officer_index.units_of_officers(wanted, months) if len(wanted) <= store.SCOPES_ONE_BY_ONE else None
+    if where is not None:   # a few officers: the officer index names the documents to read
+        docs = [doc for scope, month in sorted(where)
+                for doc in store.find_months({"kind": fold.SKM_OFFICERS, "scope": scope}, [month],
+                                             SkmMonths.PROJECTIONS[fold.SKM_OFFICERS])]
+    else:
+        months_cache.prefetch(months, fold.SKM_OFFICERS)
+        docs = [doc for month in months for doc in months_cache.get(month, fold.SKM_OFFICERS)]
+    out: list[dict] = []
+    for doc in docs:
+        officers = {nip: t for nip, t in (doc.get("officers") or {}).items() if nip in wanted}
+        if officers:
+            out.append({**doc, "officers": officers})
+    return out
+
+
+def _officer_findings(touched: Touched, active: list[rules.Rule], months_cache: "SkmMonths") -> list[Finding]:
+    needed: set[str] = set()
+    for rule in active:
+        for _, month in touched.officers:
+            if rule.kind == rules.OFFICER_LOW:
+                needed.update(rules.window(month, rule.p("window_months")))
+            else:
+                needed.update((month, previous(month)))
+    nips = sorted({n for n, _ in touched.officers})
+    docs = officer_docs(nips, sorted(needed), months_cache)
+    by_month: dict[str, list[dict]] = {}
+    for doc in docs:
+        by_month.setdefault(doc["period"], []).append(doc)
+    units = results.officer_units(docs)
+    wanted = set(nips)
+    per_month = {month: results.officer_totals(month_docs, wanted) for month, month_docs in by_month.items()}
+
+    def totals(nip: str, months: list[str]) -> skm.Totals:
+        merged = skm.Totals()
+        for month in months:
+            found = per_month.get(month, {}).get(nip)
+            if found is not None:
+                merged = merged.merge(found)
+        return merged
+
+    out = []
+    for rule in active:
+        for nip, month in sorted(touched.officers):
+            unit = min(units.get(nip, {None}) - {None}, default=None)
+            if rule.kind == rules.OFFICER_LOW:
+                out.append(rules.officer_low(rule, nip, unit, month, totals(nip, rules.window(month, rule.p("window_months")))))
+            else:
+                out.append(rules.officer_drop(rule, nip, unit, month, totals(nip, [month]), totals(nip, [previous(month)])))
+    return out
+
+
+def _employee_findings(touched: Touched, active: list[rules.Rule], peer: indicator_policy.Peer) -> list[Finding]:
+    nips = sorted({n for n, _ in touched.employees})
+    touched_months = {(n, p) for n, p in touched.employees if len(p) == 7}
+    wanted: set[tuple[rules.Rule, str, str]] = set()
+    for rule in active:
+        if rule.kind == rules.BERAKHLAK_BELOW:
+            wanted |= {(rule, nip, rules.period_of(m, rule.p("period"))) for nip, m in touched_months}
+    predikat_rules = [r for r in active if r.kind == rules.PREDIKAT_BELOW_BAIK]
+    appraisals: dict[tuple[str, str], dict] = {}
+    if predikat_rules:
+        for doc in store.collection().find({"kind": fold.APPRAISAL, "scope": {"$in": nips}}):
+            appraisals[(doc["scope"], doc["period"])] = doc
+        for (nip, period), doc in appraisals.items():
+            months = set(months_in(period))
+            if (nip, period) in touched.employees or any((nip, m) in touched_months for m in months):
+                wanted |= {(rule, nip, period) for rule in predikat_rules}
+    if not wanted:
+        return []
+    months = sorted({m for _, _, p in wanted for m in months_in(p)})
+    peer_docs: dict[tuple[str, str], list[dict]] = {}
+    for doc in store.find_months({"kind": fold.PEER}, months, {"self": 0}, scopes=nips):
+        peer_docs.setdefault((doc["scope"], doc["period"]), []).append(doc)
+    out = []
+    for rule, nip, period in sorted(wanted, key=lambda w: (w[0].code, w[1], w[2])):
+        docs = [d for m in months_in(period) for d in peer_docs.get((nip, m), [])]
+        merged = results.merge_peer(docs).get(nip, results.PeerMerge())
+        result = results.peer_result(merged, min_raters=peer.min_raters, below=peer.below, above=peer.above)
+        appraisal = appraisals.get((nip, period))
+        unit = merged.unit or (appraisal or {}).get("unit")
+        if rule.kind == rules.BERAKHLAK_BELOW:
+            out.append(rules.berakhlak_below(rule, nip, unit, period, result))
+        else:
+            hasil = appraisal.get("hasil_kerja") if appraisal else None
+            out.append(rules.predikat_below_baik(rule, nip, unit, period, results.predikat_result(hasil, result)))
+    return out
+
+
+def unit_of(finding: Finding) -> str | None:
+    """The unit a case is routed in: the employee's unit in the directory, else the one seen."""
+    if finding.subject_type == "unit":
+        return finding.subject
+    from shared.records.directory import Employee
+    employee = Employee.head(finding.subject)
+    return employee.unit if employee else finding.unit

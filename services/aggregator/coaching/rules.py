@@ -1,0 +1,238 @@
+"""Coaching rules and case decisions: pure functions, no I/O.
+
+A rule is data (``Rule``: a kind of check, its parameters, a severity), stored as revisions
+and edited by an admin (:mod:`.policy`). Evaluating a rule on indicator values gives a
+:class:`Finding`: a problem (True), no problem (False) or not decidable yet (None, e.g. too
+few responses). :func:`decide` compares a finding with the cases already recorded for the
+same (rule, subject, period) and says what to do: open the next generation, close the open
+one, re-publish an event whose publication was not recorded, or nothing.
+"""
+from __future__ import annotations
+
+import functools
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from shared.domain import berakhlak, skm
+from shared.domain.periods import previous, quarter_of
+
+PREDIKAT_BELOW_BAIK = "predikat_below_baik"
+BERAKHLAK_BELOW = "berakhlak_below"
+OFFICER_LOW = "officer_low"
+OFFICER_DROP = "officer_drop"
+UNIT_IKM_LOW = "unit_ikm_low"
+KINDS = (PREDIKAT_BELOW_BAIK, BERAKHLAK_BELOW, OFFICER_LOW, OFFICER_DROP, UNIT_IKM_LOW)
+PERIOD_KINDS = ("month", "quarter", "year")
+
+
+class _BerakhlakParams(Schema):
+    period = fields.String(validate=validate.OneOf(PERIOD_KINDS), load_default="quarter")
+
+
+class _OfficerLowParams(Schema):
+    threshold = fields.Float(validate=validate.Range(25, 100), load_default=76.61)
+    min_responses = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=10)
+    window_months = fields.Integer(strict=True, validate=validate.Range(1, 12), load_default=3)
+
+
+class _OfficerDropParams(Schema):
+    points = fields.Float(validate=validate.Range(0.01, 75), load_default=10.0)
+    min_responses = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=10)
+
+
+class _UnitIkmParams(Schema):
+    grades = fields.List(fields.String(validate=validate.OneOf(["A", "B", "C", "D"])), load_default=lambda: ["C", "D"],
+                         validate=validate.Length(min=1))
+    min_respondents = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=30)
+    period = fields.String(validate=validate.OneOf(PERIOD_KINDS), load_default="month")
+
+
+PARAMS = {PREDIKAT_BELOW_BAIK: Schema.from_dict({})(), BERAKHLAK_BELOW: _BerakhlakParams(),
+          OFFICER_LOW: _OfficerLowParams(), OFFICER_DROP: _OfficerDropParams(), UNIT_IKM_LOW: _UnitIkmParams()}
+
+
+def check_params(kind: str, params: Mapping) -> dict:
+    """Parameters of a rule of ``kind`` with defaults filled in; ValidationError if invalid."""
+    if kind not in PARAMS:
+        raise ValidationError({"kind": [f"one of {', '.join(KINDS)}"]})
+    return PARAMS[kind].load(dict(params or {}))
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: rules are keys of per-batch work sets
+class Rule:
+    code: str
+    kind: str
+    severity: str
+    params: dict = field(default_factory=dict)
+    enabled: bool = True
+
+    def p(self, name: str):
+        return self.checked_params[name]
+
+    @functools.cached_property
+    def checked_params(self) -> dict:
+        """Parameters with defaults, checked once (rules do not change after they are made)."""
+        return check_params(self.kind, self.params)
+
+
+DEFAULT_RULES = {r.code: r for r in (
+    Rule("predikat-below-baik", PREDIKAT_BELOW_BAIK, "critical"),
+    Rule("berakhlak-below", BERAKHLAK_BELOW, "warning", {"period": "quarter"}),
+    Rule("officer-low", OFFICER_LOW, "warning", {"threshold": 76.61, "min_responses": 10, "window_months": 3}),
+    Rule("officer-drop", OFFICER_DROP, "info", {"points": 10.0, "min_responses": 10}),
+    Rule("unit-ikm-low", UNIT_IKM_LOW, "warning", {"grades": ["C", "D"], "min_respondents": 30, "period": "month"}),
+)}
+
+
+def period_of(month: str, kind: str) -> str:
+    """The month, quarter or year a month belongs to."""
+    return month if kind == "month" else quarter_of(month) if kind == "quarter" else month[:4]
+
+
+def window(month: str, months: int) -> list[str]:
+    """``months`` months ending with ``month``, oldest first."""
+    out = [month]
+    while len(out) < months:
+        out.insert(0, previous(out[0]))
+    return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    subject_type: str          # "employee" (NIP) or "unit" (unit code)
+    subject: str
+    unit: str | None
+    period: str
+    problem: bool | None       # None: not decidable (too little data); the recorded state stays
+    evidence: dict
+    summary: dict              # {"id": ..., "en": ...}: no names
+
+    @property
+    def slot(self) -> str:
+        return slot(self.rule.code, self.subject, self.period)
+
+
+def slot(rule: str, subject: str, period: str) -> str:
+    return f"{rule}|{subject}|{period}"
+
+
+def case_id(rule: str, subject: str, period: str, generation: int) -> str:
+    return f"{slot(rule, subject, period)}|{generation}"
+
+
+def _evidence(rule: Rule, period: str, values: dict) -> dict:
+    return {"rule": rule.code, "kind": rule.kind, "period": period,
+            "thresholds": dict(rule.checked_params), "values": values}
+
+
+# -- the checks -------------------------------------------------------------------------------
+
+def predikat_below_baik(rule: Rule, nip: str, unit: str | None, period: str, predikat: Mapping) -> Finding:
+    code = predikat.get("predikat")
+    problem = None if code is None else code in berakhlak.BELOW_BAIK
+    label_id, label_en = berakhlak.PREDIKAT_LABELS.get(code, ("-", "-"))
+    values = {k: predikat.get(k) for k in ("hasil_kerja", "perilaku", "predikat")}
+    return Finding(rule, "employee", nip, unit, period, problem, _evidence(rule, period, values),
+                   {"id": f"Predikat kinerja {label_id}, di bawah Baik, periode {period}",
+                    "en": f"Performance rating {label_en}, below Good, period {period}"})
+
+
+def berakhlak_below(rule: Rule, nip: str, unit: str | None, period: str, peer: Mapping) -> Finding:
+    if not peer.get("released"):
+        problem, below = None, []
+    else:
+        below = [c for c, v in peer["values"].items() if v["rating"] == berakhlak.DI_BAWAH]
+        problem = bool(below)
+    values = {"raters": peer.get("raters"), "min_raters": peer.get("min_raters"), "below": below,
+              "means": {c: v["mean"] for c, v in (peer.get("values") or {}).items()}}
+    names = ", ".join(below) or "-"
+    return Finding(rule, "employee", nip, unit, period, problem, _evidence(rule, period, values),
+                   {"id": f"Perilaku Di Bawah Ekspektasi pada nilai {names} ({peer.get('raters')} penilai), periode {period}",
+                    "en": f"Behaviour below expectations on {names} ({peer.get('raters')} raters), period {period}"})
+
+
+def officer_low(rule: Rule, nip: str, unit: str | None, month: str, totals: skm.Totals) -> Finding:
+    from services.aggregator.queries.results import officer_index
+
+    threshold, minimum, months = rule.p("threshold"), rule.p("min_responses"), rule.p("window_months")
+    index = officer_index(totals)
+    problem = None if totals.respondents < minimum or index is None else index < threshold
+    span = window(month, months)
+    values = {"index": index, "responses": totals.respondents, "window": [span[0], span[-1]]}
+    return Finding(rule, "employee", nip, unit, month, problem, _evidence(rule, month, values),
+                   {"id": f"Kepuasan terhadap petugas {index} di bawah {threshold} ({totals.respondents} responden, "
+                          f"{span[0]} s.d. {span[-1]})",
+                    "en": f"Officer satisfaction {index} below {threshold} ({totals.respondents} responses, "
+                          f"{span[0]} to {span[-1]})"})
+
+
+def officer_drop(rule: Rule, nip: str, unit: str | None, month: str, current: skm.Totals,
+                 before: skm.Totals) -> Finding:
+    from services.aggregator.queries.results import officer_index
+
+    points, minimum = rule.p("points"), rule.p("min_responses")
+    now, then = officer_index(current), officer_index(before)
+    enough = current.respondents >= minimum and before.respondents >= minimum and now is not None and then is not None
+    drop = round(then - now, 2) if enough else None
+    problem = drop >= points if enough else None
+    values = {"index": now, "previous": then, "previous_period": previous(month), "drop": drop,
+              "responses": current.respondents, "previous_responses": before.respondents}
+    return Finding(rule, "employee", nip, unit, month, problem, _evidence(rule, month, values),
+                   {"id": f"Kepuasan terhadap petugas turun {drop} poin dibanding {previous(month)}",
+                    "en": f"Officer satisfaction dropped {drop} points against {previous(month)}"})
+
+
+def unit_ikm_low(rule: Rule, unit: str, period: str, result: Mapping) -> Finding:
+    grades, minimum = rule.p("grades"), rule.p("min_respondents")
+    grade = (result.get("grade") or {}).get("mutu")
+    problem = None if result.get("respondents", 0) < minimum or grade is None else grade in grades
+    values = {"ikm": result.get("ikm"), "mutu": grade, "respondents": result.get("respondents"),
+              "lowest_unsur": result.get("lowest_unsur")}
+    return Finding(rule, "unit", unit, unit, period, problem, _evidence(rule, period, values),
+                   {"id": f"IKM unit {result.get('ikm')} (mutu {grade}) periode {period}",
+                    "en": f"Unit IKM {result.get('ikm')} (grade {grade}) period {period}"})
+
+
+# -- decisions --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Recorded:
+    """A case already recorded for a slot, with what is known of its events."""
+
+    case_id: str
+    generation: int
+    closed: bool = False
+    opened_published: bool = False
+    closed_published: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    what: str                  # "open", "close", "publish_opened", "publish_closed"
+    case_id: str
+    generation: int
+
+
+def decide(finding: Finding, recorded: list[Recorded]) -> list[Action]:
+    """What to do for one slot. At most one case of a slot is open: a new generation is
+    opened only after the previous one closed."""
+    latest = max(recorded, key=lambda r: r.generation, default=None)
+    actions: list[Action] = []
+    if latest is not None:
+        # Events whose publication was never recorded (a crash between insert and send).
+        if not latest.opened_published:
+            actions.append(Action("publish_opened", latest.case_id, latest.generation))
+        if latest.closed and not latest.closed_published:
+            actions.append(Action("publish_closed", latest.case_id, latest.generation))
+    is_open = latest is not None and not latest.closed
+    if finding.problem is True and not is_open:
+        generation = latest.generation + 1 if latest else 1
+        actions.append(Action("open", case_id(finding.rule.code, finding.subject, finding.period, generation),
+                              generation))
+    elif finding.problem is False and is_open:
+        actions.append(Action("close", latest.case_id, latest.generation))
+    return actions

@@ -1,0 +1,118 @@
+"""Indicator reports for a period: reads the state documents of its months, merges them and
+computes the results (:mod:`.indicators`). Reads state only, never raw responses."""
+from __future__ import annotations
+
+from shared.domain import skm
+from shared.domain.periods import months_in, previous
+
+from services.aggregator.queries import results
+from services.aggregator import indicator_policy
+from services.aggregator.state import officer_index, fold, store
+
+
+def _skm_docs(period: str, unit: str | None = None, projection: dict | None = None) -> list[dict]:
+    query: dict = {"kind": fold.SKM}
+    if unit:
+        query["scope"] = unit
+    return store.find_months(query, months_in(period), projection)
+
+
+def units(period: str, unit: str | None = None) -> list[dict]:
+    """SKM per unit (every unit with responses in the period, or one)."""
+    merged = results.merge_skm(_skm_docs(period, unit, {"scope": 1, "unit": 1}))
+    if unit and unit not in merged:
+        merged[unit] = results.SkmMerge()
+    weights = indicator_policy.weights_by_unit(sorted(merged))
+    pops = indicator_policy.populations(period)
+    return [results.unit_result(code, period, m.unit, weights.get(code), pops.get(code))
+            for code, m in sorted(merged.items())]
+
+
+def respondent_profile(period: str, unit: str) -> dict:
+    """The unit's respondents by profile category, channel, and how many left a comment."""
+    docs = _skm_docs(period, unit, {"profile": 1, "channels": 1, "comments": 1})
+    return results.merge_profile(docs)
+
+
+def services(period: str, unit: str | None = None, service: str | None = None) -> list[dict]:
+    """SKM per service (jenis layanan) of each unit."""
+    merged = results.merge_skm(_skm_docs(period, unit, {"scope": 1, "services": 1}))
+    weights = indicator_policy.weights_by_unit(sorted(merged))
+    pops = indicator_policy.populations(period)
+    out = []
+    for code, m in sorted(merged.items()):
+        for name, totals in sorted(m.services.items()):
+            if service and name != service:
+                continue
+            scope = f"{code}~{name}"
+            result = results.unit_result(code, period, totals, weights.get(code), pops.get(scope))
+            out.append({"unit": code, "service": name, **{k: v for k, v in result.items() if k != "unit"}})
+    return out
+
+
+def _officer_docs(period: str, unit: str | None, nips: set[str] | None) -> list[dict]:
+    """SKM state documents of the period that may name ``nips`` (all of the unit's, or all).
+
+    For a few officers the officer index says which units' documents to read, so one
+    employee costs a few small reads instead of every unit's document of the month."""
+    projection = {"scope": 1, "period": 1, "officers": 1}
+    if unit is None and nips is not None and len(nips) <= store.SCOPES_ONE_BY_ONE:
+        where = officer_index.units_of_officers(nips, months_in(period))
+        if where is not None:
+            return [doc for scope, month in sorted(where)
+                    for doc in store.find_months({"kind": fold.SKM_OFFICERS, "scope": scope}, [month], projection)]
+    query: dict = {"kind": fold.SKM_OFFICERS}
+    if unit:
+        query["scope"] = unit
+    return store.find_months(query, months_in(period), projection)
+
+
+def officers(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:
+    """Per officer named in responses: count, mean U6/U7, mean of all unsur, trend."""
+    def totals_for(p: str) -> tuple[dict[str, skm.Totals], dict[str, set[str]]]:
+        docs = _officer_docs(p, unit, nips)
+        return results.officer_totals(docs, nips), results.officer_units(docs)
+
+    current, seen_in = totals_for(period)
+    before, _ = totals_for(previous(period)) if current else ({}, {})
+    return [{**results.officer_result(nip, t, before.get(nip)), "units": sorted(seen_in.get(nip, ())),
+             "period": period}
+            for nip, t in sorted(current.items())]
+
+
+def _peer_merged(period: str, nips: set[str] | None = None) -> dict[str, results.PeerMerge]:
+    return results.merge_peer(store.find_months({"kind": fold.PEER}, months_in(period), {"self": 0}, scopes=nips))
+
+
+def peer(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:
+    """Peer (BerAKHLAK) result per employee; withheld below the rater threshold."""
+    rules = indicator_policy.peer()
+    out = []
+    for nip, m in sorted(_peer_merged(period, nips).items()):
+        if unit and m.unit != unit:
+            continue
+        result = results.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above)
+        out.append({"nip": nip, "unit": m.unit, "period": period, **result})
+    return out
+
+
+def appraisals(period: str, nips: set[str] | None = None) -> dict[str, dict]:
+    return {d["scope"]: d for d in store.find_months({"kind": fold.APPRAISAL}, [period], scopes=nips)}
+
+
+def predikat(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:
+    """Predikat kinerja per employee with an imported hasil kerja or a peer result."""
+    rules = indicator_policy.peer()
+    peers = _peer_merged(period, nips)
+    appraised = appraisals(period, nips)
+    out = []
+    for nip in sorted(set(peers) | set(appraised)):
+        m = peers.get(nip, results.PeerMerge())
+        doc = appraised.get(nip) or {}
+        emp_unit = m.unit or doc.get("unit")
+        if unit and emp_unit != unit:
+            continue
+        result = results.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above)
+        out.append({"nip": nip, "unit": emp_unit, "period": period,
+                    **results.predikat_result(doc.get("hasil_kerja"), result)})
+    return out

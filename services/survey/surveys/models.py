@@ -1,0 +1,52 @@
+"""Survey service documents (besides the shared directory and responses).
+
+All are revisioned records (see shared/revisions.py): an edit inserts the next revision,
+so concurrent admin edits never lose one another. Who writes what: docs/storage.md.
+"""
+from __future__ import annotations
+
+from mongoengine import BooleanField, DictField, IntField, ListField, StringField
+
+from shared.contracts.payloads import CODE, NIP
+from shared.platform.revisions import Revisioned
+
+
+class SurveyTemplate(Revisioned):
+    """A custom survey template; each revision is a version (responses name the version)."""
+
+    meta = {"collection": "survey_templates", "indexes": [{"fields": ["code", "rev"], "unique": True}, "superseded"]}
+    code = StringField(required=True, regex=CODE)
+    kind = StringField(required=True, choices=("custom",), default="custom")
+    title_id = StringField(required=True, max_length=200)
+    title_en = StringField(required=True, max_length=200)
+    questions = ListField(DictField(), required=True)
+    owner_unit = StringField(regex=CODE)
+
+
+class Deployment(Revisioned):
+    """A survey put in front of respondents: template + unit/service (+ officer) -> public code."""
+
+    meta = {"collection": "deployments", "indexes": [{"fields": ["code", "rev"], "unique": True},
+                                                      ("superseded", "unit")]}
+    code = StringField(required=True, regex=r"^[2-9A-HJ-NP-Z]{8}$")
+    template = StringField(required=True, regex=CODE)
+    template_version = IntField(min_value=1)  # None: the template's latest version
+    unit = StringField(required=True, regex=CODE)
+    service = StringField(regex=CODE)
+    officer = StringField(regex=NIP)
+    title = StringField(max_length=200)
+    active = BooleanField(default=True)
+
+
+class KioskDevice(Revisioned):
+    """A kiosk tablet bound to a unit and a deployment; its current token is ``token_id``."""
+
+    KEY = "device_id"
+    meta = {"collection": "kiosk_devices", "indexes": [{"fields": ["device_id", "rev"], "unique": True}, "superseded"]}
+    device_id = StringField(required=True, regex=CODE)
+    name = StringField(required=True, max_length=200)
+    unit = StringField(required=True, regex=CODE)
+    deployment = StringField(required=True)
+    token_id = StringField(required=True)
+    idle_seconds = IntField(default=60, min_value=10, max_value=600)
+    active = BooleanField(default=True)

@@ -1,0 +1,176 @@
+"""Payload schemas of every event type, by version: the contract between services.
+
+Events carry no personal data of citizens: no names, contact details, client addresses
+(only a keyed hash), free text or exact ages. Employee NIPs appear only as the subject of
+an indicator (the officer who served, the employee rated); a peer rater appears only as a
+keyed hash, so the aggregator can count distinct raters without knowing who they are.
+"""
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from shared.domain import skm, berakhlak
+
+SKM_RESPONSE = "skm.response.submitted"
+PEER_FEEDBACK = "peer.feedback.submitted"
+SURVEY_RESPONSE = "survey.response.submitted"
+APPRAISAL = "appraisal.recorded"
+CASE_OPENED = "coaching.case.opened"
+CASE_CLOSED = "coaching.case.closed"
+
+PERIOD_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+NIP = r"^\d{18}$"
+CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # no dots: codes become field names in stored state
+CHANNELS = ("web", "kiosk", "api")
+
+# What may be a key of a stored document (MongoDB and FerretDB refuse a dot, a leading "$"
+# and NUL). Every key an event carries must be one; the keys that become field names of
+# indicator state are narrower still: codes, unsur and value codes, profile categories.
+STORAGE_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$")
+MAX_EVENT_DEPTH = 8      # levels of nesting in a payload (evidence is the deepest: 3)
+MAX_EVENT_BYTES = 64 * 1024  # an encoded event; the broker takes about 1 MB
+CODE_RE = re.compile(CODE)
+
+
+def bad_keys(value, depth: int = 0) -> str | None:
+    """Why ``value`` (a payload) cannot be stored as it is, or None: a key that is not a
+    :data:`STORAGE_KEY`, or nesting deeper than :data:`MAX_EVENT_DEPTH`. The reason names
+    no key (keys are user text when an event is forged)."""
+    stack = [(value, depth)]
+    while stack:
+        item, level = stack.pop()
+        if level > MAX_EVENT_DEPTH:
+            return "nested too deeply"
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if type(key) is not str or not STORAGE_KEY.match(key):
+                    return "a key that cannot be stored"
+                stack.append((child, level + 1))
+        elif isinstance(item, list):
+            stack.extend((child, level + 1) for child in item)
+    return None
+
+
+def _code(**kw):
+    return fields.String(validate=validate.Regexp(CODE), **kw)
+
+
+def _nip(**kw):
+    return fields.String(validate=validate.Regexp(NIP), **kw)
+
+
+def _profile(value: dict) -> None:
+    wrong = [key for key, answer in value.items() if answer is not None and answer not in skm.PROFILE.get(key, ())]
+    if wrong:
+        raise ValidationError("not one of the category's answers", field_name="profile")
+
+
+def _survey_answer(value) -> None:
+    """A custom survey's answer as an event carries it: a scale or NPS point (0-10), a
+    choice code, or a list of choice codes (free text never travels)."""
+    if type(value) is int:
+        if not 0 <= value <= 10:
+            raise ValidationError("a scale point must be 0-10")
+    elif type(value) is str:
+        if not CODE_RE.match(value):
+            raise ValidationError("not a choice code")
+    elif type(value) is list:
+        if len(value) > 100 or not all(type(v) is str and CODE_RE.match(v) for v in value):
+            raise ValidationError("not a list of choice codes")
+    else:
+        raise ValidationError("an integer, a choice code or a list of them")
+
+
+class SkmResponseV1(Schema):
+    response_id = fields.UUID(required=True)
+    unit = _code(required=True)
+    service = _code(allow_none=True, load_default=None)
+    officer = _nip(allow_none=True, load_default=None)
+    template_version = fields.Integer(required=True, strict=True)
+    period = fields.String(required=True, validate=validate.Regexp(PERIOD_MONTH))
+    submitted_at = fields.AwareDateTime(required=True)
+    answers = fields.Dict(keys=fields.String(validate=validate.OneOf(skm.UNSUR_CODES)),
+                          values=fields.Integer(strict=True, validate=validate.Range(1, 4)), required=True)
+    profile = fields.Dict(keys=fields.String(validate=validate.OneOf(tuple(skm.PROFILE))),
+                          values=fields.String(allow_none=True), load_default=dict, validate=_profile)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    client_hash = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=128))
+    has_comment = fields.Boolean(load_default=False)
+
+
+class PeerFeedbackV1(Schema):
+    response_id = fields.UUID(required=True)
+    ratee = _nip(required=True)
+    ratee_unit = _code(required=True)
+    rater_hash = fields.String(required=True, validate=validate.Length(min=16, max=128))
+    relation = fields.String(required=True, validate=validate.OneOf(berakhlak.RELATIONS))
+    period = fields.String(required=True, validate=validate.Regexp(PERIOD_MONTH))
+    submitted_at = fields.AwareDateTime(required=True)
+    template_version = fields.Integer(required=True, strict=True)
+    scale_max = fields.Integer(required=True, strict=True, validate=validate.Range(2, 10))
+    values = fields.Dict(keys=fields.String(validate=validate.OneOf(berakhlak.VALUE_CODES)),
+                         values=fields.Integer(strict=True, validate=validate.Range(1, 10)), required=True)
+
+
+class SurveyResponseV1(Schema):
+    response_id = fields.UUID(required=True)
+    template = _code(required=True)
+    template_version = fields.Integer(required=True, strict=True)
+    unit = _code(required=True)
+    service = _code(allow_none=True, load_default=None)
+    officer = _nip(allow_none=True, load_default=None)
+    period = fields.String(required=True, validate=validate.Regexp(PERIOD_MONTH))
+    submitted_at = fields.AwareDateTime(required=True)
+    # Numeric answers only (Likert, NPS, choices as option codes); free text stays in the store.
+    # Question and choice codes become field names of the indicator state: codes only.
+    answers = fields.Dict(keys=fields.String(validate=validate.Regexp(CODE)),
+                          values=fields.Raw(validate=_survey_answer), required=True,
+                          validate=validate.Length(max=100))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+
+
+class AppraisalV1(Schema):
+    appraisal_id = fields.String(required=True)
+    nip = _nip(required=True)
+    unit = _code(allow_none=True, load_default=None)
+    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"))
+    hasil_kerja = fields.String(required=True, validate=validate.OneOf(berakhlak.RATINGS))
+    recorded_at = fields.AwareDateTime(required=True)
+
+
+class CaseV1(Schema):
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    rule = _code(required=True)
+    subject_type = fields.String(required=True, validate=validate.OneOf(["employee", "unit"]))
+    subject = _code(required=True)
+    unit = _code(allow_none=True, load_default=None)
+    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"))
+    opened_at = fields.AwareDateTime(required=True)
+    closed_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    severity = fields.String(required=True, validate=validate.OneOf(["info", "warning", "critical"]))
+    summary = fields.Dict(keys=fields.String(validate=validate.OneOf(["id", "en"])),
+                          values=fields.String(validate=validate.Length(max=1000)), required=True)
+    evidence = fields.Dict(required=True)  # keys checked for every payload (see bad_keys)
+
+
+_REGISTRY: dict[tuple[str, int], Schema] = {
+    (SKM_RESPONSE, 1): SkmResponseV1(),
+    (PEER_FEEDBACK, 1): PeerFeedbackV1(),
+    (SURVEY_RESPONSE, 1): SurveyResponseV1(),
+    (APPRAISAL, 1): AppraisalV1(),
+    (CASE_OPENED, 1): CaseV1(),
+    (CASE_CLOSED, 1): CaseV1(),
+}
+
+
+def payload_schema(type: str, version: int) -> Schema:
+    return _REGISTRY[(type, version)]
+
+
+def latest_version(type: str) -> int:
+    versions = [v for (t, v) in _REGISTRY if t == type]
+    if not versions:
+        raise KeyError(type)
+    return max(versions)

@@ -1,0 +1,135 @@
+"""Signed, expiring bearer tokens with roles, shared by all services.
+
+Tokens are JWTs (HS256) signed with the project's secret key. Claims: ``sub`` (who),
+``roles`` (subset of :data:`ROLES`), optional ``nip`` (the employee behind the token) and
+``unit`` (a kiosk's unit), ``iat``, ``exp``, ``jti``. Every endpoint declares the roles it
+accepts with :func:`require`; the OpenAPI document shows them.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+
+import jwt
+from flask import current_app, g, request
+
+from shared.platform.clock import Clock, SystemClock
+from shared.platform.config import Settings
+from shared.platform.errors import ApiError
+from shared.platform.secrets import secret_key
+
+ADMIN, EVALUATOR, SUPERVISOR, EMPLOYEE, KIOSK = "admin", "evaluator", "supervisor", "employee", "kiosk"
+ROLES = (ADMIN, EVALUATOR, SUPERVISOR, EMPLOYEE, KIOSK)
+ISSUER = "tanggap"
+ALGORITHM = "HS256"
+
+
+class AuthError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    roles: tuple[str, ...]
+    nip: str | None = None
+    unit: str | None = None
+    token_id: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+def issue_token(settings: Settings, *, sub: str, roles: list[str] | tuple[str, ...], nip: str | None = None,
+                unit: str | None = None, ttl_seconds: int | None = None, clock: Clock | None = None,
+                token_id: str | None = None) -> str:
+    unknown = sorted(set(roles) - set(ROLES))
+    if not roles or unknown:
+        raise ValueError(f"roles must be some of {', '.join(ROLES)}" + (f"; unknown: {unknown}" if unknown else ""))
+    if (SUPERVISOR in roles or EMPLOYEE in roles) and not nip:
+        raise ValueError("supervisor and employee tokens need the employee's NIP")
+    if KIOSK in roles and not unit:
+        raise ValueError("kiosk tokens need the unit they are bound to")
+    now = (clock or SystemClock()).now()
+    claims = {"iss": ISSUER, "sub": sub, "roles": list(dict.fromkeys(roles)), "iat": int(now.timestamp()),
+              "exp": int((now + timedelta(seconds=ttl_seconds or settings.token_ttl_seconds)).timestamp()),
+              "jti": token_id or uuid.uuid4().hex}
+    if nip:
+        claims["nip"] = nip
+    if unit:
+        claims["unit"] = unit
+    return jwt.encode(claims, secret_key(settings), algorithm=ALGORITHM)
+
+
+def verify_token(settings: Settings, token: str, clock: Clock | None = None) -> Principal:
+    now = (clock or SystemClock()).now()
+    try:
+        claims = jwt.decode(token, secret_key(settings), algorithms=[ALGORITHM], issuer=ISSUER,
+                            options={"require": ["exp", "iat", "sub", "iss"], "verify_exp": False})
+    except jwt.PyJWTError as exc:
+        raise AuthError(f"invalid token: {exc}") from None
+    if claims["exp"] <= now.timestamp():
+        raise AuthError("token expired")
+    roles = tuple(r for r in claims.get("roles") or () if r in ROLES)
+    if not roles:
+        raise AuthError("token has no known role")
+    return Principal(sub=str(claims["sub"]), roles=roles, nip=claims.get("nip"), unit=claims.get("unit"),
+                     token_id=claims.get("jti"))
+
+
+def _unauthorized(reason: str) -> ApiError:
+    return ApiError(401, errors={"Authorization": [reason]},
+                    headers={"WWW-Authenticate": 'Bearer realm="tanggap"'})
+
+
+def authenticate() -> Principal:
+    """The caller's principal from ``Authorization: Bearer``; 401 when absent or invalid."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("missing bearer token")
+    ext = current_app.extensions["tanggap"]
+    try:
+        principal = verify_token(ext.settings, token.strip(), ext.clock)
+    except AuthError as exc:
+        raise _unauthorized(str(exc)) from None
+    g.principal = principal
+    return principal
+
+
+def require(*roles: str):
+    """Decorator: the view accepts only callers holding one of ``roles`` (401 / 403 otherwise)."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = authenticate()
+            if not principal.has(*roles):
+                raise ApiError(403, errors={"Authorization": [f"requires role: {' or '.join(roles)}"]})
+            return view(*args, **kwargs)
+
+        doc = dict(getattr(wrapper, "_apidoc", {}))
+        manual = dict(doc.get("manual_doc", {}))
+        manual["security"] = [{"bearerAuth": []}]
+        manual["x-roles"] = list(roles)
+        doc["manual_doc"] = manual
+        wrapper._apidoc = doc
+        wrapper._tanggap_roles = tuple(roles)
+        return wrapper
+
+    return decorator
+
+
+def public(view):
+    """Marks a view as deliberately open to anyone (documented, and checked by a test)."""
+    view._tanggap_roles = ("public",)
+    return view
+
+
+def principal() -> Principal:
+    return g.principal

@@ -1,0 +1,244 @@
+"""What every service's Flask app has: settings, clock, logs, errors, OpenAPI + docs, health.
+
+A service calls :func:`create_service_app` from its own ``create_app`` and registers its
+blueprints on ``app.extensions["tanggap"].api``.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qsl
+
+import flask_swagger_ui
+
+from flask import Flask, Request, jsonify, send_from_directory
+from flask_smorest import Api, Blueprint
+from werkzeug.exceptions import BadRequest
+from werkzeug.formparser import FormDataParser
+
+from shared.platform import db, errors, logs
+from shared.messaging import clients
+from shared.platform.auth import public
+from shared.platform.clock import Clock, SystemClock
+from shared.platform.config import Settings
+from shared.platform.text import MAX_DEPTH, clean_text, depth, unstorable_paths
+
+log = logging.getLogger(__name__)
+SWAGGER_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
+
+
+class TanggapApi(Api):
+    """flask-smorest's Api, answering errors in the project's shape."""
+
+    def handle_http_exception(self, error):
+        return errors.respond(errors.from_http_exception(error))
+
+
+@dataclass
+class Extension:
+    """Per-app services: what views need besides the request."""
+
+    settings: Settings
+    clock: Clock
+    api: TanggapApi
+    service: str
+    readiness: dict[str, Callable[[], None]] = field(default_factory=dict)
+    state: dict = field(default_factory=dict)  # service-specific singletons (producer, limiter, ...)
+
+
+def create_service_app(service: str, *, title: str, description: str, settings: Settings | None = None,
+                       clock: Clock | None = None, connect_db: bool = True, check_kafka: bool = True) -> Flask:
+    settings = settings or Settings.from_env()
+    logs.setup(service, settings.log_level)
+    app = Flask(service, static_folder=None)
+    app.request_class = TanggapRequest
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/static/",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                                              "bearerFormat": "JWT"}}},
+        },
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    api = TanggapApi(app)
+    ext = Extension(settings=settings, clock=clock or SystemClock(), api=api, service=service)
+    app.extensions["tanggap"] = ext
+    errors.register(app)
+
+    if connect_db:
+        db.connect(settings)
+        ext.readiness["database"] = lambda: db.ping(1500)
+    if check_kafka:
+        def kafka_ready():
+            if not clients.reachable(settings):
+                raise ConnectionError("no bootstrap server answers")
+        ext.readiness["kafka"] = kafka_ready
+
+    app.before_request(_check_request)
+    api.register_blueprint(_health_blueprint())
+
+    @app.get("/docs/static/<path:filename>")
+    @public
+    def swagger_static(filename):
+        return send_from_directory(SWAGGER_DIST, filename, max_age=3600)
+
+    return app
+
+
+def body_limit(max_bytes: int):
+    """Let a view take bodies up to ``max_bytes`` (imports) instead of ``MAX_CONTENT_LENGTH``.
+    The limit is set before anything reads the body, so it holds for forms and uploads too."""
+    def mark(view):
+        view.tanggap_body_limit = max_bytes
+        return view
+    return mark
+
+
+def checks_own_form_text(view):
+    """Mark a page view that checks its form's text itself, to show each error beside its
+    field (the citizen form); the request check then leaves that form's fields to it."""
+    view.tanggap_own_form_text = True
+    return view
+
+
+def _unreadable(message: str, message_en: str, code: str, field: str, status: int = 400) -> errors.ApiError:
+    return errors.ApiError(status, message, message_en, code=code, errors={field: [message_en]})
+
+
+def _check_request():
+    """Every way in, before any view: the body within its limit, JSON nested at most
+    ``MAX_DEPTH`` levels (a 400, never a RecursionError), forms in UTF-8, and no text that
+    no database stores (a 422 naming each field)."""
+    from flask import current_app, request
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "tanggap_body_limit", None)
+    if limit:
+        request.max_content_length = limit
+    bad: list[str] = []
+    bad += unstorable_paths(request.view_args or {})
+    bad += _unclean_fields(request.args)
+    if request.mimetype in FORM_TYPES and not getattr(view, "tanggap_own_form_text", False):
+        bad += _unclean_fields(request.form)
+        bad += [name for name, upload in request.files.items(multi=True)
+                if not clean_text(name) or not clean_text(upload.filename or "")]
+    if request.is_json:
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:
+            data, too_deep = None, True
+        else:
+            too_deep = depth(data) > MAX_DEPTH
+        if too_deep:
+            raise _unreadable(f"JSON bersarang lebih dari {MAX_DEPTH} tingkat",
+                              f"JSON is nested more than {MAX_DEPTH} levels deep", "too_deep", "_body")
+        bad += unstorable_paths(data)
+    if bad:
+        raise errors.ApiError(422, "Teks berisi karakter yang tidak diizinkan",
+                              "Text contains characters that are not allowed", code="invalid_characters",
+                              errors={path: ["NUL, control characters or unpaired surrogates are not allowed"]
+                                      for path in dict.fromkeys(bad)})
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _unclean_fields(fields) -> list[str]:
+    """Names of the fields of a form or query string (a MultiDict) with text that is not allowed."""
+    return [name if clean_text(name) else "_name" for name, values in fields.lists()
+            if not clean_text(name) or not all(clean_text(v) for v in values)]
+
+
+class NotUtf8(BadRequest):
+    description = "Form fields must be UTF-8 text"
+
+
+class StrictFormDataParser(FormDataParser):
+    """Form parsing that says when a form cannot be read, instead of handing views an empty
+    or silently altered form: bytes that are not UTF-8 are a 400, not replacement
+    characters (urlencoded: decoded strictly; multipart: Werkzeug replaces what it cannot
+    decode by U+FFFD, so a field holding it is refused), and a malformed body is a 400."""
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        try:
+            items = parse_qsl(stream.read().decode("utf-8"), keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise NotUtf8() from None
+        return stream, self.cls(items), self.cls()
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        try:
+            stream, form, files = super()._parse_multipart(stream, mimetype, content_length, options)
+        except ValueError:
+            raise BadRequest("The multipart body could not be read") from None
+        if any("\ufffd" in value for value in form.values()):
+            raise NotUtf8()
+        return stream, form, files
+
+
+class TanggapRequest(Request):
+    form_data_parser_class = StrictFormDataParser
+
+
+def enable_pages(app: Flask) -> None:
+    """Server-rendered pages: shared templates and stylesheet, languages, login, CSRF."""
+    from shared.platform import ui, webauth
+
+    ui.init_app(app)
+    webauth.init_app(app)
+
+
+def extension(app: Flask) -> Extension:
+    return app.extensions["tanggap"]
+
+
+def _health_blueprint() -> Blueprint:
+    blp = Blueprint("health", __name__, description="Liveness and readiness (anyone may call these)")
+
+    @blp.route("/healthz")
+    @public
+    @blp.doc(summary="Liveness: the process answers", responses={200: {"description": "alive"}})
+    def healthz():
+        return jsonify(status="ok")
+
+    @blp.route("/readyz")
+    @blp.doc(summary="Readiness: every dependency answers; 503 names those that do not",
+             responses={200: {"description": "ready"}, 503: {"description": "not ready"}})
+    @public
+    def readyz():
+        from flask import current_app
+        ext = extension(current_app)
+        failing = {}
+        started = time.monotonic()
+        for name, check in ext.readiness.items():
+            try:
+                check()
+            except Exception as exc:  # any failure means "not ready"; the reason is reported
+                failing[name] = type(exc).__name__
+        body = {"status": "ready" if not failing else "unavailable", "service": ext.service,
+                "checks": {name: ("ok" if name not in failing else "unreachable") for name in ext.readiness},
+                "elapsed_ms": round((time.monotonic() - started) * 1000, 1)}
+        if failing:
+            body.update(code="unavailable", message="Belum siap: " + ", ".join(sorted(failing)),
+                        message_en="Not ready, unreachable: " + ", ".join(sorted(failing)),
+                        errors={name: [f"unreachable ({kind})"] for name, kind in failing.items()})
+            return jsonify(body), 503
+        return jsonify(body)
+
+    return blp

@@ -1,0 +1,147 @@
+"""Login for the web pages: session cookies (signed, HttpOnly, SameSite=Lax, Secure when
+configured), CSRF tokens on every form, and the API's roles.
+
+The API itself never accepts the cookie (only bearer tokens), so cookies cannot be used to
+forge API calls; pages that change anything are POST forms checked for the CSRF token.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+from urllib.parse import urlparse
+
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+
+from shared.platform.auth import Principal, public
+from shared.platform.i18n import t
+from shared.platform.secrets import secret_key
+from shared.platform.users import attempt_key, authenticate, blocked_until, record_attempt
+
+COOKIE = "tanggap_session"
+bp = Blueprint("webauth", __name__)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions["tanggap"].settings
+    app.secret_key = "web-session\x1f" + secret_key(settings)
+    app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings.secure_cookies,
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours))
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(csrf_token=csrf_token, web_user=web_principal)
+    app.before_request(_check_csrf)
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _check_csrf():
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+        return None
+    if request.routing_exception is not None or request.endpoint is None:
+        return None  # 404/405 answer as they are
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "_csrf_exempt", False):
+        return None
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(sent, expected):
+        abort(400, description="CSRF token missing or wrong")
+    return None
+
+
+def csrf_exempt(view):
+    """For anonymous forms (citizens' survey form): there is no session a forged request could
+    ride on; those endpoints are idempotent and rate-limited instead."""
+    view._csrf_exempt = True
+    return view
+
+
+@dataclass(frozen=True)
+class WebPrincipal(Principal):
+    username: str = ""
+
+
+def web_principal() -> WebPrincipal | None:
+    if "web_principal" not in g:
+        user = session.get("user")
+        g.web_principal = None
+        if user:
+            g.web_principal = WebPrincipal(sub=user["username"], roles=tuple(user["roles"]), nip=user.get("nip"),
+                                           unit=user.get("unit"), username=user["username"])
+    return g.web_principal
+
+
+def login_required(*roles: str):
+    """Page decorator: redirect to the login page when not logged in, 403 without a role."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            who = web_principal()
+            if who is None:
+                return redirect(url_for("webauth.login", next=request.full_path.rstrip("?")))
+            if roles and not who.has(*roles):
+                return render_template("ui/error.html", status=403,
+                                       message=t("Anda tidak berhak membuka halaman ini.",
+                                                 "You are not allowed to open this page.")), 403
+            return view(*args, **kwargs)
+
+        wrapper._tanggap_roles = tuple(roles) or ("logged-in",)
+        return wrapper
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/"):
+        return "/"
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    error, status = None, 200
+    if request.method == "POST":
+        ext = current_app.extensions["tanggap"]
+        now = ext.clock.now()
+        username = request.form.get("username", "")
+        key = attempt_key(secret_key(ext.settings), username, request.remote_addr)
+        reopens = blocked_until(key, now)
+        if reopens is not None:
+            minutes = max(1, int((reopens - now).total_seconds() // 60) + 1)
+            error = t(f"Terlalu banyak percobaan yang salah. Coba lagi dalam {minutes} menit.",
+                      f"Too many wrong attempts. Try again in {minutes} minutes.")
+            response = current_app.make_response((render_template("ui/login.html", error=error,
+                                                                  next=request.args.get("next", "")), 429))
+            response.headers["Retry-After"] = str(minutes * 60)
+            return response
+        user = authenticate(username, request.form.get("password", ""))
+        record_attempt(key, user is not None, now)
+        if user is None:
+            error, status = t("Nama pengguna atau kata sandi salah.", "Wrong user name or password."), 401
+        else:
+            session.clear()
+            session.permanent = True
+            session["user"] = {"username": user.username, "roles": list(user.roles), "nip": user.nip,
+                               "unit": user.unit}
+            csrf_token()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("ui/login.html", error=error, next=request.args.get("next", "")), status
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    session.clear()
+    return redirect(url_for("webauth.login"))
