@@ -14,7 +14,7 @@ import os
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 STEPS = ("intake", "aggregation", "latency", "queries")
 
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.common import bench_settings, cleanup, say
 
     started = time.monotonic()
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     sizes = QUICK if args.quick else FULL
     settings = bench_settings()
     steps = args.only or list(STEPS)

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import tempfile
 import time
-from datetime import datetime
 
 from shared.messaging.topics import Topics, ensure_topics
 
@@ -158,6 +156,7 @@ def worker(settings, seconds: float, *, batch_size: int | None = None, name: str
 
     Progress is the group's committed offset; memory is sampled while it runs."""
     from kafka.admin import KafkaAdminClient
+
     from services.aggregator.pipeline.worker import group_id
 
     args = ["services.aggregator", "worker"] + (["--batch-size", str(batch_size)] if batch_size else [])

@@ -77,7 +77,7 @@ class Proc:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def wait_port(self, timeout: float = 60) -> "Proc":
+    def wait_port(self, timeout: float = 60) -> Proc:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.popen.poll() is not None:

@@ -133,7 +133,7 @@ class Poller:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def start(self) -> "Poller":
+    def start(self) -> Poller:
         self._thread.start()
         return self
 

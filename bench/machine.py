@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import platform
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bench.common import ROOT
 
@@ -39,7 +39,7 @@ def describe(settings) -> dict:
     mem_kb = _first("/proc/meminfo", r"^MemTotal:\s+(\d+)")
     import kafka
     return {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpu": _first("/proc/cpuinfo", r"^model name\s*:\s*(.+)$") or platform.processor() or "unknown",
         "cores": os.cpu_count(),
         "ram_gb": round(int(mem_kb) / 2**20, 1) if mem_kb else None,

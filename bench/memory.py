@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def peak_rss_mb(pid: int) -> float | None:
@@ -41,7 +41,7 @@ class Sampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._t0 = time.monotonic()
 
-    def start(self) -> "Sampler":
+    def start(self) -> Sampler:
         self._thread.start()
         return self
 

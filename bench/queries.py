@@ -49,8 +49,8 @@ class Seeder:
         from kafka.partitioner.default import murmur2
         from pymongo import MongoClient
 
-        from shared.platform import db
         from shared.messaging.topics import Topics
+        from shared.platform import db
 
         db.connect(settings)
         self.client = MongoClient(settings.mongodb_uri, serverSelectionTimeoutMS=10000)
@@ -69,9 +69,10 @@ class Seeder:
     def add(self, count: int, seed: int, store_box: Deadline) -> dict:
         """Fold ``count`` more responses into the state; store them raw until ``store_box``
         is over. Returns the seconds spent on each part."""
-        from services.aggregator.state import fold
         from shared.contracts import payloads
         from shared.contracts.events import Event
+
+        from services.aggregator.state import fold
 
         timing = {}
         chunk, pending = [], []

@@ -15,8 +15,8 @@ import time
 def main(argv: list[str]) -> int:
     broker, topic_name, group, state_dir, count, seconds = argv
     count, seconds = int(count), float(seconds)
-    from quixstreams import Application
     import quixstreams
+    from quixstreams import Application
 
     app = Application(broker_address=broker, consumer_group=group, auto_offset_reset="earliest",
                       state_dir=state_dir, loglevel="WARNING")

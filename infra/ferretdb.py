@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from infra.proc import CACHE, InfraError, ensure_port_free, run, running_pid, spawn, stop, wait_for_port, LOGS
+from infra.proc import CACHE, LOGS, InfraError, ensure_port_free, run, running_pid, spawn, stop, wait_for_port
 
 SRC = Path(__file__).resolve().parent / "ferretdb"
 BIN = CACHE / "bin" / "tanggap-ferretdb"

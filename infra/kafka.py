@@ -4,8 +4,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import struct
 import socket
+import struct
 import subprocess
 import time
 import uuid

@@ -83,9 +83,10 @@ def directory():
 @click.pass_obj
 def directory_import(settings, file, kind, dry_run):
     """Import a register export (CSV or JSON); rows with errors are listed with their line."""
-    from services.survey.directory import register_import
     from shared.platform import db
     from shared.platform.clock import SystemClock
+
+    from services.survey.directory import register_import
 
     db.connect(settings)
     content = open(file, encoding="utf-8-sig").read()

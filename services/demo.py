@@ -12,11 +12,11 @@ from __future__ import annotations
 import random
 import uuid
 
+from shared.domain.skm import UNSUR_CODES
 from shared.platform import db
 from shared.platform.clock import SystemClock
 from shared.platform.config import Settings
 from shared.records.directory import Employee, Service, Unit
-from shared.domain.skm import UNSUR_CODES
 
 UNITS = [
     ("DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", "Population and Civil Registry Office"),
@@ -87,9 +87,10 @@ def _logins(settings: Settings, now) -> list[str]:
 
 
 def _responses(settings: Settings, clock) -> int:
+    from shared.domain.periods import month_of
+
     from services.survey.submissions import acceptance
     from services.survey.surveys import spec
-    from shared.domain.periods import month_of
 
     template = spec.BUILTIN_LATEST[spec.SKM_CODE]
     month = month_of(clock.now(), settings.timezone)

@@ -7,7 +7,7 @@ Each test session gets its own database and topic prefix.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -33,8 +33,8 @@ def base_settings() -> Settings:
 @pytest.fixture(scope="session")
 def settings(base_settings) -> Settings:
     """Settings with a database and topics of this session's own, created and connected."""
-    from shared.platform import db
     from shared.messaging.topics import ensure_topics
+    from shared.platform import db
 
     settings = isolated_settings(base_settings)
     ensure_topics(settings)
@@ -54,8 +54,8 @@ def _session_database(request):
 @pytest.fixture
 def fresh_settings(base_settings) -> Settings:
     """A database and topics of this test's own (for tests that count everything)."""
-    from shared.platform import db
     from shared.messaging.topics import ensure_topics
+    from shared.platform import db
 
     settings = isolated_settings(base_settings)
     ensure_topics(settings)
@@ -72,7 +72,7 @@ def _drop(settings: Settings) -> None:
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc))
+    return ManualClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from mongoengine.base import _document_registry
 
-import services
 import shared
+
+import services
 
 ROOT = Path(__file__).resolve().parent.parent
 

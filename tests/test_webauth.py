@@ -7,7 +7,6 @@ import uuid
 import pytest
 from flask import render_template_string
 
-from shared.platform.auth import public
 from shared.platform.users import WebUser, hash_password
 from shared.platform.web import create_service_app, enable_pages
 from shared.platform.webauth import login_required

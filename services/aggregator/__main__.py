@@ -38,6 +38,7 @@ SOURCE = click.option("--from", "source", type=click.Choice(["store", "topic"]),
 
 def _recompute(settings, source):
     from shared.platform import db
+
     from services.aggregator.pipeline import rebuild
 
     db.connect(settings, pool_size=4)

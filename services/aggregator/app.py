@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from shared.messaging.clients import kafka_ready
 from shared.platform.clock import Clock
 from shared.platform.config import Settings
 from shared.platform.web import create_service_app, enable_pages
@@ -12,11 +13,12 @@ from services.aggregator.views import admin, appraisals, cases, indicators, page
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
+    settings = settings or Settings.from_env()
     app = create_service_app(
         "aggregator", title="Tanggap Aggregator API",
         description="Indikator kinerja ASN: IKM, kepuasan per petugas, perilaku BerAKHLAK, predikat kinerja.\n\n"
                     "ASN performance indicators: IKM, officer satisfaction, BerAKHLAK behaviour, predikat kinerja.",
-        settings=settings, clock=clock)
+        settings=settings, clock=clock, readiness={"kafka": kafka_ready(settings)})
     api = app.extensions["tanggap"].api
     api.register_blueprint(public.blp)
     api.register_blueprint(indicators.blp)

@@ -11,10 +11,10 @@ import io
 import re
 from dataclasses import dataclass
 
+from shared.contracts.formats import PERIOD_RE
 from shared.domain import berakhlak
 from shared.records.directory import nip_problems
 
-PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")
 COLUMNS = ("nip", "period", "hasil_kerja")
 MAX_ROWS = 20000
 
@@ -55,7 +55,7 @@ def check(line: int, data: dict) -> tuple[Row | None, dict[str, list[str]]]:
     problems = nip_problems(nip)
     if problems:
         errors[f"{line}.nip"] = problems
-    if not PERIOD.match(period):
+    if not PERIOD_RE.match(period):
         errors[f"{line}.period"] = ["periode harus YYYY, YYYY-Qn atau YYYY-MM / period must be YYYY, YYYY-Qn or YYYY-MM"]
     code = rating(value)
     if code is None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mongoengine import DictField, FloatField, IntField, StringField, BooleanField
+from mongoengine import BooleanField, DictField, FloatField, IntField, StringField
 
+from shared.contracts.formats import CODE
 from shared.domain import berakhlak, skm
-from shared.contracts.payloads import CODE
 from shared.platform.revisions import Revisioned
 
 from services.aggregator.coaching import rules as rule_logic

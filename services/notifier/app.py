@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from shared.messaging.clients import kafka_ready
 from shared.platform.clock import Clock
 from shared.platform.config import Settings
 from shared.platform.web import create_service_app, enable_pages
@@ -11,11 +12,12 @@ from services.notifier.views import deliveries, inbox, pages
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
+    settings = settings or Settings.from_env()
     app = create_service_app(
         "notifier", title="Tanggap Notifier API",
         description="Pemberitahuan pembinaan kepada atasan langsung dan catatan dialog kinerja.\n\n"
                     "Coaching notifications to direct supervisors and the coaching record.",
-        settings=settings, clock=clock)
+        settings=settings, clock=clock, readiness={"kafka": kafka_ready(settings)})
     api = app.extensions["tanggap"].api
     api.register_blueprint(inbox.blp)
     api.register_blueprint(deliveries.blp)

@@ -11,12 +11,12 @@ from datetime import datetime
 
 from mongoengine.errors import NotUniqueError
 
-from shared.platform.config import Settings
-from shared.contracts.payloads import CASE_CLOSED, CASE_OPENED
 from shared.contracts.events import Event
+from shared.contracts.payloads import CASE_CLOSED, CASE_OPENED
+from shared.platform.config import Settings
 
 from services.notifier import casestate, history, notify, routing
-from services.notifier.models import Case
+from services.notifier.models import FollowUpCase
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def handle_event(settings: Settings, event: Event, now: datetime,
                       reason=case.route_reason)
         return "opened"
     if event.type == CASE_CLOSED:
-        case = Case.objects(pk=p["case_id"]).first()
+        case = FollowUpCase.objects(pk=p["case_id"]).first()
         if case is None:
             log.warning("closed event for an unknown case", extra={"case_id": p["case_id"]})
             return "unknown"
@@ -43,19 +43,19 @@ def handle_event(settings: Settings, event: Event, now: datetime,
     return "ignored"
 
 
-def open_case(p: dict, event: Event, now: datetime, directory: routing.Directory) -> Case:
-    existing = Case.objects(pk=p["case_id"]).first()
+def open_case(p: dict, event: Event, now: datetime, directory: routing.Directory) -> FollowUpCase:
+    existing = FollowUpCase.objects(pk=p["case_id"]).first()
     if existing is not None:
         return existing
     route = routing.first_assignee(directory, p["subject_type"], p["subject"], p.get("unit"))
-    case = Case(case_id=p["case_id"], rule=p["rule"], subject_type=p["subject_type"], subject=p["subject"],
+    case = FollowUpCase(case_id=p["case_id"], rule=p["rule"], subject_type=p["subject_type"], subject=p["subject"],
                 unit=p.get("unit"), period=p["period"], opened_at=_dt(p["opened_at"]), severity=p["severity"],
                 summary=p["summary"], evidence=p["evidence"], event_id=str(event.event_id), received_at=now,
                 assignee_nip=route.nip, assignee_kind=route.kind, route_reason=route.reason)
     try:
         case.save(force_insert=True)
     except NotUniqueError:
-        return Case.objects(pk=p["case_id"]).first()
+        return FollowUpCase.objects(pk=p["case_id"]).first()
     log.info("case opened", extra={"case_id": case.case_id, "assignee_kind": route.kind, "reason": route.reason})
     return case
 

@@ -1,7 +1,7 @@
 """Deliveries: claimed once under their deduplication key, sent with retries, logged.
 
 A delivery is inserted under ``case|event|channel|recipient``: the same case event handled
-twice finds the key taken and sends nothing more. Each send is an :class:`Attempt`
+twice finds the key taken and sends nothing more. Each send is an :class:`DeliveryAttempt`
 inserted under ``(delivery_id, no)`` *before* the transport is called, so two schedulers
 can never send the same attempt; the attempt's holder then records the outcome on the
 attempt and the delivery. After ``NOTIFIER_MAX_ATTEMPTS`` failures the delivery is dead:
@@ -14,18 +14,18 @@ from __future__ import annotations
 import json
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from mongoengine.errors import NotUniqueError
 
-from shared.platform.config import Settings
 from shared.messaging.topics import Topics
+from shared.platform.config import Settings
 
 from services.notifier import delivery_timing, prefs
 from services.notifier.channels import SendError, smtp, webhook
-from services.notifier.models import CHANNELS, Attempt, Delivery
+from services.notifier.models import CHANNELS, Delivery, DeliveryAttempt
 
 log = logging.getLogger(__name__)
 IN_FLIGHT = timedelta(minutes=5)  # an attempt still "sending" after this was cut short by a crash
@@ -79,11 +79,11 @@ class Sender:
         return counts
 
     def attempt(self, delivery: Delivery, now: datetime) -> str:
-        last = Attempt.objects(delivery_id=delivery.key).order_by("-no").first()
+        last = DeliveryAttempt.objects(delivery_id=delivery.key).order_by("-no").first()
         if last is not None and last.outcome == "sending" and last.at > now - IN_FLIGHT:
             return "skipped"  # another scheduler is sending it right now
         no = (last.no if last else 0) + 1
-        attempt = Attempt(delivery_id=delivery.key, no=no, channel=delivery.channel, at=now, outcome="sending")
+        attempt = DeliveryAttempt(delivery_id=delivery.key, no=no, channel=delivery.channel, at=now, outcome="sending")
         try:
             attempt.save(force_insert=True)
         except NotUniqueError:
@@ -92,7 +92,7 @@ class Sender:
             self._send(delivery)
         except SendError as exc:
             return self._failed(delivery, attempt, now, str(exc))
-        Attempt.objects(pk=attempt.pk).update(set__outcome="sent")
+        DeliveryAttempt.objects(pk=attempt.pk).update(set__outcome="sent")
         Delivery.objects(pk=delivery.key).update(set__status="sent", set__sent_at=now, set__attempts=no,
                                                  unset__next_at=True)
         log.info("delivery sent", extra={"delivery": delivery.key, "channel": delivery.channel, "attempt": no})
@@ -115,10 +115,10 @@ class Sender:
             return self.settings.webhook_secret or None
         return prefs.for_nip(target).webhook_secret
 
-    def _failed(self, delivery: Delivery, attempt: Attempt, now: datetime, error: str) -> str:
+    def _failed(self, delivery: Delivery, attempt: DeliveryAttempt, now: datetime, error: str) -> str:
         no = attempt.no
         if no >= self.settings.delivery_max_attempts:
-            Attempt.objects(pk=attempt.pk).update(set__outcome="failed", set__error=error)
+            DeliveryAttempt.objects(pk=attempt.pk).update(set__outcome="failed", set__error=error)
             Delivery.objects(pk=delivery.key).update(set__status="dead", set__attempts=no, set__last_error=error,
                                                      set__reason=f"failed {no} attempts", unset__next_at=True)
             self._dead_letter(delivery, no, error)
@@ -126,7 +126,7 @@ class Sender:
                                                           "attempts": no, "error": error})
             return "dead"
         retry_at = now + delivery_timing.retry_delay(no, self.settings.retry_base_s, self.settings.retry_max_s, self.rand())
-        Attempt.objects(pk=attempt.pk).update(set__outcome="failed", set__error=error, set__retry_at=retry_at)
+        DeliveryAttempt.objects(pk=attempt.pk).update(set__outcome="failed", set__error=error, set__retry_at=retry_at)
         Delivery.objects(pk=delivery.key).update(set__status="retrying", set__attempts=no, set__last_error=error,
                                                  set__next_at=retry_at)
         log.info("delivery failed, will retry", extra={"delivery": delivery.key, "channel": delivery.channel,
@@ -188,7 +188,7 @@ def stats(since=None, until=None) -> dict[str, dict[str, int]]:
         row = {status: Delivery.objects(channel=channel, status=status, **window).count()
                for status in ("sent", "dead", "suppressed", "digest")}
         row["pending"] = Delivery.objects(channel=channel, status__in=("pending", "retrying"), **window).count()
-        row["failed"] = Attempt.objects(channel=channel, outcome="failed", **attempt_window).count()
-        row["retried"] = Attempt.objects(channel=channel, no__gt=1, **attempt_window).count()
+        row["failed"] = DeliveryAttempt.objects(channel=channel, outcome="failed", **attempt_window).count()
+        row["retried"] = DeliveryAttempt.objects(channel=channel, no__gt=1, **attempt_window).count()
         out[channel] = row
     return out

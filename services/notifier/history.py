@@ -9,37 +9,37 @@ same person).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Callable, Iterable
 
 from mongoengine.errors import NotUniqueError
 
 from services.notifier.casestate import CaseState, Same, fold
-from services.notifier.models import Case, Entry
+from services.notifier.models import CaseHistoryEntry, FollowUpCase
 
 MAX_TRIES = 25  # bounded: each lost race means someone else appended, which is finite
 
 
 class Appended:
-    def __init__(self, entry: Entry | None, state: CaseState, created: bool):
+    def __init__(self, entry: CaseHistoryEntry | None, state: CaseState, created: bool):
         self.entry, self.state, self.created = entry, state, created
 
 
-def load(case: Case) -> CaseState:
-    return fold(case, Entry.objects(case_id=case.case_id))
+def load(case: FollowUpCase) -> CaseState:
+    return fold(case, CaseHistoryEntry.objects(case_id=case.case_id))
 
 
-def load_many(cases: Iterable[Case]) -> dict[str, CaseState]:
+def load_many(cases: Iterable[FollowUpCase]) -> dict[str, CaseState]:
     cases = list(cases)
-    entries: dict[str, list[Entry]] = {c.case_id: [] for c in cases}
+    entries: dict[str, list[CaseHistoryEntry]] = {c.case_id: [] for c in cases}
     ids = list(entries)
     for start in range(0, len(ids), 200):
-        for e in Entry.objects(case_id__in=ids[start:start + 200]):
+        for e in CaseHistoryEntry.objects(case_id__in=ids[start:start + 200]):
             entries[e.case_id].append(e)
     return {c.case_id: fold(c, entries[c.case_id]) for c in cases}
 
 
-def append(case: Case, decide: Callable[[CaseState], object], *, at: datetime, by: str,
+def append(case: FollowUpCase, decide: Callable[[CaseState], object], *, at: datetime, by: str,
            by_nip: str | None = None) -> Appended:
     """Append what ``decide(state)`` returns; ``Refused`` from it propagates.
 
@@ -50,10 +50,10 @@ def append(case: Case, decide: Callable[[CaseState], object], *, at: datetime, b
         state = load(case)
         decision = decide(state)
         if isinstance(decision, Same):
-            entry = Entry.objects(case_id=case.case_id, seq=decision.seq).first()
+            entry = CaseHistoryEntry.objects(case_id=case.case_id, seq=decision.seq).first()
             return Appended(entry, state, False)
         kind, data, to_nip = decision
-        entry = Entry(case_id=case.case_id, seq=state.next_seq, kind=kind, at=at, by=by, by_nip=by_nip,
+        entry = CaseHistoryEntry(case_id=case.case_id, seq=state.next_seq, kind=kind, at=at, by=by, by_nip=by_nip,
                       to_nip=to_nip, data=data)
         try:
             entry.save(force_insert=True)

@@ -12,12 +12,12 @@ from datetime import datetime
 
 from shared.platform.auth import ADMIN, Principal
 from shared.platform.config import Settings
-from shared.records.directory import Unit, is_in_team, team
 from shared.platform.errors import ApiError
+from shared.records.directory import Unit, is_in_team, team
 
 from services.notifier import casestate, history
 from services.notifier.casestate import CaseState, Refused
-from services.notifier.models import Case, Entry
+from services.notifier.models import CaseHistoryEntry, FollowUpCase
 
 STATUSES = (casestate.OPEN, casestate.ACKNOWLEDGED, casestate.RESOLVED)
 
@@ -32,31 +32,31 @@ def _chunks(items: list, size: int = 200):
         yield items[start:start + size]
 
 
-def visible_cases(who: Principal) -> list[Case]:
+def visible_cases(who: Principal) -> list[FollowUpCase]:
     if who.has(ADMIN):
-        return list(Case.objects.order_by("-opened_at"))
+        return list(FollowUpCase.objects.order_by("-opened_at"))
     if not who.nip:
         return []
-    found: dict[str, Case] = {}
+    found: dict[str, FollowUpCase] = {}
     members = [e.nip for e in team(who.nip)]
     for chunk in _chunks(members):
-        for c in Case.objects(subject_type="employee", subject__in=chunk):
+        for c in FollowUpCase.objects(subject_type="employee", subject__in=chunk):
             found[c.case_id] = c
-    for c in Case.objects(assignee_nip=who.nip):
+    for c in FollowUpCase.objects(assignee_nip=who.nip):
         found[c.case_id] = c
-    escalated = list(Entry.objects(kind="escalated", to_nip=who.nip).distinct("case_id"))
+    escalated = list(CaseHistoryEntry.objects(kind="escalated", to_nip=who.nip).distinct("case_id"))
     for chunk in _chunks(escalated):
-        for c in Case.objects(case_id__in=chunk):
+        for c in FollowUpCase.objects(case_id__in=chunk):
             found[c.case_id] = c
     headed = [u.code for u in Unit.heads(head_nip=who.nip)]
     if headed:
-        for c in Case.objects(subject_type="unit", subject__in=headed):
+        for c in FollowUpCase.objects(subject_type="unit", subject__in=headed):
             found[c.case_id] = c
     found.pop(None, None)
     return sorted((c for c in found.values() if c.subject != who.nip), key=lambda c: c.opened_at, reverse=True)
 
 
-def may_act(case: Case, state: CaseState, who: Principal) -> bool:
+def may_act(case: FollowUpCase, state: CaseState, who: Principal) -> bool:
     if who.has(ADMIN):
         return True
     nip = who.nip
@@ -70,8 +70,8 @@ def may_act(case: Case, state: CaseState, who: Principal) -> bool:
     return bool(unit and unit.head_nip and (unit.head_nip == nip or is_in_team(unit.head_nip, nip)))
 
 
-def get(case_id: str, who: Principal) -> tuple[Case, CaseState]:
-    case = Case.objects(pk=case_id).first()
+def get(case_id: str, who: Principal) -> tuple[FollowUpCase, CaseState]:
+    case = FollowUpCase.objects(pk=case_id).first()
     if case is None:
         raise ApiError(404, errors={"case_id": ["kasus tidak ditemukan / no such case"]})
     state = history.load(case)
@@ -116,13 +116,13 @@ def resolve(case_id: str, who: Principal, now: datetime, notes: str | None) -> h
         raise _conflict(exc) from None
 
 
-def trend_url(settings: Settings, case: Case) -> str | None:
+def trend_url(settings: Settings, case: FollowUpCase) -> str | None:
     if case.subject_type != "employee":
         return None
     return f"{settings.aggregator_public_url.rstrip('/')}/api/v1/indicators/employees/{case.subject}?period={case.period}"
 
 
-def describe(settings: Settings, case: Case, state: CaseState, *, detail: bool = True) -> dict:
+def describe(settings: Settings, case: FollowUpCase, state: CaseState, *, detail: bool = True) -> dict:
     """The case as the API and the page show it."""
     from shared.records.directory import Employee
     name = None
@@ -143,7 +143,7 @@ def describe(settings: Settings, case: Case, state: CaseState, *, detail: bool =
         out["dialogues"] = state.dialogues
         out["escalations"] = state.escalations
         out["history"] = [{"seq": e.seq, "kind": e.kind, "at": e.at, "by": e.by, "to_nip": e.to_nip, "data": e.data}
-                          for e in Entry.objects(case_id=case.case_id).order_by("seq")]
+                          for e in CaseHistoryEntry.objects(case_id=case.case_id).order_by("seq")]
     return out
 
 

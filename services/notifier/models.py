@@ -1,21 +1,21 @@
 """The notifier's documents and who writes them (see docs/storage.md).
 
-* :class:`Case` is inserted once by the worker that owns the Kafka partition of the case's
+* :class:`FollowUpCase` is inserted once by the worker that owns the Kafka partition of the case's
   subject, keyed by ``case_id``; it is never changed afterwards.
-* :class:`Entry` is the case's append-only history: everything people do (acknowledge,
+* :class:`CaseHistoryEntry` is the case's append-only history: everything people do (acknowledge,
   dialogue, resolve) and everything the scheduler does (escalate, remind) is an entry
   claimed under the unique ``(case_id, seq)``; the case's state is the fold of its entries.
 * :class:`Delivery` is one notification, claimed by inserting it under its deduplication key
   (case, event, channel, recipient). Its status fields are written only by the process that
-  holds its latest :class:`Attempt` claim (attempts are inserted under the unique
+  holds its latest :class:`DeliveryAttempt` claim (attempts are inserted under the unique
   ``(delivery_id, no)``), so no two processes ever write one delivery at the same time.
-* :class:`Preferences` are revisioned records edited by each supervisor.
+* :class:`NotificationPreferences` are revisioned records edited by each supervisor.
 """
 from __future__ import annotations
 
 from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, StringField
 
-from shared.contracts.payloads import NIP
+from shared.contracts.formats import NIP
 from shared.platform.revisions import Revisioned
 
 ASSIGNEE_KINDS = ("supervisor", "unit_head", "admin")
@@ -24,7 +24,7 @@ CHANNELS = ("email", "webhook", "inbox")
 DELIVERY_STATUSES = ("pending", "retrying", "sent", "dead", "suppressed", "digest")
 
 
-class Case(Document):
+class FollowUpCase(Document):
     meta = {"collection": "notifier_cases",
             "indexes": ["subject", "assignee_nip", "unit", "-opened_at"]}
     case_id = StringField(primary_key=True, max_length=200)
@@ -45,7 +45,7 @@ class Case(Document):
     route_reason = StringField(required=True)
 
 
-class Entry(Document):
+class CaseHistoryEntry(Document):
     meta = {"collection": "notifier_case_history",
             "indexes": [{"fields": ["case_id", "seq"], "unique": True}, ("kind", "to_nip"), ("kind", "at")]}
     case_id = StringField(required=True)
@@ -81,7 +81,7 @@ class Delivery(Document):
     last_error = StringField()
 
 
-class Attempt(Document):
+class DeliveryAttempt(Document):
     meta = {"collection": "notifier_delivery_attempts",
             "indexes": [{"fields": ["delivery_id", "no"], "unique": True}, ("channel", "outcome"), "-at"]}
     delivery_id = StringField(required=True)
@@ -93,7 +93,7 @@ class Attempt(Document):
     retry_at = DateTimeField()
 
 
-class Preferences(Revisioned):
+class NotificationPreferences(Revisioned):
     """A supervisor's notification preferences, keyed by NIP."""
 
     KEY = "nip"

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 
 from shared.platform.config import Settings
 
-from services.notifier import deliveries, messages, delivery_timing, prefs
-from services.notifier.models import Case, Delivery
+from services.notifier import deliveries, delivery_timing, messages, prefs
+from services.notifier.models import Delivery, FollowUpCase
 
 log = logging.getLogger(__name__)
 ADMIN_RECIPIENT = "admin"
@@ -39,7 +39,7 @@ def recipient(settings: Settings, nip: str | None) -> Recipient:
                      prefs.for_nip(nip))
 
 
-def subject_name(case: Case) -> str | None:
+def subject_name(case: FollowUpCase) -> str | None:
     if case.subject_type != "employee":
         return None
     from shared.records.directory import Employee
@@ -52,7 +52,7 @@ def inbox_url(settings: Settings, case_id: str | None) -> str:
     return f"{base}/inbox/{case_id}" if case_id else f"{base}/inbox"
 
 
-def notify(settings: Settings, case: Case, event: str, to_nip: str | None, *, now: datetime,
+def notify(settings: Settings, case: FollowUpCase, event: str, to_nip: str | None, *, now: datetime,
            assignee_kind: str = "supervisor", reason: str | None = None, follow_up: str | None = None,
            channels: tuple[str, ...] = ("inbox", "email", "webhook")) -> list[Delivery]:
     """Claim the deliveries of ``event`` (opened, closed, escalated-N, reminder-N) for ``to_nip``.
@@ -98,7 +98,7 @@ def notify(settings: Settings, case: Case, event: str, to_nip: str | None, *, no
     return created
 
 
-def _email_timing(settings: Settings, who: Recipient, case: Case, kind: str, now: datetime) -> dict:
+def _email_timing(settings: Settings, who: Recipient, case: FollowUpCase, kind: str, now: datetime) -> dict:
     """Status and time of a new mail: cooldown, digest, quiet hours, or now."""
     if kind == "opened":
         since = now - timedelta(hours=settings.cooldown_hours)
@@ -131,7 +131,7 @@ def send_digests(settings: Settings, now: datetime, lookback_days: int = 14) -> 
         who = recipient(settings, None if rcpt == ADMIN_RECIPIENT else rcpt)
         if not who.email:
             continue
-        cases = {c.case_id: c for c in Case.objects(case_id__in=[d.case_id for d in items])}
+        cases = {c.case_id: c for c in FollowUpCase.objects(case_id__in=[d.case_id for d in items])}
         lines = [messages.case_context(cases[d.case_id], who.lang, subject_name=subject_name(cases[d.case_id]),
                                        inbox_url=inbox_url(settings, d.case_id))
                  for d in sorted(items, key=lambda d: d.created_at) if d.case_id in cases]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.notifier.models import Preferences
+from services.notifier.models import NotificationPreferences
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ DEFAULT = Prefs()
 
 
 def for_nip(nip: str | None) -> Prefs:
-    doc = Preferences.head(nip) if nip else None
+    doc = NotificationPreferences.head(nip) if nip else None
     if doc is None:
         return DEFAULT
     return Prefs(email=bool(doc.email), webhook=bool(doc.webhook), webhook_url=doc.webhook_url or None,

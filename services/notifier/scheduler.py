@@ -14,17 +14,17 @@ from datetime import datetime, timedelta
 
 from shared.platform.config import Settings
 
-from services.notifier import casestate, history, notify, delivery_timing, routing
+from services.notifier import casestate, delivery_timing, history, notify, routing
 from services.notifier.deliveries import Sender
-from services.notifier.models import Case, Entry
+from services.notifier.models import CaseHistoryEntry, FollowUpCase
 
 log = logging.getLogger(__name__)
 
 
-def open_cases() -> list[Case]:
+def open_cases() -> list[FollowUpCase]:
     """Cases without a resolution (the only ones the scheduler can still act on)."""
-    resolved = set(Entry.objects(kind="resolved").distinct("case_id"))
-    return [c for c in Case.objects.order_by("opened_at") if c.case_id not in resolved]
+    resolved = set(CaseHistoryEntry.objects(kind="resolved").distinct("case_id"))
+    return [c for c in FollowUpCase.objects.order_by("opened_at") if c.case_id not in resolved]
 
 
 def tick(settings: Settings, now: datetime, sender: Sender, directory: routing.Directory | None = None,
@@ -51,7 +51,7 @@ def tick(settings: Settings, now: datetime, sender: Sender, directory: routing.D
     return counts
 
 
-def escalate(settings: Settings, case: Case, now: datetime, after: timedelta, directory: routing.Directory) -> int:
+def escalate(settings: Settings, case: FollowUpCase, now: datetime, after: timedelta, directory: routing.Directory) -> int:
     def decide(state):
         target = routing.next_level(directory, state.assignee_nip, case.subject, case.unit)
         return casestate.decide_escalate(state, now, after, target.as_tuple())
@@ -69,7 +69,7 @@ def escalate(settings: Settings, case: Case, now: datetime, after: timedelta, di
     return 1
 
 
-def remind(settings: Settings, case: Case, dialogue: dict, now: datetime, today) -> int:
+def remind(settings: Settings, case: FollowUpCase, dialogue: dict, now: datetime, today) -> int:
     try:
         done = history.append(case, lambda s: casestate.decide_remind(s, dialogue["seq"], today), at=now,
                               by="scheduler")

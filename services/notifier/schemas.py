@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.notifier.models import CHANNELS, DELIVERY_STATUSES
 from services.notifier.inbox import STATUSES
+from services.notifier.models import CHANNELS, DELIVERY_STATUSES
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 

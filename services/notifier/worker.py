@@ -17,12 +17,12 @@ from collections import Counter
 
 from kafka.structs import OffsetAndMetadata
 
-from shared.platform import db, logs
-from shared.platform.clock import Clock, SystemClock
-from shared.platform.config import Settings
 from shared.contracts.events import InvalidEvent, decode
 from shared.messaging.clients import Batch, make_consumer, make_producer
 from shared.messaging.topics import Topics
+from shared.platform import db, logs
+from shared.platform.clock import Clock, SystemClock
+from shared.platform.config import Settings
 
 from services.notifier import case_events, routing, scheduler
 from services.notifier.deliveries import Sender
@@ -35,7 +35,7 @@ def group_id(settings: Settings) -> str:
     return f"{settings.kafka_topic_prefix}{GROUP_SUFFIX}"
 
 
-class Worker:
+class NotifierWorker:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, sender: Sender | None = None,
                  directory: routing.Directory | None = None):
         self.settings = settings
@@ -113,5 +113,5 @@ def main(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     log.info("notifier worker started")
-    Worker(settings).run(stop)
+    NotifierWorker(settings).run(stop)
     log.info("notifier worker stopped")

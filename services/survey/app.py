@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from shared.messaging.clients import kafka_ready
 from shared.platform.auth import public
 from shared.platform.clock import Clock
 from shared.platform.config import Settings
@@ -12,11 +13,12 @@ from services.survey.views import admin, directory, kiosks, pages, peer, respons
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
+    settings = settings or Settings.from_env()
     app = create_service_app(
         "survey", title="Tanggap Survey API",
         description="Survei Kepuasan Masyarakat (SKM), umpan balik rekan (BerAKHLAK 360) dan survei khusus.\n\n"
                     "Citizen satisfaction surveys (SKM), peer feedback (BerAKHLAK 360) and custom surveys.",
-        settings=settings, clock=clock)
+        settings=settings, clock=clock, readiness={"kafka": kafka_ready(settings)})
     enable_pages(app)
     api = app.extensions["tanggap"].api
     for blueprint in (responses.blp, peer.blp, directory.blp, surveys.blp, kiosks.blp, admin.blp):

@@ -3,19 +3,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.contracts.formats import code_field, nip_field
 from shared.domain import skm
-from shared.contracts.payloads import CODE, NIP
 
 from services.survey.surveys import spec
-
-
-def code_field(**kw):
-    return fields.String(validate=validate.Regexp(CODE, error="kode tidak valid / invalid code"), **kw)
-
-
-def nip_field(**kw):
-    return fields.String(validate=validate.Regexp(NIP, error="NIP harus 18 digit / NIP must be 18 digits"), **kw)
-
 
 MAX_VERSION = 100_000
 PROFILE_CHOICES = skm.PROFILE

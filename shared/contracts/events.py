@@ -85,7 +85,7 @@ def new_event(type: str, key: str, payload: dict, *, producer: str, clock: Clock
 
 def from_json(data: dict) -> Event:
     """Validate an envelope given as a dict (e.g. stored in an outbox)."""
-    from shared.contracts import payloads, fastpath
+    from shared.contracts import fastpath, payloads
 
     if fastpath.envelope(data):
         accept = fastpath.PAYLOADS.get((data["type"], data["schema_version"]))

@@ -11,19 +11,17 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from shared.contracts import formats, payloads
 from shared.domain import berakhlak, skm
-from shared.contracts import payloads
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$")
-CODE_RE = re.compile(payloads.CODE)
-NIP_RE = re.compile(payloads.NIP)
-MONTH_RE = re.compile(payloads.PERIOD_MONTH)
+MONTH_RE = re.compile(formats.PERIOD_MONTH)
 ENVELOPE_KEYS = frozenset(("event_id", "type", "schema_version", "occurred_at", "producer", "key", "payload"))
 UNSUR = frozenset(skm.UNSUR_CODES)
 VALUES = frozenset(berakhlak.VALUE_CODES)
 RELATIONS = frozenset(berakhlak.RELATIONS)
-CHANNELS = frozenset(payloads.CHANNELS)
+CHANNELS = frozenset(formats.CHANNELS)
 PROFILE = {category: frozenset(answers) for category, answers in skm.PROFILE.items()}
 
 
@@ -45,7 +43,7 @@ def _aware(v) -> bool:
 
 
 def _code(v) -> bool:
-    return type(v) is str and CODE_RE.match(v) is not None
+    return type(v) is str and formats.CODE_RE.match(v) is not None
 
 
 def envelope(data) -> bool:
@@ -77,7 +75,7 @@ def skm_v1(p: dict) -> bool:
     service, officer, client = p.get("service"), p.get("officer"), p.get("client_hash")
     return (type(p["response_id"]) is str and UUID_RE.match(p["response_id"]) is not None
             and _code(p["unit"]) and (service is None or _code(service))
-            and (officer is None or (type(officer) is str and NIP_RE.match(officer) is not None))
+            and (officer is None or (type(officer) is str and formats.NIP_RE.match(officer) is not None))
             and _int(p["template_version"]) and type(p["period"]) is str and MONTH_RE.match(p["period"]) is not None
             and _aware(p["submitted_at"]) and type(p["channel"]) is str and p["channel"] in CHANNELS
             and (client is None or (type(client) is str and len(client) <= 128))
@@ -95,7 +93,7 @@ def peer_v1(p: dict) -> bool:
     if type(values) is not dict or not all(k in VALUES and type(v) is int and 1 <= v <= 10 for k, v in values.items()):
         return False
     return (type(p["response_id"]) is str and UUID_RE.match(p["response_id"]) is not None
-            and type(p["ratee"]) is str and NIP_RE.match(p["ratee"]) is not None and _code(p["ratee_unit"])
+            and type(p["ratee"]) is str and formats.NIP_RE.match(p["ratee"]) is not None and _code(p["ratee_unit"])
             and _text(p["rater_hash"], 16, 128) and type(p["relation"]) is str and p["relation"] in RELATIONS
             and type(p["period"]) is str and MONTH_RE.match(p["period"]) is not None and _aware(p["submitted_at"])
             and _int(p["template_version"]) and _int(p["scale_max"]) and 2 <= p["scale_max"] <= 10)

@@ -11,7 +11,8 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from shared.domain import skm, berakhlak
+from shared.contracts.formats import CHANNELS, CODE, CODE_RE, PERIOD, PERIOD_MONTH, code_field, nip_field
+from shared.domain import berakhlak, skm
 
 SKM_RESPONSE = "skm.response.submitted"
 PEER_FEEDBACK = "peer.feedback.submitted"
@@ -20,10 +21,6 @@ APPRAISAL = "appraisal.recorded"
 CASE_OPENED = "coaching.case.opened"
 CASE_CLOSED = "coaching.case.closed"
 
-PERIOD_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
-NIP = r"^\d{18}$"
-CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # no dots: codes become field names in stored state
-CHANNELS = ("web", "kiosk", "api")
 
 # What may be a key of a stored document (MongoDB and FerretDB refuse a dot, a leading "$"
 # and NUL). Every key an event carries must be one; the keys that become field names of
@@ -31,7 +28,6 @@ CHANNELS = ("web", "kiosk", "api")
 STORAGE_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$")
 MAX_EVENT_DEPTH = 8      # levels of nesting in a payload (evidence is the deepest: 3)
 MAX_EVENT_BYTES = 64 * 1024  # an encoded event; the broker takes about 1 MB
-CODE_RE = re.compile(CODE)
 
 
 def bad_keys(value, depth: int = 0) -> str | None:
@@ -51,14 +47,6 @@ def bad_keys(value, depth: int = 0) -> str | None:
         elif isinstance(item, list):
             stack.extend((child, level + 1) for child in item)
     return None
-
-
-def _code(**kw):
-    return fields.String(validate=validate.Regexp(CODE), **kw)
-
-
-def _nip(**kw):
-    return fields.String(validate=validate.Regexp(NIP), **kw)
 
 
 def _profile(value: dict) -> None:
@@ -85,9 +73,9 @@ def _survey_answer(value) -> None:
 
 class SkmResponseV1(Schema):
     response_id = fields.UUID(required=True)
-    unit = _code(required=True)
-    service = _code(allow_none=True, load_default=None)
-    officer = _nip(allow_none=True, load_default=None)
+    unit = code_field(required=True)
+    service = code_field(allow_none=True, load_default=None)
+    officer = nip_field(allow_none=True, load_default=None)
     template_version = fields.Integer(required=True, strict=True)
     period = fields.String(required=True, validate=validate.Regexp(PERIOD_MONTH))
     submitted_at = fields.AwareDateTime(required=True)
@@ -102,8 +90,8 @@ class SkmResponseV1(Schema):
 
 class PeerFeedbackV1(Schema):
     response_id = fields.UUID(required=True)
-    ratee = _nip(required=True)
-    ratee_unit = _code(required=True)
+    ratee = nip_field(required=True)
+    ratee_unit = code_field(required=True)
     rater_hash = fields.String(required=True, validate=validate.Length(min=16, max=128))
     relation = fields.String(required=True, validate=validate.OneOf(berakhlak.RELATIONS))
     period = fields.String(required=True, validate=validate.Regexp(PERIOD_MONTH))
@@ -116,11 +104,11 @@ class PeerFeedbackV1(Schema):
 
 class SurveyResponseV1(Schema):
     response_id = fields.UUID(required=True)
-    template = _code(required=True)
+    template = code_field(required=True)
     template_version = fields.Integer(required=True, strict=True)
-    unit = _code(required=True)
-    service = _code(allow_none=True, load_default=None)
-    officer = _nip(allow_none=True, load_default=None)
+    unit = code_field(required=True)
+    service = code_field(allow_none=True, load_default=None)
+    officer = nip_field(allow_none=True, load_default=None)
     period = fields.String(required=True, validate=validate.Regexp(PERIOD_MONTH))
     submitted_at = fields.AwareDateTime(required=True)
     # Numeric answers only (Likert, NPS, choices as option codes); free text stays in the store.
@@ -133,20 +121,20 @@ class SurveyResponseV1(Schema):
 
 class AppraisalV1(Schema):
     appraisal_id = fields.String(required=True)
-    nip = _nip(required=True)
-    unit = _code(allow_none=True, load_default=None)
-    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"))
+    nip = nip_field(required=True)
+    unit = code_field(allow_none=True, load_default=None)
+    period = fields.String(required=True, validate=validate.Regexp(PERIOD))
     hasil_kerja = fields.String(required=True, validate=validate.OneOf(berakhlak.RATINGS))
     recorded_at = fields.AwareDateTime(required=True)
 
 
 class CaseV1(Schema):
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    rule = _code(required=True)
+    rule = code_field(required=True)
     subject_type = fields.String(required=True, validate=validate.OneOf(["employee", "unit"]))
-    subject = _code(required=True)
-    unit = _code(allow_none=True, load_default=None)
-    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"))
+    subject = code_field(required=True)
+    unit = code_field(allow_none=True, load_default=None)
+    period = fields.String(required=True, validate=validate.Regexp(PERIOD))
     opened_at = fields.AwareDateTime(required=True)
     closed_at = fields.AwareDateTime(allow_none=True, load_default=None)
     severity = fields.String(required=True, validate=validate.OneOf(["info", "warning", "critical"]))

@@ -1,7 +1,7 @@
 """BerAKHLAK core values and the predikat kinerja (PermenPAN-RB 6/2022): pure, no I/O."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 # (code, name, English, behaviour guides in Bahasa Indonesia, in English)
 VALUES = (

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 YEAR = re.compile(r"^(\d{4})$")
+ANY = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")   # any of the three
 
 
 class PeriodError(ValueError):

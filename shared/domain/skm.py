@@ -6,9 +6,9 @@ incremental aggregator, a full recomputation and the reports.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Mapping
 
 # (code, official name, English, answer labels 1..4 in Bahasa Indonesia, in English)
 UNSUR = (
@@ -98,7 +98,7 @@ class Totals:
             self.sums[code] = self.sums.get(code, 0) + value
             self.counts[code] = self.counts.get(code, 0) + 1
 
-    def merge(self, other: "Totals") -> "Totals":
+    def merge(self, other: Totals) -> Totals:
         out = Totals(self.respondents + other.respondents, dict(self.sums), dict(self.counts))
         for code, value in other.sums.items():
             out.sums[code] = out.sums.get(code, 0) + value
@@ -110,7 +110,7 @@ class Totals:
         return {"respondents": self.respondents, "sums": dict(self.sums), "counts": dict(self.counts)}
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> "Totals":
+    def from_dict(cls, data: Mapping) -> Totals:
         return cls(int(data.get("respondents", 0)), {k: int(v) for k, v in (data.get("sums") or {}).items()},
                    {k: int(v) for k, v in (data.get("counts") or {}).items()})
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.serializer import Serializer
 
-from shared.platform.config import Settings
 from shared.contracts.events import Event
+from shared.platform.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,14 @@ def _offset_meta(offset: int):
         return OffsetAndMetadata(offset, "", -1)
     except TypeError:  # older signature without leader epoch
         return OffsetAndMetadata(offset, "")
+
+
+def kafka_ready(settings: Settings):
+    """A readiness check for a service's ``/readyz``: raises while no bootstrap server answers."""
+    def check() -> None:
+        if not reachable(settings):
+            raise ConnectionError("no bootstrap server answers")
+    return check
 
 
 def reachable(settings: Settings, timeout: float = 1.0) -> bool:

@@ -14,7 +14,7 @@ class Topics:
     notifications_dlq: str  # webhook deliveries that failed every attempt
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Topics":
+    def from_settings(cls, settings: Settings) -> Topics:
         p = settings.kafka_topic_prefix
         return cls(responses=f"{p}responses.v1", coaching=f"{p}coaching.v1", deadletter=f"{p}deadletter.v1",
                    notifications_dlq=f"{p}notifications-dlq.v1")

@@ -7,8 +7,8 @@ README and for the docker-compose consistency test. Nothing else reads ``os.envi
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Mapping
 
 
 class ConfigError(ValueError):
@@ -79,7 +79,7 @@ class Settings:
         return self.cookie_secure == "true" or (self.cookie_secure == "auto" and self.env == "production")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):

@@ -1,11 +1,14 @@
 """MongoDB connection for mongoengine (and raw pymongo access for bulk work)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import mongoengine
+from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.platform.config import Settings
-
 
 _current: tuple | None = None
 
@@ -57,3 +60,32 @@ def database() -> Database:
 def ping(timeout_ms: int = 2000) -> None:
     """Raise if the database does not answer."""
     database().command("ping", maxTimeMS=timeout_ms)
+
+
+DUPLICATE_KEY = 11000
+
+
+def insert_new(coll: Collection, docs: Sequence[dict], chunk: int = 500) -> list[int]:
+    """Insert ``docs``; one whose unique key exists already counts as done (that is how a
+    claim or an idempotent record is made: the unique index is the one atomic operation on
+    every MongoDB-protocol server). Returns the positions of the documents that existed;
+    any other error is raised."""
+    existed: list[int] = []
+    for start in range(0, len(docs), chunk):
+        try:
+            coll.insert_many(list(docs[start:start + chunk]), ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            existed += [start + e["index"] for e in errors]
+    return existed
+
+
+def insert_one_new(coll: Collection, doc: dict) -> bool:
+    """Insert one document: True if it is new, False if its unique key existed already."""
+    try:
+        coll.insert_one(doc)
+        return True
+    except DuplicateKeyError:
+        return False

@@ -9,8 +9,8 @@ late finds it was replaced and stops).
 """
 from __future__ import annotations
 
-import socket
 import os
+import socket
 import uuid
 from datetime import datetime, timedelta
 

@@ -11,11 +11,14 @@ moment between those two writes or after a crash in it.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable, TypeVar
+from typing import TypeVar
 
 from mongoengine import BooleanField, DateTimeField, Document, IntField, StringField
 from mongoengine.errors import NotUniqueError, ValidationError
+
+from shared.platform import db
 
 T = TypeVar("T", bound="Revisioned")
 
@@ -191,21 +194,12 @@ def bulk_save_revisions(cls: type[T], changes: dict[str, dict], *, at: datetime,
         if progress:
             progress(len(keys), len(keys))
         return result
-    from pymongo.errors import BulkWriteError
-
     coll = cls._get_collection()
     failed: set[str] = set()
     _changed()
     done = len(result.unchanged)
     for part in _chunks(new_docs, chunk):
-        try:
-            coll.insert_many([d.to_mongo() for d in part], ordered=False)
-        except BulkWriteError as exc:
-            for err in exc.details.get("writeErrors", []):
-                if err.get("code") == 11000:
-                    failed.add(part[err["index"]].key)
-                else:
-                    raise
+        failed.update(part[i].key for i in db.insert_new(coll, [d.to_mongo() for d in part], chunk=len(part) or 1))
         done += len(part)
         if progress:
             progress(done, len(keys))

@@ -10,7 +10,8 @@ The walks are iterative, so a deeply nested value cannot exhaust the interpreter
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 MAX_DEPTH = 32  # levels of nested objects and arrays a request body may have
 

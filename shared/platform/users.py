@@ -11,8 +11,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from mongoengine import BooleanField, DateTimeField, Document, ListField, StringField
 
+from shared.contracts.formats import CODE, NIP
 from shared.platform.auth import ROLES
-from shared.contracts.payloads import CODE, NIP
 from shared.platform.revisions import Revisioned
 
 _hasher = PasswordHasher()

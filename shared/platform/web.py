@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 from urllib.parse import parse_qsl
 
 import flask_swagger_ui
-
 from flask import Flask, Request, jsonify, send_from_directory
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
 
 from shared.platform import db, errors, logs
-from shared.messaging import clients
 from shared.platform.auth import public
 from shared.platform.clock import Clock, SystemClock
 from shared.platform.config import Settings
@@ -50,7 +48,11 @@ class Extension:
 
 
 def create_service_app(service: str, *, title: str, description: str, settings: Settings | None = None,
-                       clock: Clock | None = None, connect_db: bool = True, check_kafka: bool = True) -> Flask:
+                       clock: Clock | None = None, connect_db: bool = True,
+                       readiness: dict[str, Callable[[], None]] | None = None) -> Flask:
+    """The app every service builds on. ``readiness`` adds the checks of what the service
+    needs besides the database (Kafka: :func:`shared.messaging.clients.kafka_ready`), each a
+    callable that raises when its dependency does not answer."""
     settings = settings or Settings.from_env()
     logs.setup(service, settings.log_level)
     app = Flask(service, static_folder=None)
@@ -84,11 +86,7 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
     if connect_db:
         db.connect(settings)
         ext.readiness["database"] = lambda: db.ping(1500)
-    if check_kafka:
-        def kafka_ready():
-            if not clients.reachable(settings):
-                raise ConnectionError("no bootstrap server answers")
-        ext.readiness["kafka"] = kafka_ready
+    ext.readiness.update(readiness or {})
 
     app.before_request(_check_request)
     api.register_blueprint(_health_blueprint())
@@ -194,6 +192,17 @@ class StrictFormDataParser(FormDataParser):
 
 class TanggapRequest(Request):
     form_data_parser_class = StrictFormDataParser
+
+
+def this_month() -> str:
+    """The current month (YYYY-MM) in the configured zone, by the app's clock: the period a
+    response submitted now belongs to, and what every page and query shows by default."""
+    from flask import current_app
+
+    from shared.domain.periods import month_of
+
+    ext = extension(current_app)
+    return month_of(ext.clock.now(), ext.settings.timezone)
 
 
 def enable_pages(app: Flask) -> None:

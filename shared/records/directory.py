@@ -11,7 +11,7 @@ from datetime import date
 
 from mongoengine import BooleanField, StringField
 
-from shared.contracts.payloads import CODE, NIP
+from shared.contracts.formats import CODE, NIP
 from shared.platform.revisions import Revisioned
 
 MAX_CHAIN = 50  # no real hierarchy is deeper; bounds every walk up the supervisor chain

@@ -10,8 +10,16 @@ only for top-level fields, so the relay's "what is pending" query stays fast.
 """
 from __future__ import annotations
 
-from mongoengine import (BooleanField, DateTimeField, DictField, Document, EmbeddedDocument, EmbeddedDocumentField,
-                         IntField, StringField)
+from mongoengine import (
+    BooleanField,
+    DateTimeField,
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    IntField,
+    StringField,
+)
 
 
 class Outbox(EmbeddedDocument):

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from shared.platform.clock import ManualClock
 from shared.messaging.topics import ensure_topics
+from shared.platform.clock import ManualClock
 
 from tests.support.aggregator import WorkerThread, lag, nip, peer_event, publish, response_doc, skm_event
 from tests.support.env import isolated_settings
@@ -40,14 +40,14 @@ COMMENTS = ["Antrean di loket KTP terlalu lama, mohon ditambah petugas.", "<scri
 @pytest.fixture(scope="module")
 def world(base_settings):
     from shared.platform import db
+    from shared.platform.users import WebUser, hash_password
     from shared.records.directory import Employee, Service, Unit
     from shared.records.responses import Response
-    from shared.platform.users import WebUser, hash_password
 
     settings = isolated_settings(base_settings)
     ensure_topics(settings)
     db.connect(settings)
-    clock = ManualClock(datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc))
+    clock = ManualClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
     at = clock.now()
     head, low, good, released, withheld, other = sorted(NAMES)[5], *sorted(NAMES)[:5]
     Unit.save_revision("DISDUK", {"name": "Dinas Kependudukan dan Pencatatan Sipil", "name_en": "Civil Registry Office",

@@ -141,7 +141,7 @@ def test_the_pdf_report_renders_and_shows_the_apis_ikm(api, artifacts):
     assert image.size[0] > 800 and image.convert("L").getextrema() == (0, 255)      # not a blank page
     text = "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     ikm = f"{row['ikm']:.2f}".replace(".", ",")
-    assert f"Nilai IKM (konversi, 25–100)" in text and ikm in text
+    assert "Nilai IKM (konversi, 25–100)" in text and ikm in text
     assert f"{row['skm']:.4f}".replace(".", ",") + " × 25 = " + ikm in text
     assert "<script>alert('x')</script> toilet kotor" in text                       # shown as text
     assert "Pelayanan ramah" not in text                                           # RSUD's comment

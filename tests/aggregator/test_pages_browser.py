@@ -9,8 +9,8 @@ import requests
 
 from shared.platform.auth import issue_token
 
-from tests.support.browser import browser
 from tests.aggregator.conftest import PASSWORD
+from tests.support.browser import browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -21,8 +21,8 @@ def number(text: str) -> float:
 
 @pytest.fixture(scope="module")
 def server(world, tmp_path_factory):
-    from tests.support.processes import Services
     from tests.conftest import ARTIFACTS
+    from tests.support.processes import Services
     services = Services(world.settings, ARTIFACTS / "logs" / "aggregator-pages")
     try:
         yield services.web("aggregator", workers=1, threads=4)

@@ -13,11 +13,11 @@ from __future__ import annotations
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pymongo
 import pytest
-from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 
@@ -128,7 +128,7 @@ def test_filters_the_code_uses(db):
 
 def test_values_round_trip_exactly(db):
     c = coll(db)
-    when = datetime(2026, 11, 23, 3, 4, 5, 123000, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 23, 3, 4, 5, 123000, tzinfo=UTC)
     doc = {"_id": "v", "when": when, "big": 2 ** 62, "neg": -5, "f": 3.25, "none": None, "flag": True,
            "keys": {"20-29": 1, ">=60": 2, "<20": 3, "TNI-Polri": 4, "198501012010011001": {"sums": {"U1": 7}}},
            "pairs": [{"id": "Gratis", "en": "Free"}, {"id": "Murah", "en": "Cheap"}], "list": ["a", "b"],

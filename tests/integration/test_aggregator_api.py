@@ -6,15 +6,16 @@ import csv
 import io
 import json
 from dataclasses import replace
+from datetime import UTC
 
 import pytest
 from openpyxl import load_workbook
 
 from shared.domain import berakhlak as b
+from shared.messaging.topics import Topics, ensure_topics
 from shared.platform.auth import issue_token
 from shared.platform.clock import ManualClock
 from shared.records.directory import Employee, Unit
-from shared.messaging.topics import Topics, ensure_topics
 
 from tests.support.aggregator import WorkerThread, appraisal_event, lag, nip, peer_event, publish, skm_event
 from tests.support.env import isolated_settings
@@ -29,12 +30,13 @@ A1, A2, B1 = nip(1), nip(2), nip(3)
 @pytest.fixture(scope="module")
 def world(base_settings):
     """A small organisation and a month of responses, folded by a real worker."""
-    from datetime import datetime, timezone
+    from datetime import datetime
+
     from shared.platform import db
     settings = isolated_settings(base_settings)
     ensure_topics(settings)
     db.connect(settings)
-    clock = ManualClock(datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc))
+    clock = ManualClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
     at = clock.now()
     Unit.save_revision("DISDUK", {"name": "Disdukcapil", "head_nip": HEAD}, at=at, by="test")
     Unit.save_revision("RSUD", {"name": "RSUD"}, at=at, by="test")
@@ -199,7 +201,7 @@ def test_public_endpoint_shows_unit_level_skm_and_nothing_individual(client):
 def test_weights_and_population_change_the_official_numbers(client, auth):
     admin = auth("admin")
     before = items(client.get("/api/v1/indicators/units?unit=DISDUK", headers=admin))[0]
-    weights = {c: 0.1 for c in ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8")} | {"U9": 0.2}
+    weights = dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"), 0.1) | {"U9": 0.2}
     r = client.put("/api/v1/admin/weights/DISDUK", json={"weights": weights}, headers=admin)
     assert r.status_code == 200 and r.json["rev"] == 1
     r = client.put("/api/v1/admin/populations/DISDUK", json={"period": "2026-11", "population": 100}, headers=admin)
@@ -211,7 +213,7 @@ def test_weights_and_population_change_the_official_numbers(client, auth):
     assert public["skm"] == after["skm"]  # the public figure is the official one
     bad = client.put("/api/v1/admin/weights/DISDUK", json={"weights": {"U1": 0.5}}, headers=admin)
     assert bad.status_code == 422 and "weights" in bad.json["errors"]
-    client.put("/api/v1/admin/weights/DISDUK", json={"weights": {c: 1 / 9 for c in weights}}, headers=admin)
+    client.put("/api/v1/admin/weights/DISDUK", json={"weights": dict.fromkeys(weights, 1 / 9)}, headers=admin)
 
 
 def test_peer_threshold_is_configurable_but_never_below_three(client, auth):

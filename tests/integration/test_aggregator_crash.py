@@ -14,14 +14,14 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
 from shared.domain import berakhlak as b
-from shared.records.responses import Response
 from shared.messaging.topics import Topics
-from services.aggregator.pipeline import rebuild
-from services.aggregator.queries import reports
-from services.aggregator.state import fold, store
-from services.aggregator.coaching.cases import Case, Closure
-from services.aggregator.pipeline.worker import group_id
+from shared.records.responses import Response
 
+from services.aggregator.coaching.cases import CaseClosure, CaseOpening
+from services.aggregator.pipeline import rebuild
+from services.aggregator.pipeline.worker import group_id
+from services.aggregator.queries import reports
+from services.aggregator.state import store
 from tests.support.aggregator import appraisal_event, lag, nip, peer_event, publish, publish_and_store, skm_event
 from tests.support.kafka_read import read_topic
 from tests.support.waiting import eventually
@@ -113,8 +113,8 @@ def assert_everything_equals_the_recomputation(settings, stored_events: list, ap
 
 def assert_cases_are_consistent(settings) -> None:
     """One open case per (rule, subject, period) at most, and every case event was published."""
-    cases = {c.id: c for c in Case.objects}
-    closed = {c.id for c in Closure.objects}
+    cases = {c.id: c for c in CaseOpening.objects}
+    closed = {c.id for c in CaseClosure.objects}
     open_per_slot: dict[str, int] = {}
     for case in cases.values():
         if case.id not in closed:

@@ -8,12 +8,20 @@ import sys
 import pytest
 
 from shared.domain import berakhlak as b
+
 from services.aggregator.pipeline import rebuild
 from services.aggregator.state import fold, store
 from services.survey.outbox.relay import Relay
-
-from tests.support.aggregator import (WorkerThread, appraisal_event, lag, nip, peer_event, publish, skm_event,
-                                  store_responses)
+from tests.support.aggregator import (
+    WorkerThread,
+    appraisal_event,
+    lag,
+    nip,
+    peer_event,
+    publish,
+    skm_event,
+    store_responses,
+)
 from tests.support.env import settings_env
 from tests.support.processes import ROOT
 from tests.support.waiting import eventually

@@ -8,13 +8,13 @@ import pytest
 from kafka import TopicPartition
 
 from shared.domain import berakhlak as b
-from shared.records.directory import Employee, Unit
 from shared.messaging.topics import Topics
+from shared.records.directory import Employee, Unit
+
+from services.aggregator.coaching.cases import CaseClosure, CaseOpening
+from services.aggregator.pipeline.worker import IndicatorWorker
 from services.aggregator.queries import reports
 from services.aggregator.state import store
-from services.aggregator.coaching.cases import Case, Closure
-from services.aggregator.pipeline.worker import Worker
-
 from tests.support.aggregator import WorkerThread, appraisal_event, lag, nip, peer_event, publish, skm_event
 from tests.support.kafka_read import read_topic
 from tests.support.waiting import eventually
@@ -50,11 +50,11 @@ def test_a_redelivered_batch_changes_nothing(fresh_settings, clock):
     batch = {}
     for record in records:
         batch.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
-    worker = Worker(fresh_settings, clock=clock, decisions=False)
+    worker = IndicatorWorker(fresh_settings, clock=clock, decisions=False)
     worker.handle(batch)
     before = {d["_id"]: d for d in store.collection().find()}
     worker.handle(batch)            # as if the offsets were never committed
-    Worker(fresh_settings, clock=clock, decisions=False).handle(batch)  # or another worker got it
+    IndicatorWorker(fresh_settings, clock=clock, decisions=False).handle(batch)  # or another worker got it
     after = {d["_id"]: d for d in store.collection().find()}
     assert after == before
     assert reports.units("2026-11", "DISDUK")[0]["respondents"] == 5
@@ -119,7 +119,7 @@ def test_predikat_below_baik_opens_one_case_and_closes_it_when_it_recovers(fresh
     assert case["evidence"]["values"] == {"hasil_kerja": "sesuai", "perilaku": "di_bawah", "predikat": "kurang"}
     assert case["evidence"]["rule"] == "predikat-below-baik" and case["evidence"]["period"] == "2026"
     assert "Pegawai" not in json.dumps(case["summary"])  # no names
-    assert Case.objects(rule="predikat-below-baik").count() == 1
+    assert CaseOpening.objects(rule="predikat-below-baik").count() == 1
 
     # Recovery: later, better peer ratings lift the year's perilaku, and the predikat becomes Baik.
     run(fresh_settings, clock, [peer_event(nip(1), r, 5, period="2026-12") for r in "efghijklmnop"])
@@ -128,7 +128,7 @@ def test_predikat_below_baik_opens_one_case_and_closes_it_when_it_recovers(fresh
     assert len(closed) == 1 and closed[0]["payload"]["case_id"] == case["case_id"]
     assert closed[0]["payload"]["closed_at"] is not None
     assert closed[0]["payload"]["evidence"]["values"]["predikat"] == "baik"
-    assert Closure.objects.count() >= 1
+    assert CaseClosure.objects.count() >= 1
 
 
 def test_unit_ikm_falling_to_c_goes_to_the_unit_and_reopens_as_a_new_generation(fresh_settings, clock):
@@ -190,11 +190,11 @@ def test_a_case_event_lost_in_a_crash_is_published_again(fresh_settings, clock):
             pass
 
     with pytest.raises(ConnectionError):
-        Worker(fresh_settings, clock=clock, producer=LostProducer()).handle(batch)
-    assert Case.objects.count() >= 1 and case_events(fresh_settings) == []
-    Worker(fresh_settings, clock=clock).handle(batch)
+        IndicatorWorker(fresh_settings, clock=clock, producer=LostProducer()).handle(batch)
+    assert CaseOpening.objects.count() >= 1 and case_events(fresh_settings) == []
+    IndicatorWorker(fresh_settings, clock=clock).handle(batch)
     published = {e["payload"]["case_id"] for e in case_events(fresh_settings)}
-    assert published == {c.id for c in Case.objects}
+    assert published == {c.id for c in CaseOpening.objects}
 
 
 def test_concurrent_workers_deciding_the_same_case_open_it_once(fresh_settings, clock):
@@ -203,6 +203,7 @@ def test_concurrent_workers_deciding_the_same_case_open_it_once(fresh_settings, 
     import threading
 
     from shared.messaging.clients import make_producer
+
     from services.aggregator.coaching import rules
     from services.aggregator.coaching.cases import Decider
 
@@ -228,7 +229,7 @@ def test_concurrent_workers_deciding_the_same_case_open_it_once(fresh_settings, 
         t.join(timeout=60)
     producer.close(timeout=5)
     assert errors == []
-    assert [c.id for c in Case.objects] == [f"officer-low|{nip(5)}|2026-11|1"]
+    assert [c.id for c in CaseOpening.objects] == [f"officer-low|{nip(5)}|2026-11|1"]
     published = case_events(fresh_settings)
     assert published and {e["payload"]["case_id"] for e in published} == {f"officer-low|{nip(5)}|2026-11|1"}
     assert len({json.dumps(e["payload"], sort_keys=True) for e in published}) == 1  # the same stored case each time

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from services.aggregator.coaching.cases import Case as AggregatorCase
-from services.notifier.models import Case as NotifierCase
 from shared.platform import db
+
+from services.aggregator.coaching.cases import CaseOpening as AggregatorCase
+from services.notifier.models import CaseOpening as NotifierCase
 
 
 def test_every_document_class_follows_a_reconnect(base_settings):

@@ -32,7 +32,7 @@ def test_response_reaches_the_unit_indicator(fresh_settings, processes):
     first = requests.post(f"{survey.url}/api/v1/responses", json={"unit": "DISDUK", "answers": ANSWERS}, timeout=10)
     assert first.status_code == 201, first.text
     second = requests.post(f"{survey.url}/api/v1/responses",
-                           json={"unit": "DISDUK", "answers": {c: 2 for c in ANSWERS}}, timeout=10)
+                           json={"unit": "DISDUK", "answers": dict.fromkeys(ANSWERS, 2)}, timeout=10)
     assert second.status_code == 201
     period = first.json()["period"]
 

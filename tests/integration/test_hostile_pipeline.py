@@ -12,12 +12,12 @@ import pytest
 import requests
 
 from shared.contracts import payloads
-from shared.platform.auth import issue_token
-from shared.platform.clock import SystemClock
-from shared.records.directory import Unit
 from shared.contracts.events import new_event
 from shared.domain.periods import month_of
 from shared.messaging.topics import Topics
+from shared.platform.auth import issue_token
+from shared.platform.clock import SystemClock
+from shared.records.directory import Unit
 
 from tests.support.aggregator import publish, skm_event
 from tests.support.env import isolated_settings
@@ -80,8 +80,8 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(base_settings, tmp_path_factory):
-    from shared.platform import db
     from shared.messaging.topics import ensure_topics
+    from shared.platform import db
 
     settings = isolated_settings(base_settings)
     ensure_topics(settings)

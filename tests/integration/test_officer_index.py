@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from kafka import TopicPartition
 
-from services.aggregator.pipeline import rebuild
-from services.aggregator.queries import reports
-from services.aggregator.state import officer_index, store
-from services.aggregator.pipeline.worker import Worker
 from shared.messaging.topics import Topics
 
+from services.aggregator.pipeline import rebuild
+from services.aggregator.pipeline.worker import IndicatorWorker
+from services.aggregator.queries import reports
+from services.aggregator.state import officer_index, store
 from tests.support.aggregator import WorkerThread, nip, publish, skm_event
 from tests.support.kafka_read import read_topic
 from tests.support.waiting import eventually
@@ -61,7 +61,7 @@ def test_state_from_before_the_index_is_indexed_once_when_a_worker_starts(fresh_
     batch: dict = {}
     for record in read_topic(fresh_settings, Topics.from_settings(fresh_settings).responses):
         batch.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
-    Worker(fresh_settings, clock=clock, decisions=False).handle(batch)
+    IndicatorWorker(fresh_settings, clock=clock, decisions=False).handle(batch)
     _drop_index()
     assert not officer_index.officer_index_complete()
     assert officer_index.units_of_officers({A}, ["2026-11"]) is None
@@ -105,7 +105,7 @@ def test_a_crash_between_the_unit_and_the_officer_writes_is_repaired_by_the_rede
             batch.setdefault(TopicPartition(r.topic, r.partition), []).append(r)
         return batch
 
-    worker = Worker(fresh_settings, clock=clock, decisions=False)
+    worker = IndicatorWorker(fresh_settings, clock=clock, decisions=False)
     worker.handle(as_batch(records))
     saved = {month: list(store.collection("skm-officers", month).find()) for month in MONTHS}
     worker.handle(as_batch(later))
@@ -119,6 +119,6 @@ def test_a_crash_between_the_unit_and_the_officer_writes_is_repaired_by_the_rede
         if docs:
             store.collection("skm-officers", month).insert_many(docs)
     assert reports.officers("2026-11") != expected
-    Worker(fresh_settings, clock=clock, decisions=False).handle(as_batch(later))   # redelivered
+    IndicatorWorker(fresh_settings, clock=clock, decisions=False).handle(as_batch(later))   # redelivered
     assert reports.officers("2026-11") == expected
     assert reports.units("2026-11", "RSUD")[0]["respondents"] == 3                 # nothing counted twice

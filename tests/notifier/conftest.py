@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from shared.contracts.payloads import CASE_CLOSED, CASE_OPENED
 from shared.contracts.events import new_event
+from shared.contracts.payloads import CASE_CLOSED, CASE_OPENED
 
 from tests.support.smtp import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
@@ -90,7 +90,7 @@ def org(clock) -> Org:
 def case_event(subject: str, *, case_id: str | None = None, closed: bool = False, rule: str = "predikat_below_baik",
                subject_type: str = "employee", unit: str = "DISDUK", period: str = "2026-10",
                severity: str = "warning", clock=None):
-    now = (clock.now() if clock else datetime.now(timezone.utc)).isoformat()
+    now = (clock.now() if clock else datetime.now(UTC)).isoformat()
     payload = {"case_id": case_id or f"{rule}:{subject}:{period}:1", "rule": rule, "subject_type": subject_type,
                "subject": subject, "unit": unit, "period": period, "opened_at": now,
                "closed_at": now if closed else None, "severity": severity,
@@ -111,12 +111,12 @@ def sender(nsettings):
 @pytest.fixture
 def worker(nsettings, clock, sender):
     """The worker's batch handler and tick, in this process, on the manual clock."""
-    from services.notifier.worker import Worker
-    return Worker(nsettings, clock=clock, sender=sender)
+    from services.notifier.worker import NotifierWorker
+    return NotifierWorker(nsettings, clock=clock, sender=sender)
 
 
 def batch_of(*events, topic="coaching", partition=0):
-    """Events as a Kafka batch (what the consumer's poll returns) for Worker.handle."""
+    """Events as a Kafka batch (what the consumer's poll returns) for NotifierWorker.handle."""
     from kafka import TopicPartition
     from kafka.consumer.fetcher import ConsumerRecord
     records = [ConsumerRecord(topic=topic, partition=partition, leader_epoch=-1, offset=i, timestamp=0,

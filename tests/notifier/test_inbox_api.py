@@ -61,8 +61,8 @@ def test_a_case_outside_the_team_is_forbidden_and_nothing_is_recorded(api, as_, 
         answer = api.open(f"/api/v1/inbox/cases/{theirs}{path}", method=method, json=body, headers=as_(org.sup))
         assert answer.status_code == 403, (path, answer.json)
         assert answer.json["code"] == "forbidden" and answer.json["message_en"] == "This case is not about your team"
-    from services.notifier.models import Entry
-    assert Entry.objects(case_id=theirs).count() == 0
+    from services.notifier.models import CaseHistoryEntry
+    assert CaseHistoryEntry.objects(case_id=theirs).count() == 0
     assert api.get("/api/v1/inbox/cases/no-such-case", headers=as_(org.sup)).status_code == 404
 
 

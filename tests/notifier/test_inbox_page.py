@@ -10,8 +10,9 @@ from tests.notifier.conftest import batch_of, case_event
 
 @pytest.fixture
 def browser_client(nsettings, clock, org):
-    from services.notifier.app import create_app
     from shared.platform.users import WebUser, hash_password
+
+    from services.notifier.app import create_app
     WebUser.save_revision("kasi", {"password_hash": hash_password("rahasia-sekali"), "roles": ["supervisor"],
                                    "nip": org.sup}, at=clock.now(), by="test")
     client = create_app(nsettings, clock).test_client()

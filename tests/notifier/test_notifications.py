@@ -31,8 +31,8 @@ def test_an_opened_case_mails_hooks_and_inboxes_the_direct_supervisor(worker, or
     [inbox] = deliveries(channel="inbox")
     assert inbox.recipient == org.sup and inbox.status == "sent"
 
-    from services.notifier.models import Case
-    case = Case.objects.get(pk=event.payload["case_id"])
+    from services.notifier.models import FollowUpCase
+    case = FollowUpCase.objects.get(pk=event.payload["case_id"])
     assert (case.assignee_nip, case.assignee_kind, case.route_reason) == (org.sup, "supervisor", "direct supervisor")
 
 
@@ -62,8 +62,8 @@ def test_without_a_supervisor_the_unit_head_is_told_and_the_reason_recorded(work
     event = case_event(org.orphan, clock=clock)
     worker.handle(batch_of(event))
     assert len(smtp.sink.to(org.email(org.head))) == 1
-    from services.notifier.models import Case
-    case = Case.objects.get(pk=event.payload["case_id"])
+    from services.notifier.models import FollowUpCase
+    case = FollowUpCase.objects.get(pk=event.payload["case_id"])
     assert case.assignee_kind == "unit_head" and "no direct supervisor" in case.route_reason
 
 
@@ -72,8 +72,8 @@ def test_a_case_nobody_can_take_goes_to_the_admin(worker, org, smtp, clock):
     worker.handle(batch_of(event))
     [mail] = smtp.sink.to(ADMIN_EMAIL)
     assert "NIP 199901012020019999" in mail.subject
-    from services.notifier.models import Case
-    assert Case.objects.get(pk=event.payload["case_id"]).assignee_kind == "admin"
+    from services.notifier.models import FollowUpCase
+    assert FollowUpCase.objects.get(pk=event.payload["case_id"]).assignee_kind == "admin"
 
 
 def test_cooldown_stops_a_second_mail_about_the_same_person_but_the_inbox_gets_both(worker, org, smtp, clock):
@@ -91,8 +91,8 @@ def test_cooldown_stops_a_second_mail_about_the_same_person_but_the_inbox_gets_b
 
 def test_mail_waits_for_the_end_of_quiet_hours(worker, org, smtp, hooks, clock, nsettings, sender):
     from services.notifier import scheduler
-    from services.notifier.models import Preferences
-    Preferences.save_revision(org.sup, {"quiet_start": "09:00", "quiet_end": "12:00"}, at=clock.now(), by="test")
+    from services.notifier.models import NotificationPreferences
+    NotificationPreferences.save_revision(org.sup, {"quiet_start": "09:00", "quiet_end": "12:00"}, at=clock.now(), by="test")
     worker.handle(batch_of(case_event(org.staff[4], clock=clock)))      # 10:00 in Jakarta
     assert smtp.sink.count() == 0 and len(hooks.all()) == 1           # webhooks are not held
     [held] = deliveries(channel="email")
@@ -107,8 +107,8 @@ def test_mail_waits_for_the_end_of_quiet_hours(worker, org, smtp, hooks, clock, 
 
 def test_the_daily_digest_gathers_the_days_cases_into_one_mail(worker, org, smtp, clock, nsettings, sender):
     from services.notifier import scheduler
-    from services.notifier.models import Preferences
-    Preferences.save_revision(org.sup, {"digest": True}, at=clock.now(), by="test")
+    from services.notifier.models import NotificationPreferences
+    NotificationPreferences.save_revision(org.sup, {"digest": True}, at=clock.now(), by="test")
     for i in range(5, 8):
         worker.handle(batch_of(case_event(org.staff[i], clock=clock)))
         clock.advance(minutes=30)
@@ -132,8 +132,8 @@ def test_a_closed_case_is_marked_cleared_and_the_supervisor_told_in_the_inbox(wo
     clock.advance(days=1)
     worker.handle(batch_of(case_event(org.staff[8], case_id=opened.payload["case_id"], closed=True, clock=clock)))
     worker.handle(batch_of(case_event(org.staff[8], case_id=opened.payload["case_id"], closed=True, clock=clock)))
-    from services.notifier.models import Entry
-    assert [e.kind for e in Entry.objects(case_id=opened.payload["case_id"])] == ["cleared"]
+    from services.notifier.models import CaseHistoryEntry
+    assert [e.kind for e in CaseHistoryEntry.objects(case_id=opened.payload["case_id"])] == ["cleared"]
     assert smtp.sink.count() == 1                                         # no mail for a closed case
     assert [h.json["event"] for h in hooks.all()] == ["opened", "closed"]
     assert len(deliveries(channel="inbox", event="closed")) == 1
@@ -166,14 +166,13 @@ def test_a_crash_after_storing_the_case_is_repaired_by_the_redelivery(worker, or
 
 def test_a_send_cut_short_by_a_crash_is_tried_again_as_the_next_attempt(worker, org, smtp, clock, nsettings, sender):
     from services.notifier import scheduler
-    from services.notifier.models import Attempt, Delivery
-    from services.notifier.models import Preferences
-    Preferences.save_revision(org.sup, {"quiet_start": "09:00", "quiet_end": "11:00"}, at=clock.now(), by="test")
+    from services.notifier.models import Delivery, DeliveryAttempt, NotificationPreferences
+    NotificationPreferences.save_revision(org.sup, {"quiet_start": "09:00", "quiet_end": "11:00"}, at=clock.now(), by="test")
     worker.handle(batch_of(case_event(org.staff[10], clock=clock)))      # held by the quiet hours
     held = Delivery.objects.get(channel="email")
     clock.advance(hours=1)                                               # due now
     # another scheduler claimed attempt 1 and died before recording its outcome
-    Attempt(delivery_id=held.key, no=1, channel="email", at=clock.now(), outcome="sending").save(force_insert=True)
+    DeliveryAttempt(delivery_id=held.key, no=1, channel="email", at=clock.now(), outcome="sending").save(force_insert=True)
     scheduler.tick(nsettings, clock.now(), sender)
     assert smtp.sink.count() == 0                                        # not while it may still be in flight
     clock.advance(minutes=10)
@@ -187,11 +186,10 @@ def test_mail_is_sent_with_the_configured_smtp_login(nsettings, org, clock):
     from dataclasses import replace
 
     from services.notifier.deliveries import Sender
-    from services.notifier.worker import Worker
-
+    from services.notifier.worker import NotifierWorker
     from tests.support.smtp import SmtpServer
     with SmtpServer(login=("tanggap", "smtp-password-from-env")) as server:
         settings = replace(nsettings, smtp_port=server.port, smtp_username="tanggap",
                            smtp_password="smtp-password-from-env")
-        Worker(settings, clock=clock, sender=Sender(settings)).handle(batch_of(case_event(org.staff[11], clock=clock)))
+        NotifierWorker(settings, clock=clock, sender=Sender(settings)).handle(batch_of(case_event(org.staff[11], clock=clock)))
         assert server.logins == ["tanggap"] and len(server.sink.to(org.email(org.sup))) == 1

@@ -13,8 +13,8 @@ import requests
 from shared.messaging.clients import make_producer, send_event
 from shared.messaging.topics import Topics
 
-from tests.support.waiting import eventually
 from tests.notifier.conftest import case_event
+from tests.support.waiting import eventually
 
 
 def publish(settings, events) -> None:
@@ -29,12 +29,12 @@ def publish(settings, events) -> None:
 
 def cases_arrive(settings, processes, events):
     """Publish ``events``, run the notifier worker, wait until every case is stored."""
-    from services.notifier.models import Case
+    from services.notifier.models import FollowUpCase
     services = processes(settings)
     publish(settings, events)
     services.notifier_worker()
     ids = {e.payload["case_id"] for e in events}
-    eventually(lambda: Case.objects(case_id__in=list(ids)).count() == len(ids), timeout=90,
+    eventually(lambda: FollowUpCase.objects(case_id__in=list(ids)).count() == len(ids), timeout=90,
                message="the worker did not store every case")
     return services
 
@@ -50,7 +50,7 @@ def token(nsettings):
 
 
 def test_concurrent_acknowledgements_record_one(nsettings, processes, org, token):
-    from services.notifier.models import Entry
+    from services.notifier.models import CaseHistoryEntry
     events = [case_event(org.staff[i]) for i in range(3)]
     services = cases_arrive(nsettings, processes, events)
     api = services.web("notifier", workers=4, threads=4)
@@ -70,7 +70,7 @@ def test_concurrent_acknowledgements_record_one(nsettings, processes, org, token
         codes = sorted(a.status_code for a in answers)
         assert set(codes) <= {200, 201, 409}, codes
         assert codes.count(201) == 1, codes
-        entries = list(Entry.objects(case_id=case_id))
+        entries = list(CaseHistoryEntry.objects(case_id=case_id))
         assert [e.kind for e in entries] == ["acknowledged"]           # one acknowledgement, one history entry
         winner = next(a for a in answers if a.status_code == 201).json()["entry"]
         for a in answers:
@@ -82,11 +82,11 @@ def test_concurrent_acknowledgements_record_one(nsettings, processes, org, token
 
 def test_escalation_and_acknowledgement_race_at_the_deadline(nsettings, processes, org, token, clock, sender):
     from services.notifier import history, scheduler
-    from services.notifier.models import Case, Entry
+    from services.notifier.models import CaseHistoryEntry, FollowUpCase
     events = [case_event(org.staff[i]) for i in range(3, 9)]
     services = cases_arrive(nsettings, processes, events)
     api = services.web("notifier", workers=4, threads=4)
-    cases = list(Case.objects(case_id__in=[e.payload["case_id"] for e in events]))
+    cases = list(FollowUpCase.objects(case_id__in=[e.payload["case_id"] for e in events]))
     deadline = max(c.received_at for c in cases) + timedelta(days=nsettings.escalate_after_days)
     clock.set(deadline)                                                 # every case is due right now
     headers = token(org.sup)
@@ -109,7 +109,7 @@ def test_escalation_and_acknowledgement_race_at_the_deadline(nsettings, processe
 
     outcomes = set()
     for case in cases:
-        kinds = [e.kind for e in Entry.objects(case_id=case.case_id).order_by("seq")]
+        kinds = [e.kind for e in CaseHistoryEntry.objects(case_id=case.case_id).order_by("seq")]
         assert kinds in (["acknowledged"], ["escalated"]), kinds       # exactly one wins
         answer = answers[case.case_id]
         state = history.load(case)

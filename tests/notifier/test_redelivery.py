@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from kafka import KafkaAdminClient
 
-from tests.support.waiting import eventually
 from tests.notifier.conftest import case_event
 from tests.notifier.test_races import publish
+from tests.support.waiting import eventually
 
 
 def committed(settings) -> int:

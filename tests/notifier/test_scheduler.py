@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from shared.platform.auth import Principal
 from shared.messaging.topics import Topics
+from shared.platform.auth import Principal
 
-from tests.support.kafka_read import read_topic
 from tests.notifier.conftest import ADMIN_EMAIL, WEBHOOK_SECRET, batch_of, case_event
+from tests.support.kafka_read import read_topic
 
 
 def tick(nsettings, clock, sender):
@@ -75,11 +75,10 @@ def test_a_webhook_that_never_succeeds_is_dead_lettered_after_the_last_attempt(w
 
 
 def test_a_webhook_to_a_supervisors_own_url_is_signed_with_their_secret(worker, org, clock, nsettings, sender):
-    from services.notifier.models import Preferences
-
+    from services.notifier.models import NotificationPreferences
     from tests.support.webhook_receiver import WebhookReceiver
     with WebhookReceiver("own-secret-of-the-supervisor") as own:
-        Preferences.save_revision(org.sup, {"webhook_url": own.url, "webhook_secret": "own-secret-of-the-supervisor"},
+        NotificationPreferences.save_revision(org.sup, {"webhook_url": own.url, "webhook_secret": "own-secret-of-the-supervisor"},
                                   at=clock.now(), by="test")
         worker.handle(batch_of(case_event(org.staff[2], clock=clock)))
         [hook] = own.all()
@@ -99,8 +98,8 @@ def test_an_unacknowledged_case_escalates_level_by_level(worker, org, smtp, cloc
     assert mail.subject.startswith("[Tanggap] Eskalasi") and "belum diakui" in mail.part("plain")
 
     from services.notifier import history
-    from services.notifier.models import Case
-    case = Case.objects.get(pk=event.payload["case_id"])
+    from services.notifier.models import FollowUpCase
+    case = FollowUpCase.objects.get(pk=event.payload["case_id"])
     state = history.load(case)
     assert (state.level, state.assignee_nip) == (1, org.boss)
     assert state.escalations[0]["from_nip"] == org.sup and "supervisor" in state.escalations[0]["reason"]

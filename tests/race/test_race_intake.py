@@ -9,10 +9,11 @@ from dataclasses import replace
 
 import requests
 
+from shared.messaging.topics import Topics
 from shared.platform.clock import SystemClock
 from shared.records.directory import Unit
 from shared.records.responses import Response
-from shared.messaging.topics import Topics
+
 from tests.support.kafka_read import read_topic
 from tests.support.waiting import eventually
 

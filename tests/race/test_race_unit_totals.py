@@ -9,12 +9,13 @@ from dataclasses import replace
 
 import requests
 
-from services.aggregator.pipeline import rebuild
-from services.aggregator.queries import reports
 from shared.domain import skm
 from shared.platform.clock import SystemClock
 from shared.records.directory import Unit
 from shared.records.responses import Response
+
+from services.aggregator.pipeline import rebuild
+from services.aggregator.queries import reports
 from tests.support.aggregator import lag
 from tests.support.waiting import eventually
 

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from shared.contracts import payloads
-from shared.platform.config import Settings
 from shared.contracts.events import Event, new_event
 from shared.messaging.clients import make_producer, send_event
-from shared.records.responses import Outbox, OutboxRecord, Response
 from shared.messaging.topics import Topics
+from shared.platform.config import Settings
+from shared.records.responses import Outbox, OutboxRecord, Response
 
 from tests.support.waiting import eventually
 
-WHEN = datetime(2026, 11, 10, 3, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 10, 3, 0, tzinfo=UTC)
 ALL_UNSUR = ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9")
 VALUES = ("BO", "AK", "KO", "HA", "LO", "AD", "KL")
 
@@ -26,7 +26,7 @@ def nip(n: int) -> str:
 
 def skm_event(unit: str, answers: dict | int, *, officer: str | None = None, service: str | None = None,
               period: str = "2026-11", channel: str = "web") -> Event:
-    answers = {c: answers for c in ALL_UNSUR} if isinstance(answers, int) else answers
+    answers = dict.fromkeys(ALL_UNSUR, answers) if isinstance(answers, int) else answers
     payload = {"response_id": str(uuid.uuid4()), "unit": unit, "service": service, "officer": officer,
                "template_version": 1, "period": period, "submitted_at": WHEN.isoformat(), "answers": answers,
                "profile": {"sex": "P"}, "channel": channel, "client_hash": None, "has_comment": False}
@@ -35,7 +35,7 @@ def skm_event(unit: str, answers: dict | int, *, officer: str | None = None, ser
 
 def peer_event(ratee: str, rater: str, values: dict | int, *, unit: str = "DISDUK", relation: str = "peer",
                period: str = "2026-11", scale_max: int = 5) -> Event:
-    values = {c: values for c in VALUES} if isinstance(values, int) else values
+    values = dict.fromkeys(VALUES, values) if isinstance(values, int) else values
     payload = {"response_id": str(uuid.uuid4()), "ratee": ratee, "ratee_unit": unit,
                "rater_hash": f"rater-{rater}".ljust(16, "x"), "relation": relation, "period": period,
                "submitted_at": WHEN.isoformat(), "template_version": 1, "scale_max": scale_max, "values": values}
@@ -101,8 +101,8 @@ class WorkerThread:
     """An in-process worker of the aggregator group, stopped at the end of the test."""
 
     def __init__(self, settings: Settings, clock=None, **kw):
-        from services.aggregator.pipeline.worker import Worker
-        self.worker = Worker(settings, clock=clock, **kw)
+        from services.aggregator.pipeline.worker import IndicatorWorker
+        self.worker = IndicatorWorker(settings, clock=clock, **kw)
         self.stop = threading.Event()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)

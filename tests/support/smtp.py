@@ -66,7 +66,7 @@ class SmtpServer:
             options = dict(authenticator=authenticate, auth_required=True, auth_require_tls=False)
         self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **options)
 
-    def __enter__(self) -> "SmtpServer":
+    def __enter__(self) -> SmtpServer:
         self.controller.start()
         return self
 

@@ -68,7 +68,7 @@ class WebhookReceiver:
         with self._lock:
             return list(self.requests)
 
-    def __enter__(self) -> "WebhookReceiver":
+    def __enter__(self) -> WebhookReceiver:
         self.thread.start()
         return self
 

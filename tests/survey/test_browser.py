@@ -11,6 +11,7 @@ from shared.platform.auth import issue_token
 from shared.platform.clock import SystemClock
 from shared.records.directory import Service, Unit
 from shared.records.responses import Response
+
 from tests.support.browser import browser
 from tests.support.processes import free_port
 from tests.support.waiting import eventually

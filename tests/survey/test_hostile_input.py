@@ -9,7 +9,9 @@ from dataclasses import replace
 from urllib.parse import quote_from_bytes
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from shared.domain import skm
 from shared.records.responses import Response
@@ -244,7 +246,7 @@ KIOSK_MUTATIONS = st.one_of(
 def _answers_ok(value) -> bool:
     unanswered = (None, "", [])
     return (isinstance(value, dict) and all(k in SKM_ANSWERS for k in value)
-            and all(type(v) is int and 1 <= v <= 4 or v in unanswered for v in value.values())
+            and all((type(v) is int and 1 <= v <= 4) or v in unanswered for v in value.values())
             and any(v not in unanswered for v in value.values()))
 
 

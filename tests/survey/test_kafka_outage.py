@@ -8,14 +8,14 @@ from dataclasses import replace
 import pytest
 import requests
 
+from shared.messaging.topics import Topics, ensure_topics
 from shared.platform.clock import SystemClock
 from shared.records.directory import Unit
 from shared.records.responses import Response
-from shared.messaging.topics import Topics, ensure_topics
+
 from tests.support.kafka_read import read_topic
 from tests.support.processes import free_port
 from tests.support.waiting import eventually
-
 from tests.survey.conftest import SKM_ANSWERS
 
 

@@ -1,14 +1,13 @@
 """Kiosk devices: bound to a unit and a survey; tokens can be revoked; replays never duplicate."""
 from __future__ import annotations
 
-import threading
 import uuid
 
-from services.survey.outbox.relay import Relay
-from shared.records.responses import Response
 from shared.messaging.topics import Topics
-from tests.support.kafka_read import read_topic
+from shared.records.responses import Response
 
+from services.survey.outbox.relay import Relay
+from tests.support.kafka_read import read_topic
 from tests.survey.conftest import SKM_ANSWERS
 
 
@@ -51,11 +50,12 @@ def test_non_kiosk_tokens_cannot_submit_citizen_responses(survey, tokens, deploy
 
 def test_replaying_fifty_queued_responses_twice_stores_and_publishes_fifty(survey, tokens, deployment, fresh_settings):
     """A kiosk that lost its network sends its whole queue again when it comes back."""
-    from services.survey.app import create_app
-    from shared.platform.clock import SystemClock
-    from shared.records.directory import Employee, Service, Unit
-
     from dataclasses import replace
+
+    from shared.platform.clock import SystemClock
+    from shared.records.directory import Unit
+
+    from services.survey.app import create_app
     settings = replace(fresh_settings, rate_limit_device=1000)  # 100 requests in a few seconds
     at = SystemClock().now()
     Unit.save_revision("KIOSK-UNIT", {"name": "Kios"}, at=at, by="t")

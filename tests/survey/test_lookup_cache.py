@@ -6,9 +6,9 @@ within the documented interval, which the injected clock moves past.
 """
 from __future__ import annotations
 
-from services.survey.submissions.citizen import lookups
 from shared.records.directory import Employee
 
+from services.survey.submissions.citizen import lookups
 from tests.survey.conftest import SKM_ANSWERS
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from services.survey.app import create_app
-
 from tests.survey.conftest import SKM_ANSWERS
 
 

@@ -3,22 +3,19 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from dataclasses import replace
 
-import pytest
+from shared.contracts.events import from_json
+from shared.messaging.clients import make_producer, send_event
+from shared.messaging.topics import Topics
+from shared.platform.clock import SystemClock
+from shared.records.directory import Unit
+from shared.records.responses import OutboxRecord, Response
 
 from services.survey.app import create_app
 from services.survey.outbox.relay import Relay
-from shared.platform.clock import SystemClock
-from shared.records.directory import Unit
-from shared.contracts.events import from_json
-from shared.messaging.clients import make_producer, send_event
-from shared.records.responses import OutboxRecord, Response
-from shared.messaging.topics import Topics
 from tests.support.kafka_read import read_topic
 from tests.support.waiting import eventually
-
 from tests.survey.conftest import SKM_ANSWERS
 
 

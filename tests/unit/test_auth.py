@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,7 +17,7 @@ def test_token_carries_roles_and_identity():
 
 
 def test_expired_token_is_refused():
-    clock = ManualClock(datetime(2026, 1, 1, tzinfo=timezone.utc))
+    clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC))
     token = issue_token(SETTINGS, sub="x", roles=["admin"], ttl_seconds=60, clock=clock)
     verify_token(SETTINGS, token, clock)
     clock.advance(seconds=61)

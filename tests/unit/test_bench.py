@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from bench import dataset, latency, profiling, report
-from bench.common import percentile, ratio, summary
 from shared.contracts import payloads
 from shared.contracts.events import decode
+
+from bench import dataset, latency, profiling, report
+from bench.common import percentile, ratio, summary
 
 
 def test_percentile_interpolates_between_closest_ranks():

@@ -36,8 +36,8 @@ def test_min_raters_is_never_below_three():
 
 
 def summary(raters, configured=3):
-    sums = {code: 4 * raters for code in b.VALUE_CODES}
-    counts = {code: raters for code in b.VALUE_CODES}
+    sums = dict.fromkeys(b.VALUE_CODES, 4 * raters)
+    counts = dict.fromkeys(b.VALUE_CODES, raters)
     return b.peer_summary(sums, counts, raters, configured_min=configured, below=3.0, above=4.2)
 
 

@@ -2,7 +2,9 @@
 import pytest
 from marshmallow import ValidationError
 
-from shared.domain import berakhlak as b, skm
+from shared.domain import berakhlak as b
+from shared.domain import skm
+
 from services.aggregator.coaching import rules
 from services.aggregator.coaching.rules import Recorded, Rule
 
@@ -12,7 +14,7 @@ NIP = "199001012015011001"
 def totals(respondents, u6, u7, others=3):
     t = skm.Totals()
     for _ in range(respondents):
-        t.add({**{c: others for c in skm.UNSUR_CODES}, "U6": u6, "U7": u7})
+        t.add({**dict.fromkeys(skm.UNSUR_CODES, others), "U6": u6, "U7": u7})
     return t
 
 

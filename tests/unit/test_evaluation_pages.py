@@ -8,9 +8,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from openpyxl import load_workbook
 
+from shared.domain import skm
+
 from services.aggregator.presentation import charts, dashboard, skm_report_data, skm_report_layout
 from services.aggregator.queries import publication
-from shared.domain import skm
 
 
 def svg_text(data: bytes) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import uuid
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from shared.contracts import payloads, fastpath
+from shared.contracts import fastpath, payloads
 from shared.contracts.events import new_event
 
 VALID_SKM = {"response_id": str(uuid.uuid4()), "unit": "DISDUK", "service": "KTP", "officer": "198501012010011001",

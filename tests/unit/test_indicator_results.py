@@ -3,9 +3,9 @@ peer results and the predikat (pure; the integration tests check the same agains
 import pytest
 
 from shared.domain import berakhlak as b
+
 from services.aggregator.queries import results
 from services.aggregator.state import fold
-
 from tests.support.aggregator import appraisal_event, nip, peer_event, skm_event
 
 TOPIC = "t.responses.v1"
@@ -89,7 +89,7 @@ def test_the_three_rater_threshold_cannot_be_configured_lower():
 
 
 def test_values_below_expectations_are_listed():
-    events = [peer_event(nip(9), r, {**{v: 4 for v in b.VALUE_CODES}, "AK": 2}) for r in "abc"]
+    events = [peer_event(nip(9), r, {**dict.fromkeys(b.VALUE_CODES, 4), "AK": 2}) for r in "abc"]
     assert results.values_below(peer_result(events)) == ["AK"]
 
 
@@ -113,9 +113,9 @@ def test_latest_appraisal_per_nip_and_period_wins():
 
 
 def test_unit_result_uses_weights_and_population():
-    docs = folded([skm_event("DISDUK", {**{c: 4 for c in ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8")}, "U9": 1})])
+    docs = folded([skm_event("DISDUK", {**dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"), 4), "U9": 1})])
     totals = results.merge_skm(docs.values())["DISDUK"].unit
-    weights = {c: 0.1 for c in ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8")} | {"U9": 0.2}
+    weights = dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"), 0.1) | {"U9": 0.2}
     result = results.unit_result("DISDUK", "2026-11", totals, weights, 100)
     assert result["skm"] == pytest.approx(3.4) and result["ikm"] == 85.0 and result["weights"] == "custom"
     assert result["sample"] == {"population": 100, "target": 80, "adequate": False}

@@ -7,13 +7,13 @@ import uuid
 
 import pytest
 
-from services.aggregator.state import fold
-from services.survey.surveys import spec
-from services.survey.submissions import web_form
 from shared.contracts import payloads
 from shared.contracts.events import EventTooLarge, InvalidEvent, decode, from_json, new_event
 from shared.platform.text import MAX_DEPTH, clean_text, depth, storable, unstorable_paths
 
+from services.aggregator.state import fold
+from services.survey.submissions import web_form
+from services.survey.surveys import spec
 from tests.support.aggregator import skm_event
 
 

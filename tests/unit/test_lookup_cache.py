@@ -1,11 +1,12 @@
 """LookupCache on its own: freshness by the injected clock, invalidation by local writes, bounds."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from services.survey.submissions.lookup_cache import LookupCache
 from shared.platform import revisions
 from shared.platform.clock import ManualClock
+
+from services.survey.submissions.lookup_cache import LookupCache
 
 
 def _loader(values: list):
@@ -18,7 +19,7 @@ def _loader(values: list):
 
 
 def test_a_value_is_reused_until_the_interval_ends():
-    clock = ManualClock(datetime(2026, 11, 23, tzinfo=timezone.utc))
+    clock = ManualClock(datetime(2026, 11, 23, tzinfo=UTC))
     cache = LookupCache(5, clock)
     load, calls = _loader(["v1", "v2"])
     assert cache.get("unit", "A", load) == "v1"
@@ -29,7 +30,7 @@ def test_a_value_is_reused_until_the_interval_ends():
 
 
 def test_a_revision_written_in_this_process_makes_every_entry_stale():
-    clock = ManualClock(datetime(2026, 11, 23, tzinfo=timezone.utc))
+    clock = ManualClock(datetime(2026, 11, 23, tzinfo=UTC))
     cache = LookupCache(60, clock)
     load, calls = _loader(["old", "new"])
     cache.get("officer", "1", load)
@@ -38,7 +39,7 @@ def test_a_revision_written_in_this_process_makes_every_entry_stale():
 
 
 def test_zero_seconds_means_no_cache_and_none_is_kept_like_any_value():
-    clock = ManualClock(datetime(2026, 11, 23, tzinfo=timezone.utc))
+    clock = ManualClock(datetime(2026, 11, 23, tzinfo=UTC))
     off = LookupCache(0, clock)
     load, calls = _loader([None, None])
     off.get("unit", "X", load)
@@ -50,7 +51,7 @@ def test_zero_seconds_means_no_cache_and_none_is_kept_like_any_value():
 
 
 def test_the_least_recently_used_entries_go_first_when_full():
-    clock = ManualClock(datetime(2026, 11, 23, tzinfo=timezone.utc))
+    clock = ManualClock(datetime(2026, 11, 23, tzinfo=UTC))
     cache = LookupCache(60, clock, max_entries=2)
     cache.get("u", "a", lambda: 1)
     cache.get("u", "b", lambda: 2)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from services.notifier import casestate as cs
 
-T0 = datetime(2026, 11, 23, 3, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 3, tzinfo=UTC)
 SUP, BOSS = "2" * 18, "3" * 18
 
 

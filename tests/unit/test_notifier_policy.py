@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ JKT = "Asia/Jakarta"  # UTC+7, no daylight saving
 
 
 def utc(h, m=0, day=23):
-    return datetime(2026, 11, day, h, m, tzinfo=timezone.utc)
+    return datetime(2026, 11, day, h, m, tzinfo=UTC)
 
 
 def test_no_quiet_hours_when_not_set_or_empty():

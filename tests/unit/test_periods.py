@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -6,7 +6,7 @@ from shared.domain import periods
 
 
 def test_month_follows_local_time():
-    late_utc = datetime(2026, 11, 30, 18, 0, tzinfo=timezone.utc)  # 01:00 on 1 Dec in Jakarta
+    late_utc = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)  # 01:00 on 1 Dec in Jakarta
     assert periods.month_of(late_utc, "Asia/Jakarta") == "2026-12"
     assert periods.month_of(late_utc, "UTC") == "2026-11"
 

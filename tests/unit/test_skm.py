@@ -17,7 +17,7 @@ ALL = skm.UNSUR_CODES
 
 
 def test_nrr_is_sum_over_those_who_answered():
-    t = totals_of({c: 4 for c in ALL}, {c: 2 for c in ALL if c != "U4"})
+    t = totals_of(dict.fromkeys(ALL, 4), {c: 2 for c in ALL if c != "U4"})
     nrr = skm.nrr(t)
     assert nrr["U1"] == 3.0
     assert nrr["U4"] == 4.0  # only the first respondent answered U4
@@ -44,12 +44,12 @@ def test_no_answers_at_all_has_no_value():
 
 
 def test_custom_weights_must_sum_to_one_and_change_the_value():
-    weights = {c: 0.1 for c in ALL[:8]} | {"U9": 0.2}
+    weights = dict.fromkeys(ALL[:8], 0.1) | {"U9": 0.2}
     skm.check_weights(weights)
-    t = totals_of({c: 4 for c in ALL[:8]} | {"U9": 1})
+    t = totals_of(dict.fromkeys(ALL[:8], 4) | {"U9": 1})
     assert skm.skm_value(skm.nrr(t), weights) == pytest.approx(0.8 * 4 + 0.2 * 1)
     with pytest.raises(skm.WeightsError):
-        skm.check_weights({c: 0.11 for c in ALL})
+        skm.check_weights(dict.fromkeys(ALL, 0.11))
     with pytest.raises(skm.WeightsError):
         skm.check_weights({"U10": 1.0})
     with pytest.raises(skm.WeightsError):
@@ -94,7 +94,7 @@ def test_krejcie_morgan(population, target):
 
 
 def test_evaluate_flags_too_few_respondents_without_hiding_the_result():
-    t = totals_of({c: 3 for c in ALL})
+    t = totals_of(dict.fromkeys(ALL, 3))
     result = skm.evaluate(t, population=1000)
     assert result["sample"] == {"population": 1000, "target": 278, "adequate": False}
     assert result["ikm"] == 75.0 and result["grade"]["mutu"] == "C"

@@ -6,9 +6,10 @@ from collections import namedtuple
 
 from kafka import TopicPartition
 
-from services.aggregator.pipeline import worker as worker_mod
-from services.aggregator.pipeline.worker import Worker
 from shared.platform.config import Settings
+
+from services.aggregator.pipeline import worker as worker_mod
+from services.aggregator.pipeline.worker import IndicatorWorker
 
 Record = namedtuple("Record", "offset")
 TP = TopicPartition("t", 0)
@@ -34,7 +35,7 @@ class FakeConsumer:
 
 def test_a_caught_up_worker_handles_the_batch_after_a_short_pause():
     consumer = FakeConsumer([[0, 1, 2]], highwater=3)
-    batch = Worker(Settings(), batch_size=100)._gather(consumer, threading.Event())
+    batch = IndicatorWorker(Settings(), batch_size=100)._gather(consumer, threading.Event())
     assert [r.offset for r in batch[TP]] == [0, 1, 2]
     # the first poll waits for work; caught up, the next waits only LINGER_S, and its emptiness ends the batch
     assert consumer.timeouts == [500, int(worker_mod.LINGER_S * 1000)]
@@ -42,7 +43,7 @@ def test_a_caught_up_worker_handles_the_batch_after_a_short_pause():
 
 def test_records_that_were_behind_are_gathered_until_caught_up():
     consumer = FakeConsumer([[0, 1], [2, 3]], highwater=4)
-    batch = Worker(Settings(), batch_size=100)._gather(consumer, threading.Event())
+    batch = IndicatorWorker(Settings(), batch_size=100)._gather(consumer, threading.Event())
     assert [r.offset for r in batch[TP]] == [0, 1, 2, 3]
     assert consumer.timeouts[1] > worker_mod.LINGER_S * 1000          # more was known to be there
     assert consumer.timeouts[2] == int(worker_mod.LINGER_S * 1000)    # then caught up
@@ -50,11 +51,11 @@ def test_records_that_were_behind_are_gathered_until_caught_up():
 
 def test_with_a_backlog_the_worker_keeps_waiting_for_more_records():
     consumer = FakeConsumer([[0, 1], [2]], highwater=1000)
-    Worker(Settings(), batch_size=100)._gather(consumer, threading.Event())
+    IndicatorWorker(Settings(), batch_size=100)._gather(consumer, threading.Event())
     assert all(t > worker_mod.LINGER_S * 1000 for t in consumer.timeouts[1:])
 
 
 def test_a_batch_never_exceeds_the_batch_size():
     consumer = FakeConsumer([[0, 1, 2], [3, 4, 5], [6, 7, 8]], highwater=1000)
-    batch = Worker(Settings(), batch_size=6)._gather(consumer, threading.Event())
+    batch = IndicatorWorker(Settings(), batch_size=6)._gather(consumer, threading.Event())
     assert sum(len(r) for r in batch.values()) == 6

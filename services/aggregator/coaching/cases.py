@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mongoengine import DateTimeField, DictField, Document, IntField, StringField
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import payloads
 from shared.contracts.events import new_event
 from shared.messaging.clients import send_event
+from shared.platform import db
 
 from services.aggregator.coaching.rules import Action, Finding, Recorded, decide
 
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 PRODUCER = "aggregator"
 
 
-class Case(Document):
+class CaseOpening(Document):
     meta = {"collection": "agg_cases", "indexes": ["slot", ("subject_type", "subject"), "period"]}
     id = StringField(primary_key=True)
     slot = StringField(required=True)
@@ -50,7 +51,7 @@ class Case(Document):
     evidence = DictField(required=True)
 
 
-class Closure(Document):
+class CaseClosure(Document):
     meta = {"collection": "agg_case_closures"}
     id = StringField(primary_key=True)
     closed_at = DateTimeField(required=True)
@@ -58,7 +59,7 @@ class Closure(Document):
     evidence = DictField(required=True)
 
 
-class Published(Document):
+class CaseEventPublished(Document):
     meta = {"collection": "agg_case_events"}
     id = StringField(primary_key=True)
     at = DateTimeField(required=True)
@@ -75,13 +76,13 @@ def recorded(slots: list[str]) -> dict[str, list[tuple[dict, dict | None, set[st
     if not wanted:
         return {}
     rules = sorted({slot.split("|", 1)[0] for slot in wanted})
-    found = [c for c in Case._get_collection().find({"rule": rules[0]} if len(rules) == 1 else
+    found = [c for c in CaseOpening._get_collection().find({"rule": rules[0]} if len(rules) == 1 else
                                                    {"rule": {"$in": rules}})
              if c["slot"] in wanted]
     ids = {c["_id"] for c in found}
-    closures = {c["_id"]: c for c in Closure._get_collection().find({}) if c["_id"] in ids} if ids else {}
+    closures = {c["_id"]: c for c in CaseClosure._get_collection().find({}) if c["_id"] in ids} if ids else {}
     keys = {f"{i}|{t}" for i in ids for t in ("opened", "closed")}
-    published = {p["_id"] for p in Published._get_collection().find({}, {"_id": 1}) if p["_id"] in keys} if ids else set()
+    published = {p["_id"] for p in CaseEventPublished._get_collection().find({}, {"_id": 1}) if p["_id"] in keys} if ids else set()
     out: dict[str, list] = {}
     for case in found:
         types = {t for t in ("opened", "closed") if f"{case['_id']}|{t}" in published}
@@ -99,12 +100,12 @@ def listing(*, status: str = "all", period: str | None = None, unit: str | None 
             query[name] = value
     if nips is not None:
         query.update(subject_type="employee", subject={"$in": sorted(nips)})
-    found = list(Case._get_collection().find(query).sort("opened_at", -1).limit(limit * 2))
-    closures = {c["_id"]: c for c in Closure._get_collection().find({"_id": {"$in": [c["_id"] for c in found]}})}
+    found = list(CaseOpening._get_collection().find(query).sort("opened_at", -1).limit(limit * 2))
+    closures = {c["_id"]: c for c in CaseClosure._get_collection().find({"_id": {"$in": [c["_id"] for c in found]}})}
     out = []
     for case in found:
         closed = closures.get(case["_id"])
-        if status == "open" and closed or status == "closed" and not closed:
+        if (status == "open" and closed) or (status == "closed" and not closed):
             continue
         out.append({**case, "closed_at": closed["closed_at"] if closed else None})
     return out[:limit]
@@ -144,7 +145,7 @@ class Decider:
         for key, future in futures:
             future.get(timeout=1)  # raises if Kafka did not take it: the batch is retried
             marks.append({"_id": key, "at": now})
-        _insert_ignoring_duplicates(Published, marks)
+        _insert_ignoring_duplicates(CaseEventPublished, marks)
 
     def _do(self, action: Action, finding: Finding, by_id: dict) -> list[tuple[str, object]]:
         if action.what == "open":
@@ -166,25 +167,25 @@ class Decider:
                "unit": self.unit_of(finding), "period": finding.period, "severity": finding.rule.severity,
                "opened_at": self.clock.now(), "summary": finding.summary, "evidence": finding.evidence}
         try:
-            Case._get_collection().insert_one(doc)
+            CaseOpening._get_collection().insert_one(doc)
             self.counts["opened"] += 1
             log.info("coaching case opened", extra={"case_id": action.case_id})
             return doc
         except DuplicateKeyError:  # another worker claimed it first: publish what it stored
             self.counts["republished"] += 1
-            return Case._get_collection().find_one({"_id": action.case_id})
+            return CaseOpening._get_collection().find_one({"_id": action.case_id})
 
     def _close(self, action: Action, finding: Finding) -> dict:
         doc = {"_id": action.case_id, "closed_at": self.clock.now(),
                "summary": {"id": "Pulih: " + finding.summary["id"], "en": "Recovered: " + finding.summary["en"]},
                "evidence": finding.evidence}
         try:
-            Closure._get_collection().insert_one(doc)
+            CaseClosure._get_collection().insert_one(doc)
             self.counts["closed"] += 1
             log.info("coaching case closed", extra={"case_id": action.case_id})
             return doc
         except DuplicateKeyError:
-            return Closure._get_collection().find_one({"_id": action.case_id})
+            return CaseClosure._get_collection().find_one({"_id": action.case_id})
 
     def _event(self, type: str, case: dict, closure: dict | None):
         payload = {"case_id": case["_id"], "rule": case["rule"], "subject_type": case["subject_type"],
@@ -199,14 +200,9 @@ class Decider:
 
 def _iso(value: datetime) -> str:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.isoformat()
 
 
 def _insert_ignoring_duplicates(document, docs: list[dict]) -> None:
-    for start in range(0, len(docs), 500):
-        try:
-            document._get_collection().insert_many(docs[start:start + 500], ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                raise
+    db.insert_new(document._get_collection(), docs)

@@ -11,16 +11,15 @@ import functools
 from dataclasses import dataclass, field
 
 from shared.contracts import payloads
-from shared.domain import skm
 from shared.contracts.events import Event
+from shared.domain import skm
 from shared.domain.periods import months_in, previous
 
-from services.aggregator.queries import results
 from services.aggregator import indicator_policy
 from services.aggregator.coaching import rules
-from services.aggregator.state import officer_index, fold, store
 from services.aggregator.coaching.rules import Finding
-
+from services.aggregator.queries import results
+from services.aggregator.state import fold, officer_index, store
 
 
 @dataclass
@@ -87,7 +86,7 @@ def findings(touched: Touched, active: list[rules.Rule], peer: indicator_policy.
     return out
 
 
-def _unit_findings(touched: Touched, active: list[rules.Rule], months_cache: "SkmMonths") -> list[Finding]:
+def _unit_findings(touched: Touched, active: list[rules.Rule], months_cache: SkmMonths) -> list[Finding]:
     wanted = {(rule, unit, rules.period_of(month, rule.p("period")))
               for rule in active for unit, month in touched.units}
     units = sorted({u for _, u, _ in wanted})
@@ -108,7 +107,7 @@ def _unit_findings(touched: Touched, active: list[rules.Rule], months_cache: "Sk
     return out
 
 
-def officer_docs(nips: list[str], months: list[str], months_cache: "SkmMonths | None" = None) -> list[dict]:
+def officer_docs(nips: list[str], months: list[str], months_cache: SkmMonths | None = None) -> list[dict]:
     """``skm-officers`` state documents (any unit) of ``months`` that count responses naming
     one of ``nips``, projected to those officers' totals.
 
@@ -135,7 +134,7 @@ def officer_docs(nips: list[str], months: list[str], months_cache: "SkmMonths | 
     return out
 
 
-def _officer_findings(touched: Touched, active: list[rules.Rule], months_cache: "SkmMonths") -> list[Finding]:
+def _officer_findings(touched: Touched, active: list[rules.Rule], months_cache: SkmMonths) -> list[Finding]:
     needed: set[str] = set()
     for rule in active:
         for _, month in touched.officers:

@@ -10,9 +10,8 @@ one, re-publish an event whose publication was not recorded, or nothing.
 from __future__ import annotations
 
 import functools
-
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from marshmallow import Schema, ValidationError, fields, validate
 

@@ -16,18 +16,18 @@ group's committed offset of their partition) take part: later ones are still the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from kafka import KafkaConsumer, TopicPartition
 
-from shared.platform.config import Settings
 from shared.contracts.events import InvalidEvent, decode, from_json
-from shared.records.responses import OutboxRecord, Response
 from shared.messaging.topics import Topics
+from shared.platform.config import Settings
+from shared.records.responses import OutboxRecord, Response
 
-from services.aggregator.state import officer_index, fold, store
 from services.aggregator.pipeline.worker import group_id
+from services.aggregator.state import fold, officer_index, store
 
 STORE_KINDS = (fold.SKM, fold.SKM_OFFICERS, fold.PEER, fold.CUSTOM)
 ALL_KINDS = (fold.SKM, fold.SKM_OFFICERS, fold.PEER, fold.CUSTOM, fold.APPRAISAL)

@@ -28,16 +28,16 @@ from collections import defaultdict
 from kafka import TopicPartition
 from kafka.errors import KafkaError
 
-from shared.platform import db, logs
-from shared.platform.clock import Clock, SystemClock
-from shared.platform.config import Settings
 from shared.contracts.events import InvalidEvent, decode
 from shared.messaging.clients import Batch, _offset_meta, make_consumer, make_producer
 from shared.messaging.topics import Topics
+from shared.platform import db, logs
+from shared.platform.clock import Clock, SystemClock
+from shared.platform.config import Settings
 
-from services.aggregator.coaching import cases, evaluation
 from services.aggregator import indicator_policy
-from services.aggregator.state import officer_index, fold, store
+from services.aggregator.coaching import cases, evaluation
+from services.aggregator.state import fold, officer_index, store
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ LINGER_S = 0.05         # a batch is handled once no new record came for this lo
 POLICY_TTL_S = 5.0  # rules and peer thresholds are read again after this many seconds
 
 
-class Worker:
+class IndicatorWorker:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, producer=None,
                  batch_size: int = DEFAULT_BATCH, decisions: bool = True, session_timeout_ms: int = 10000,
                  policy_ttl_s: float = POLICY_TTL_S):
@@ -237,5 +237,5 @@ def main(settings: Settings, batch_size: int = DEFAULT_BATCH, session_timeout_ms
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     log.info("aggregator worker started", extra={"batch_size": batch_size})
-    Worker(settings, batch_size=batch_size, session_timeout_ms=session_timeout_ms).run(stop)
+    IndicatorWorker(settings, batch_size=batch_size, session_timeout_ms=session_timeout_ms).run(stop)
     log.info("aggregator worker stopped")

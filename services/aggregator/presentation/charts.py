@@ -7,7 +7,7 @@ readers, search) and the output carries no date, so the same data gives the same
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib
 from matplotlib.figure import Figure

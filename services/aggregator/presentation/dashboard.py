@@ -6,22 +6,22 @@ names from the directory. Each chart's CSV download is exactly the rows it was d
 """
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
+from marshmallow import EXCLUDE, Schema, ValidationError
+
+from shared.contracts.formats import code_field, period_field
 from shared.domain import berakhlak, skm
-from shared.records.directory import Employee, Service, Unit
-from shared.platform.errors import ApiError
 from shared.domain.periods import kind_of, previous
+from shared.platform.errors import ApiError, flatten
+from shared.records.directory import Employee, Service, Unit
 
 from services.aggregator.coaching import cases
 from services.aggregator.queries import reports
 from services.aggregator.state import fold, store
 
 CHARTS = ("units", "services", "trend", "unsur", "peer", "coaching")
-PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 TREND_LENGTH = {"month": 6, "quarter": 4, "year": 3}
 MAX_TREND_LINES = 8
 UNSUR_NAMES = {code: (name, name_en) for code, name, name_en, _, _ in skm.UNSUR}
@@ -39,22 +39,35 @@ class Filters:
         return {k: v for k, v in (("period", self.period), ("unit", self.unit), ("service", self.service)) if v}
 
 
+class FilterArgs(Schema):
+    """The dashboard's filters as query parameters (other parameters, such as ``lang``, are
+    the page's own)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    period = period_field(load_default=None)
+    unit = code_field(error="unit tidak dikenal / unknown unit", load_default=None)
+    service = code_field(error="layanan tidak dikenal / unknown service", load_default=None)
+
+
 def parse_filters(args: Mapping[str, str], default_period: str) -> Filters:
     """Filters from query parameters; 422 naming each bad field (period format, unknown unit
-    or service)."""
+    or service). Empty parameters mean "not filtered" (a form's empty choice)."""
+    given = {k: v.strip() for k, v in args.items() if k in FilterArgs().fields and isinstance(v, str) and v.strip()}
+    try:
+        data = FilterArgs().load(given)
+    except ValidationError as exc:
+        raise ApiError(422, errors=flatten(exc.messages)) from None
     errors: dict[str, list[str]] = {}
-    period = (args.get("period") or "").strip() or default_period
-    if not PERIOD.match(period):
-        errors["period"] = ["periode harus YYYY-MM, YYYY-Qn atau YYYY / period must be YYYY-MM, YYYY-Qn or YYYY"]
-    unit = (args.get("unit") or "").strip() or None
-    if unit and (not CODE.match(unit) or not unit_known(unit)):
+    unit, service = data["unit"], data["service"]
+    if unit and not unit_known(unit):
         errors["unit"] = ["unit tidak dikenal / unknown unit"]
-    service = (args.get("service") or "").strip() or None
-    if service and (not CODE.match(service) or not _service_known(unit, service)):
+    if service and not _service_known(unit, service):
         errors["service"] = ["layanan tidak dikenal / unknown service"]
     if errors:
         raise ApiError(422, errors=errors)
-    return Filters(period, unit, service)
+    return Filters(data["period"] or default_period, unit, service)
 
 
 def unit_known(code: str) -> bool:

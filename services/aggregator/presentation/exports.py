@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from flask import Response
 

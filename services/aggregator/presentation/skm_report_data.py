@@ -6,9 +6,10 @@ is the indicators API's row (same function, same numbers).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping
 
+from shared.contracts.formats import CODE_RE
 from shared.domain import skm
 from shared.domain.periods import months_in
 from shared.records.directory import Service, Unit
@@ -33,9 +34,9 @@ def load(unit: str, period: str, now: datetime) -> dict:
     """:func:`build` for a unit of the directory (or one with responses); 404 otherwise."""
     from shared.platform.errors import ApiError
 
-    from services.aggregator.presentation.dashboard import CODE, unit_known
+    from services.aggregator.presentation.dashboard import unit_known
 
-    if not CODE.match(unit) or not unit_known(unit):
+    if not CODE_RE.match(unit) or not unit_known(unit):
         raise ApiError(404, errors={"unit": ["unit tidak dikenal / unknown unit"]})
     return build(unit, period, now)
 

@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 from xml.sax.saxutils import escape
 
 from shared.domain.periods import kind_of

@@ -3,7 +3,7 @@ for). Built from the same report rows the evaluation team reads, cut down to uni
 fields: never officers, employees, services or citizens."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from shared.records.directory import Unit
 

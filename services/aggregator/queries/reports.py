@@ -5,9 +5,9 @@ from __future__ import annotations
 from shared.domain import skm
 from shared.domain.periods import months_in, previous
 
-from services.aggregator.queries import results
 from services.aggregator import indicator_policy
-from services.aggregator.state import officer_index, fold, store
+from services.aggregator.queries import results
+from services.aggregator.state import fold, officer_index, store
 
 
 def _skm_docs(period: str, unit: str | None = None, projection: dict | None = None) -> list[dict]:

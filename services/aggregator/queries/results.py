@@ -7,8 +7,8 @@ satisfaction, peer (BerAKHLAK) results and the predikat kinerja.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 from shared.domain import berakhlak, skm
 

@@ -2,10 +2,11 @@
 the documents of the units they served in (see :class:`OfficerSeen`)."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from mongoengine import Document, StringField
-from pymongo.errors import BulkWriteError
+
+from shared.platform import db
 
 from services.aggregator.state import fold
 from services.aggregator.state.store import _month_name, officer_state_collections
@@ -49,13 +50,7 @@ def mark_officers(pairs: Iterable[tuple[str, str, str]], chunk: int = 500) -> in
     for nip, unit, period in sorted(pairs):
         by_month.setdefault(period, []).append({"_id": f"{nip}|{unit}", "nip": nip, "unit": unit})
     for period, rows in by_month.items():
-        coll = officers_coll(period)
-        for start in range(0, len(rows), chunk):
-            try:
-                coll.insert_many(rows[start:start + chunk], ordered=False)
-            except BulkWriteError as exc:
-                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                    raise
+        db.insert_new(officers_coll(period), rows, chunk)
     return sum(len(rows) for rows in by_month.values())
 
 
@@ -70,11 +65,7 @@ def officer_index_complete() -> bool:
 
 
 def mark_officer_index_complete() -> None:
-    try:
-        officers_coll().insert_one({"_id": COMPLETE})
-    except Exception as exc:  # already marked
-        if getattr(exc, "code", None) != 11000:
-            raise
+    db.insert_one_new(officers_coll(), {"_id": COMPLETE})
 
 
 def backfill_officer_index(progress=None) -> int:

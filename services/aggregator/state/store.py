@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable
 
 from mongoengine import DictField, Document, IntField, StringField
 from pymongo import DeleteOne, ReplaceOne
-from pymongo.errors import BulkWriteError
 
 from shared.domain import skm
 from shared.domain.periods import months_in

@@ -1,27 +1,22 @@
 """What every indicator view needs: the period asked for, and whose data the caller may see."""
 from __future__ import annotations
 
-from flask import current_app
 from marshmallow import Schema, fields, validate
 
+from shared.contracts.formats import code_field, nip_field, period_field
+from shared.domain.periods import PeriodError, kind_of
 from shared.platform.auth import ADMIN, EVALUATOR, principal
 from shared.platform.errors import ApiError
-from shared.domain.periods import PeriodError, kind_of, month_of
+from shared.platform.web import this_month
 
 from services.aggregator.presentation.exports import FORMATS
 
-PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
-NIP = r"^\d{18}$"
-CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-
 
 class IndicatorQuery(Schema):
-    period = fields.String(validate=validate.Regexp(PERIOD, error="YYYY-MM, YYYY-Qn atau YYYY / YYYY-MM, YYYY-Qn or YYYY"),
-                           metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
-    unit = fields.String(validate=validate.Regexp(CODE, error="kode unit tidak valid / invalid unit code"))
-    service = fields.String(validate=validate.Regexp(CODE, error="kode layanan tidak valid / invalid service code"))
-    employee = fields.String(validate=validate.Regexp(NIP, error="NIP harus 18 digit / NIP must be 18 digits"),
-                             metadata={"description": "NIP of one employee"})
+    period = period_field(metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
+    unit = code_field(error="kode unit tidak valid / invalid unit code")
+    service = code_field(error="kode layanan tidak valid / invalid service code")
+    employee = nip_field(metadata={"description": "NIP of one employee"})
     format = fields.String(validate=validate.OneOf(FORMATS), load_default="json",
                            metadata={"description": "json, csv or xlsx"})
 
@@ -33,8 +28,7 @@ class ListOut(Schema):
 
 
 def period_of(args: dict) -> str:
-    ext = current_app.extensions["tanggap"]
-    period = args.get("period") or month_of(ext.clock.now(), ext.settings.timezone)
+    period = args.get("period") or this_month()
     try:
         kind_of(period)
     except PeriodError as exc:

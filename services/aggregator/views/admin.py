@@ -8,6 +8,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.contracts.formats import CODE, period_field
 from shared.domain import berakhlak, skm
 from shared.platform.auth import ADMIN, principal, require
 from shared.platform.errors import ApiError
@@ -15,7 +16,6 @@ from shared.platform.revisions import RevisionConflict
 
 from services.aggregator import indicator_policy
 from services.aggregator.coaching import rules
-from services.aggregator.views.access import CODE, PERIOD
 
 blp = Blueprint("aggregator-admin", __name__, url_prefix="/api/v1/admin",
                 description="Aggregator configuration (admins): weights, populations, peer thresholds, coaching rules")
@@ -77,7 +77,7 @@ def put_weights(data, scope):
 # -- populations ------------------------------------------------------------------------------
 
 class PopulationIn(Schema):
-    period = fields.String(required=True, validate=validate.Regexp(PERIOD, error="YYYY-MM, YYYY-Qn atau YYYY"))
+    period = period_field(required=True)
     population = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100_000_000))
 
 
@@ -93,7 +93,7 @@ class PopulationOut(Schema):
 
 
 class PopulationQuery(Schema):
-    period = fields.String(validate=validate.Regexp(PERIOD, error="YYYY-MM, YYYY-Qn atau YYYY"))
+    period = period_field()
 
 
 @blp.route("/populations", methods=["GET"])

@@ -15,12 +15,12 @@ from kafka.errors import KafkaError
 from marshmallow import Schema, fields, validate
 
 from shared.contracts import payloads
-from shared.platform.auth import ADMIN, EVALUATOR, require
-from shared.records.directory import Employee
-from shared.platform.errors import ApiError
 from shared.contracts.events import new_event
 from shared.messaging.clients import make_producer, reachable, send_event
 from shared.messaging.topics import Topics
+from shared.platform.auth import ADMIN, EVALUATOR, require
+from shared.platform.errors import ApiError
+from shared.records.directory import Employee
 
 from services.aggregator import appraisal_import
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from shared.contracts.formats import code_field, nip_field, period_field
 from shared.platform.auth import ADMIN, EVALUATOR, SUPERVISOR, require
 
 from services.aggregator.coaching.cases import listing
-from services.aggregator.views.access import CODE, NIP, PERIOD, people
+from services.aggregator.views.access import people
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="Coaching cases decided by the rules (evaluators, admins; supervisors: their own team)")
@@ -15,10 +16,10 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
 
 class CaseQuery(Schema):
     status = fields.String(validate=validate.OneOf(["open", "closed", "all"]), load_default="all")
-    period = fields.String(validate=validate.Regexp(PERIOD, error="YYYY-MM, YYYY-Qn atau YYYY"))
-    unit = fields.String(validate=validate.Regexp(CODE))
-    employee = fields.String(validate=validate.Regexp(NIP, error="NIP harus 18 digit / NIP must be 18 digits"))
-    rule = fields.String(validate=validate.Regexp(CODE))
+    period = period_field()
+    unit = code_field()
+    employee = nip_field()
+    rule = code_field()
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
 
 

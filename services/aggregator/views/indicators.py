@@ -93,8 +93,9 @@ def predikat(args):
 @blp.response(200)
 def employee(args, nip):
     """Everything about one employee for a period: officer satisfaction, peer result, predikat."""
-    from shared.platform.errors import ApiError
     import re
+
+    from shared.platform.errors import ApiError
 
     if not re.match(r"^\d{18}$", nip):
         raise ApiError(422, errors={"nip": ["NIP harus 18 digit / NIP must be 18 digits"]})

@@ -9,26 +9,22 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
+from shared.contracts.formats import CODE_RE, PERIOD_RE
 from shared.domain import berakhlak, skm
 from shared.platform.auth import ADMIN, EVALUATOR, public
-from shared.records.directory import Service, Unit
 from shared.platform.errors import ApiError
 from shared.platform.i18n import current_lang, t
-from shared.domain.periods import month_of
+from shared.platform.web import this_month
 from shared.platform.webauth import login_required
+from shared.records.directory import Service, Unit
 
 from services.aggregator.presentation import charts, dashboard, exports, skm_report_data, skm_report_layout
-from services.aggregator.views.reports import download
 from services.aggregator.queries import publication
+from services.aggregator.views.reports import download
 
 bp = Blueprint("pages", __name__, template_folder="../templates")
 EVALUATION = (EVALUATOR, ADMIN)
 GRADE_ORDER = ("A", "B", "C", "D")
-
-
-def _this_month() -> str:
-    ext = current_app.extensions["tanggap"]
-    return month_of(ext.clock.now(), ext.settings.timezone)
 
 
 def _error_page(err: ApiError):
@@ -62,7 +58,7 @@ def home():
 @login_required(*EVALUATION)
 def dashboard_page():
     try:
-        f = dashboard.parse_filters(request.args, _this_month())
+        f = dashboard.parse_filters(request.args, this_month())
     except ApiError as err:
         return _error_page(err)
     lang = current_lang()
@@ -78,7 +74,7 @@ def dashboard_page():
         trend_series=dashboard.trend_series(trend, periods), unsur=dashboard.unsur_rows(f, units), peer=peer,
         peer_values=dashboard.peer_value_means(peer), value_codes=berakhlak.VALUE_CODES,
         coaching=dashboard.coaching_rows(f), all_units=Unit.heads(), all_services=services_all,
-        periods=dashboard.period_choices(_this_month(), f.period), lang=lang, **_helpers())
+        periods=dashboard.period_choices(this_month(), f.period), lang=lang, **_helpers())
 
 
 def _chart(name: str, f: dashboard.Filters) -> bytes:
@@ -116,14 +112,14 @@ def _chart(name: str, f: dashboard.Filters) -> bytes:
                                          "No released result yet (at least 3 raters)"),
                                  low=1, high=5, axis_label=t("rata-rata (1–5)", "mean (1–5)"),
                                  marks=(rules.below, rules.above), lang=lang)
-    raise ApiError(404, errors={"chart": [f"grafik tidak dikenal / unknown chart; one of units, services, trend, "
-                                          f"unsur, peer"]})
+    raise ApiError(404, errors={"chart": ["grafik tidak dikenal / unknown chart; one of units, services, trend, "
+                                          "unsur, peer"]})
 
 
 @bp.route("/dashboard/charts/<name>.svg")
 @login_required(*EVALUATION)
 def chart(name):
-    f = dashboard.parse_filters(request.args, _this_month())
+    f = dashboard.parse_filters(request.args, this_month())
     response = Response(_chart(name, f), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=60"
     return response
@@ -132,7 +128,7 @@ def chart(name):
 @bp.route("/dashboard/data/<name>.csv")
 @login_required(*EVALUATION)
 def chart_data(name):
-    f = dashboard.parse_filters(request.args, _this_month())
+    f = dashboard.parse_filters(request.args, this_month())
     rows = dashboard.rows_for(name, f)
     filename = "-".join([name, f.period] + [v for v in (f.unit, f.service) if v])
     return Response(exports.to_csv(rows), mimetype="text/csv",
@@ -146,7 +142,7 @@ def chart_data(name):
 def report(unit, fmt):
     if fmt not in skm_report_layout.FILE_TYPES:
         raise ApiError(404, errors={"format": ["pdf atau xlsx / pdf or xlsx"]})
-    f = dashboard.parse_filters({"period": request.args.get("period", "")}, _this_month())
+    f = dashboard.parse_filters({"period": request.args.get("period", "")}, this_month())
     report = skm_report_data.load(unit, f.period, current_app.extensions["tanggap"].clock.now())
     return download(report, fmt, current_lang())
 
@@ -156,28 +152,28 @@ def report(unit, fmt):
 @bp.route("/results")
 @public
 def results():
-    period = (request.args.get("period") or "").strip() or _this_month()
-    if not dashboard.PERIOD.match(period):
+    period = (request.args.get("period") or "").strip() or this_month()
+    if not PERIOD_RE.match(period):
         return _error_page(ApiError(422, "Periode tidak valid", "Invalid period",
                                     errors={"period": ["YYYY-MM, YYYY-Qn / YYYY"]}))
     rows = publication.units(period)
     grades = {g: sum(1 for r in rows if (r.get("grade") or {}).get("mutu") == g) for g in GRADE_ORDER}
     return render_template("aggregator/results.html", rows=rows, period=period, grades=grades,
-                           periods=dashboard.period_choices(_this_month(), period), **_helpers())
+                           periods=dashboard.period_choices(this_month(), period), **_helpers())
 
 
 @bp.route("/results/<unit>")
 @public
 def result_unit(unit):
-    period = (request.args.get("period") or "").strip() or _this_month()
-    if not dashboard.PERIOD.match(period):
+    period = (request.args.get("period") or "").strip() or this_month()
+    if not PERIOD_RE.match(period):
         return _error_page(ApiError(422, "Periode tidak valid", "Invalid period",
                                     errors={"period": ["YYYY-MM, YYYY-Qn / YYYY"]}))
-    record = Unit.head(unit) if dashboard.CODE.match(unit) else None
-    row = publication.unit(unit, period) if dashboard.CODE.match(unit) else None
+    record = Unit.head(unit) if CODE_RE.match(unit) else None
+    row = publication.unit(unit, period) if CODE_RE.match(unit) else None
     if record is None and (row is None or not row["respondents"]):
         return _error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
     name = (record.name, record.name_en or record.name) if record else (unit, unit)
     return render_template("aggregator/result_unit.html", row=row, period=period, unit=unit, name=name,
-                           unsur_codes=skm.UNSUR_CODES, periods=dashboard.period_choices(_this_month(), period),
+                           unsur_codes=skm.UNSUR_CODES, periods=dashboard.period_choices(this_month(), period),
                            **_helpers())

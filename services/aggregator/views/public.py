@@ -4,24 +4,21 @@ Anyone may call these; they never contain data about individual employees or cit
 """
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
+from shared.contracts.formats import period_field
+from shared.domain.periods import PeriodError, kind_of
 from shared.platform.auth import public
 from shared.platform.errors import ApiError
-from shared.domain.periods import PeriodError, kind_of, month_of
+from shared.platform.web import this_month
 
 from services.aggregator.queries import publication
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Public unit-level SKM results")
 
-PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
-
-
 class PeriodQuery(Schema):
-    period = fields.String(validate=validate.Regexp(PERIOD, error="YYYY-MM, YYYY-Qn atau YYYY"),
-                           metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
+    period = period_field(metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
 
 
 class GradeOut(Schema):
@@ -42,18 +39,13 @@ class UnitSkmOut(Schema):
     sample = fields.Dict(metadata={"description": "population, Krejcie-Morgan target, adequate (when a population is configured)"})
 
 
-def default_period() -> str:
-    ext = current_app.extensions["tanggap"]
-    return month_of(ext.clock.now(), ext.settings.timezone)
-
-
 @blp.route("/units/<code>", methods=["GET"])
 @public
 @blp.arguments(PeriodQuery, location="query")
 @blp.response(200, UnitSkmOut)
 def unit_skm(args, code):
     """SKM of one unit for a period: respondents, NRR per unsur, IKM and grade."""
-    period = args.get("period") or default_period()
+    period = args.get("period") or this_month()
     try:
         kind_of(period)
     except PeriodError as exc:

@@ -1,24 +1,24 @@
 """The SKM report of a unit and period for evaluation teams: JSON, PDF or XLSX."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from shared.contracts.formats import period_field
 from shared.platform.auth import ADMIN, EVALUATOR, require
 
 from services.aggregator.presentation import skm_report_data, skm_report_layout
-from services.aggregator.views.access import PERIOD, period_of
+from services.aggregator.views.access import period_of
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="The SKM report as units publish it (evaluators, admins)")
 
 
 class ReportQuery(Schema):
-    period = fields.String(validate=validate.Regexp(PERIOD, error="YYYY-MM, YYYY-Qn atau YYYY / YYYY-MM, YYYY-Qn or YYYY"),
-                           metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
+    period = period_field(metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
     format = fields.String(validate=validate.OneOf(["json", "pdf", "xlsx"]), load_default="json",
                            metadata={"description": "json, pdf or xlsx"})
     lang = fields.String(validate=validate.OneOf(["id", "en"]), load_default="id",

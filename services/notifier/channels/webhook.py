@@ -4,8 +4,8 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
-from services.notifier.delivery_timing import SIGNATURE_HEADER, sign
 from services.notifier.channels import SendError
+from services.notifier.delivery_timing import SIGNATURE_HEADER, sign
 
 
 def post(url: str, body: str, secret: str, *, delivery_id: str, timeout: float) -> int:

@@ -10,9 +10,19 @@ from shared.platform.errors import ApiError
 from shared.platform.revisions import RevisionConflict
 
 from services.notifier import inbox, notify
-from services.notifier.models import Delivery, Preferences
-from services.notifier.schemas import (AcknowledgeIn, ActionOut, CaseOut, CaseQuery, CaseSummaryOut, DialogueIn, NotificationOut,
-                       PreferencesIn, PreferencesOut, ResolveIn)
+from services.notifier.models import Delivery, NotificationPreferences
+from services.notifier.schemas import (
+    AcknowledgeIn,
+    ActionOut,
+    CaseOut,
+    CaseQuery,
+    CaseSummaryOut,
+    DialogueIn,
+    NotificationOut,
+    PreferencesIn,
+    PreferencesOut,
+    ResolveIn,
+)
 
 blp = Blueprint("inbox", __name__, url_prefix="/api/v1/inbox",
                 description="Kotak masuk atasan / supervisor inbox: coaching cases of your own team")
@@ -93,7 +103,7 @@ def notifications():
 
 
 def _prefs_body(nip: str) -> dict:
-    doc = Preferences.head(nip)
+    doc = NotificationPreferences.head(nip)
     if doc is None:
         return {"nip": nip, "email": True, "webhook": True, "webhook_url": None, "webhook_secret_set": False,
                 "quiet_start": None, "quiet_end": None, "digest": False, "rev": None}
@@ -125,7 +135,7 @@ def get_preferences():
 def put_preferences(data):
     """Set your preferences (a new revision). Leaving ``webhook_secret`` out keeps the stored one."""
     nip = _own_nip()
-    current = Preferences.head(nip)
+    current = NotificationPreferences.head(nip)
     values = {"email": data["email"], "webhook": data["webhook"], "webhook_url": data.get("webhook_url"),
               "quiet_start": data.get("quiet_start"), "quiet_end": data.get("quiet_end"), "digest": data["digest"]}
     if data.get("webhook_secret"):
@@ -135,7 +145,7 @@ def put_preferences(data):
     elif not (current and current.webhook_secret):
         raise ApiError(422, errors={"webhook_secret": ["webhook sendiri memerlukan kunci / your own webhook needs a secret"]})
     try:
-        Preferences.save_revision(nip, values, at=_ext().clock.now(), by=principal().sub)
+        NotificationPreferences.save_revision(nip, values, at=_ext().clock.now(), by=principal().sub)
     except RevisionConflict as exc:
         raise ApiError(409, errors={"nip": [str(exc)]}) from None
     return _prefs_body(nip)

@@ -10,17 +10,16 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
+from shared.contracts.formats import CODE_RE
 from shared.platform.clock import Clock
-from shared.contracts.payloads import CODE
-from shared.records.directory import MAX_CHAIN, Employee, Service, Unit, nip_problems
 from shared.platform.revisions import bulk_save_revisions
 from shared.platform.text import MAX_DEPTH, clean_text, depth, unstorable_paths
+from shared.records.directory import MAX_CHAIN, Employee, Service, Unit, nip_problems
 
 KINDS = ("units", "services", "employees")
-CODE_RE = re.compile(CODE)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Column names as registers export them (Indonesian and English) -> our field names.

@@ -13,19 +13,18 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
-from pymongo.errors import BulkWriteError
 
-from shared.platform.clock import Clock, SystemClock
-from shared.platform.lease import Lease
-from shared.platform.config import Settings
 from shared.messaging.clients import make_producer
 from shared.messaging.topics import Topics
-
+from shared.platform import db
+from shared.platform.clock import Clock, SystemClock
+from shared.platform.config import Settings
+from shared.platform.lease import Lease
 from shared.records.responses import OutboxRecord, Response
 
 log = logging.getLogger(__name__)
@@ -117,11 +116,7 @@ class Relay:
                              {"$set": {"published": True, "published_at": now}})
         records = [{"_id": rid, "topic": topic, "partition": p, "offset": o, "published_at": now}
                    for rid, topic, p, o in delivered]
-        try:
-            OutboxRecord._get_collection().insert_many(records, ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                raise
+        db.insert_new(OutboxRecord._get_collection(), records)
 
     # -- recovery -----------------------------------------------------------------------------
     def reconcile(self) -> int:
@@ -212,7 +207,7 @@ class Relay:
 def main(settings: Settings) -> None:
     import signal
 
-    from shared.platform import db, logs
+    from shared.platform import logs
 
     logs.setup("survey-relay", settings.log_level)
     db.connect(settings, pool_size=4)

@@ -17,14 +17,14 @@ from typing import Any
 from mongoengine.errors import NotUniqueError
 
 from shared.contracts import payloads
+from shared.contracts.events import Event, EventTooLarge, InvalidEvent, new_event
+from shared.domain.periods import month_of
+from shared.messaging.topics import Topics
 from shared.platform.clock import Clock
 from shared.platform.config import Settings
 from shared.platform.errors import ApiError
-from shared.contracts.events import Event, EventTooLarge, InvalidEvent, new_event
-from shared.domain.periods import month_of
 from shared.platform.pseudonyms import keyed_hash
 from shared.records.responses import Outbox, Response
-from shared.messaging.topics import Topics
 
 from services.survey.surveys.spec import TemplateSpec
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from flask import current_app
 
 from shared.platform.auth import Principal
-from shared.records.directory import Employee, Service, Unit
 from shared.platform.errors import ApiError
+from shared.records.directory import Employee, Service, Unit
 
-from services.survey.surveys import catalog, spec
 from services.survey.submissions import acceptance
 from services.survey.submissions.lookup_cache import LookupCache
-from services.survey.surveys.models import KioskDevice
 from services.survey.submissions.rate_limits import RateLimiter
+from services.survey.surveys import catalog, spec
+from services.survey.surveys.models import KioskDevice
 
 
 @dataclass(frozen=True)

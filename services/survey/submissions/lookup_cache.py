@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import timedelta
-from typing import Callable, Hashable, TypeVar
+from typing import TypeVar
 
 from shared.platform import revisions
 from shared.platform.clock import Clock

@@ -12,8 +12,8 @@ respondent's language.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from shared.domain import skm
 from shared.platform.text import clean_text

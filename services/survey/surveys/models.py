@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from mongoengine import BooleanField, DictField, IntField, ListField, StringField
 
-from shared.contracts.payloads import CODE, NIP
+from shared.contracts.formats import CODE, NIP
 from shared.platform.revisions import Revisioned
 
 

@@ -7,8 +7,9 @@ against the exact version a respondent saw.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from shared.domain import berakhlak, skm
 

@@ -10,13 +10,22 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from shared.platform.auth import ADMIN, EMPLOYEE, EVALUATOR, SUPERVISOR, principal, public, require
-from shared.records.directory import Employee, Service, Unit, is_in_team, nip_problems, team
 from shared.platform.errors import ApiError
 from shared.platform.revisions import RevisionConflict
 from shared.platform.web import body_limit
+from shared.records.directory import Employee, Service, Unit, is_in_team, nip_problems, team
 
 from services.survey.directory import register_import
-from services.survey.schemas import (EmployeeIn, EmployeeOut, ImportOut, ImportQuery, ServiceIn, ServiceOut, UnitIn, UnitOut)
+from services.survey.schemas import (
+    EmployeeIn,
+    EmployeeOut,
+    ImportOut,
+    ImportQuery,
+    ServiceIn,
+    ServiceOut,
+    UnitIn,
+    UnitOut,
+)
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Organisation directory")
 

@@ -7,14 +7,14 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from shared.platform.auth import ADMIN, KIOSK, issue_token, principal, require
-from shared.records.directory import Unit
 from shared.platform.errors import ApiError
 from shared.platform.revisions import RevisionConflict
+from shared.records.directory import Unit
 
-from services.survey.surveys import catalog
-from services.survey.submissions.citizen import kiosk_device
-from services.survey.surveys.models import KioskDevice
 from services.survey.schemas import KioskConfigOut, KioskIn, KioskOut
+from services.survey.submissions.citizen import kiosk_device
+from services.survey.surveys import catalog
+from services.survey.surveys.models import KioskDevice
 
 blp = Blueprint("kiosks", __name__, url_prefix="/api/v1", description="Kiosk devices")
 

@@ -11,16 +11,16 @@ from flask import Blueprint, make_response, render_template, request
 from marshmallow import ValidationError
 
 from shared.platform.auth import public
-from shared.records.directory import Employee, Service, Unit
 from shared.platform.errors import ApiError, flatten
 from shared.platform.i18n import current_lang, t
 from shared.platform.web import checks_own_form_text
 from shared.platform.webauth import csrf_exempt
+from shared.records.directory import Employee, Service, Unit
 
-from services.survey.surveys import catalog
+from services.survey.schemas import PROFILE_CHOICES, ResponseIn
 from services.survey.submissions import web_form
 from services.survey.submissions.citizen import Origin, submit
-from services.survey.schemas import PROFILE_CHOICES, ResponseIn
+from services.survey.surveys import catalog
 
 bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/survey-static")

@@ -7,15 +7,15 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from shared.platform.auth import EMPLOYEE, principal, require
-from shared.records.directory import Employee
 from shared.platform.errors import ApiError
-from shared.domain.periods import month_of
 from shared.platform.pseudonyms import keyed_hash
+from shared.platform.web import this_month
+from shared.records.directory import Employee
 from shared.records.responses import Response
 
-from services.survey.surveys import catalog, spec
-from services.survey.submissions import acceptance, peer_circle
 from services.survey.schemas import ColleagueOut, PeerAcceptedOut, PeerIn
+from services.survey.submissions import acceptance, peer_circle
+from services.survey.surveys import catalog, spec
 
 blp = Blueprint("peer", __name__, url_prefix="/api/v1/peer-feedback",
                 description="BerAKHLAK peer/360 feedback. The rater is never shown to the person rated: "
@@ -34,7 +34,7 @@ def _rater() -> Employee:
 
 def _claimed(rater_nip: str, ratee_nip: str) -> bool:
     ext = current_app.extensions["tanggap"]
-    period = month_of(ext.clock.now(), ext.settings.timezone)
+    period = this_month()
     claim = keyed_hash(ext.settings, "peer-claim", f"{rater_nip}|{ratee_nip}|{period}", length=64)
     return Response.objects(peer_claim=claim).only("id").first() is not None
 

@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 from shared.platform.auth import KIOSK, authenticate, public
 from shared.platform.errors import ApiError
 
-from services.survey.submissions.citizen import Origin, accepted_body, submit
 from services.survey.schemas import AcceptedOut, ResponseIn
+from services.survey.submissions.citizen import Origin, accepted_body, submit
 
 blp = Blueprint("responses", __name__, url_prefix="/api/v1/responses",
                 description="Citizen responses (SKM and custom surveys). Public: anyone may submit; "

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Response as FlaskResponse, current_app
+from flask import Response as FlaskResponse
+from flask import current_app
 from flask_smorest import Blueprint
 
 from shared.platform.auth import ADMIN, principal, public, require
-from shared.records.directory import Employee, Service, Unit
 from shared.platform.errors import ApiError
 from shared.platform.revisions import RevisionConflict
+from shared.records.directory import Employee, Service, Unit
 
+from services.survey.schemas import DeploymentIn, DeploymentOut, TemplateIn, TemplateOut, TemplateQuery
 from services.survey.surveys import catalog, qr, spec
 from services.survey.surveys.models import Deployment, SurveyTemplate
-from services.survey.schemas import DeploymentIn, DeploymentOut, TemplateIn, TemplateOut, TemplateQuery
 
 blp = Blueprint("surveys", __name__, url_prefix="/api/v1", description="Survey templates and deployments")
 
