@@ -259,7 +259,8 @@ def run(settings, rate: float = 8.0, seconds: float = 60.0, normal_officers: int
                 "notification": {**summary(notify), "officers_crossing": len(crossing),
                                  "never": len(crossing) - len(notify), "webhooks": len(receiver.hooks),
                                  "bad_signatures": receiver.bad},
-                "visible_samples": [round(v, 3) for v in visible], "notification_samples": [round(v, 3) for v in notify]}
+                "visible_samples": [round(v, 3) for v in visible],
+                "notification_samples": [round(v, 3) for v in notify]}
     finally:
         for proc in reversed(procs):
             proc.stop()

@@ -33,7 +33,7 @@ def breakdown(stats: pstats.Stats) -> dict:
     """{"total_s", "buckets": [[bucket, seconds, share]], "top": [[function, cumulative s]]}."""
     totals: dict[str, float] = {}
     rows = []
-    for (filename, line, name), (cc, nc, tt, ct, callers) in stats.stats.items():
+    for (filename, line, name), (_cc, _nc, tt, ct, _callers) in stats.stats.items():
         b = bucket_of(filename, name)
         totals[b] = totals.get(b, 0.0) + tt
         rows.append((ct, _label(filename, line, name)))

@@ -4,12 +4,13 @@ Each stage adds responses spread over a year (200 units, 10,000 officers) to a d
 its own: the raw responses (compact documents in ``responses``: id, unit, service,
 officer, period, answers, channel; the outbox event is left out, and past a per-stage time
 budget no more are stored, since FerretDB takes minutes for a million and no indicator
-query reads that collection) and the indicator state all of them produce, folded in this process with the aggregator's own pure fold
-(``services/aggregator/fold.py``, as ``rebuild`` does) into documents keyed by the
-partition Kafka's default partitioner gives each unit. Then the aggregator API, under the
-shipped gunicorn settings, answers the same queries; the median of several calls is kept.
-Queries read state documents only, whose number is bounded by units x months x
-partitions, so the curve should stay flat while responses grow a hundredfold.
+query reads that collection) and the indicator state all of them produce, folded in this
+process with the aggregator's own pure fold (``services/aggregator/fold.py``, as
+``rebuild`` does) into documents keyed by the partition Kafka's default partitioner gives
+each unit. Then the aggregator API, under the shipped gunicorn settings, answers the same
+queries; the median of several calls is kept. Queries read state documents only, whose
+number is bounded by units x months x partitions, so the curve should stay flat while
+responses grow a hundredfold.
 """
 from __future__ import annotations
 
@@ -123,7 +124,7 @@ class Seeder:
         groups: dict = {}
         for d in docs:
             groups.setdefault(store.collection(d["kind"], d["period"]).name, []).append(d)
-        for name, mine in groups.items():
+        for _name, mine in groups.items():
             for start in range(0, len(mine), 100):
                 store.collection(mine[0]["kind"], mine[0]["period"]).insert_many(mine[start:start + 100],
                                                                                   ordered=False)

@@ -101,7 +101,8 @@ def _intake(x, images) -> list[str]:
             "| target | requests/s | p50 | p99 | errors |", "|---|---:|---:|---:|---:|"]
     for name, label in (("baseline", "bare Flask, returns 201"), ("survey", "survey service (deployment, officer)")):
         t = x[name]
-        out.append(f"| {label} | {num(t['rps'])} | {num(t['p50_ms'], 1)} ms | {num(t['p99_ms'], 1)} ms | {t['errors']} |")
+        out.append(f"| {label} | {num(t['rps'])} | {num(t['p50_ms'], 1)} ms | {num(t['p99_ms'], 1)} ms "
+                   f"| {t['errors']} |")
     ratio = x.get("ratio")
     p = x.get("profile", {})
     out += ["", f"**Ratio survey / baseline: {num(ratio, 3)}** (target at least 0.5: "

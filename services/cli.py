@@ -102,7 +102,8 @@ def directory_import(settings, file, kind, dry_run):
             bar.update(done - last[0])
             last[0] = done
 
-        report = register_import.import_rows(kind, rows, clock=SystemClock(), by="cli", dry_run=dry_run, progress=progress)
+        report = register_import.import_rows(kind, rows, clock=SystemClock(), by="cli", dry_run=dry_run,
+                                             progress=progress)
     for err in report.errors:
         click.echo(f"line {err.line}: {err.field}: {err.message}", err=True)
     summary = report.to_dict()

@@ -64,8 +64,8 @@ def load(settings: Settings, echo=print) -> None:
     for code, name, name_en in UNITS:
         Unit.save_revision(code, {"name": name, "name_en": name_en}, at=now, by="demo")
     for unit, code, name, name_en in SERVICES:
-        Service.save_revision(Service.ref_of(unit, code), {"unit": unit, "code": code, "name": name, "name_en": name_en},
-                              at=now, by="demo")
+        Service.save_revision(Service.ref_of(unit, code),
+                              {"unit": unit, "code": code, "name": name, "name_en": name_en}, at=now, by="demo")
     for nip, name, unit, supervisor in EMPLOYEES:
         Employee.save_revision(nip, {"name": name, "unit": unit, "supervisor_nip": supervisor}, at=now, by="demo")
     logins = _logins(settings, now)

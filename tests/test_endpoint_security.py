@@ -102,7 +102,7 @@ def test_pages_send_anonymous_visitors_to_login_and_refuse_wrong_roles(service, 
     if not pages:
         assert service != "notifier"
         return
-    for rule, method, view in pages:
+    for rule, method, _view in pages:
         path = concrete(rule.rule)
         client = app.test_client()
         token = _csrf(client)

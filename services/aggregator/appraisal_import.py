@@ -56,7 +56,8 @@ def check(line: int, data: dict) -> tuple[Row | None, dict[str, list[str]]]:
     if problems:
         errors[f"{line}.nip"] = problems
     if not PERIOD_RE.match(period):
-        errors[f"{line}.period"] = ["periode harus YYYY, YYYY-Qn atau YYYY-MM / period must be YYYY, YYYY-Qn or YYYY-MM"]
+        errors[f"{line}.period"] = ["periode harus YYYY, YYYY-Qn atau YYYY-MM / "
+                                    "period must be YYYY, YYYY-Qn or YYYY-MM"]
     code = rating(value)
     if code is None:
         errors[f"{line}.hasil_kerja"] = ["harus di_atas, sesuai atau di_bawah / must be di_atas, sesuai or di_bawah"]

@@ -125,7 +125,8 @@ class Sender:
             log.warning("delivery dead-lettered", extra={"delivery": delivery.key, "channel": delivery.channel,
                                                           "attempts": no, "error": error})
             return "dead"
-        retry_at = now + delivery_timing.retry_delay(no, self.settings.retry_base_s, self.settings.retry_max_s, self.rand())
+        retry_at = now + delivery_timing.retry_delay(no, self.settings.retry_base_s, self.settings.retry_max_s,
+                                                     self.rand())
         DeliveryAttempt.objects(pk=attempt.pk).update(set__outcome="failed", set__error=error, set__retry_at=retry_at)
         Delivery.objects(pk=delivery.key).update(set__status="retrying", set__attempts=no, set__last_error=error,
                                                  set__next_at=retry_at)

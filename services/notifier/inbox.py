@@ -119,7 +119,8 @@ def resolve(case_id: str, who: Principal, now: datetime, notes: str | None) -> h
 def trend_url(settings: Settings, case: FollowUpCase) -> str | None:
     if case.subject_type != "employee":
         return None
-    return f"{settings.aggregator_public_url.rstrip('/')}/api/v1/indicators/employees/{case.subject}?period={case.period}"
+    return (f"{settings.aggregator_public_url.rstrip('/')}/api/v1/indicators/employees/{case.subject}"
+            f"?period={case.period}")
 
 
 def describe(settings: Settings, case: FollowUpCase, state: CaseState, *, detail: bool = True) -> dict:

@@ -32,7 +32,8 @@ def case_context(case, lang: str, *, subject_name: str | None, inbox_url: str) -
         label = f"{subject_name} (NIP {case.subject})" if subject_name else f"NIP {case.subject}"
     else:
         label = pick("Unit", "Unit") + f" {case.subject}"
-    return {"subject_label": label, "summary": summary, "severity_label": pick(*SEVERITY.get(case.severity, (case.severity,) * 2)),
+    return {"subject_label": label, "summary": summary,
+            "severity_label": pick(*SEVERITY.get(case.severity, (case.severity,) * 2)),
             "period": case.period, "inbox_url": inbox_url}
 
 

@@ -108,7 +108,8 @@ def _email_timing(settings: Settings, who: Recipient, case: FollowUpCase, kind: 
             return {"status": "suppressed", "reason": f"cooldown: mailed about the same subject within "
                                                       f"{settings.cooldown_hours} h ({recent.key})"}
         if who.prefs.digest:
-            return {"status": "digest", "mode": "digest", "digest_day": delivery_timing.local_day(now, settings.timezone).isoformat(),
+            return {"status": "digest", "mode": "digest",
+                    "digest_day": delivery_timing.local_day(now, settings.timezone).isoformat(),
                     "reason": "daily digest"}
     held = delivery_timing.quiet_until(now, settings.timezone, who.prefs.quiet_start, who.prefs.quiet_end)
     if held is not None:

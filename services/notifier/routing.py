@@ -50,7 +50,8 @@ def first_assignee(directory: Directory, subject_type: str, subject: str, unit: 
             unit_head = directory.unit_head(unit)
             if _usable(directory, unit_head, {subject}):
                 return Route(unit_head, UNIT_HEAD, "employee not in the directory; routed to the unit head")
-            return Route(None, ADMIN, "employee not in the directory and no unit head known; routed to the administrator")
+            return Route(None, ADMIN, "employee not in the directory and no unit head known; "
+                                      "routed to the administrator")
         if _usable(directory, person.supervisor_nip, {subject}):
             return Route(person.supervisor_nip, SUPERVISOR, "direct supervisor")
         why = "no direct supervisor recorded" if not person.supervisor_nip else "direct supervisor unknown or inactive"
@@ -74,7 +75,8 @@ def next_level(directory: Directory, current_nip: str | None, subject: str, unit
         return Route(current.supervisor_nip, SUPERVISOR, "unacknowledged: escalated to the assignee's supervisor")
     unit_head = directory.unit_head(current.unit if current else unit)
     if _usable(directory, unit_head, exclude):
-        return Route(unit_head, UNIT_HEAD, "unacknowledged and the assignee has no supervisor: escalated to the unit head")
+        return Route(unit_head, UNIT_HEAD, "unacknowledged and the assignee has no supervisor: "
+                                           "escalated to the unit head")
     return Route(None, ADMIN, "unacknowledged and nobody above the assignee: escalated to the administrator")
 
 

@@ -51,7 +51,8 @@ def tick(settings: Settings, now: datetime, sender: Sender, directory: routing.D
     return counts
 
 
-def escalate(settings: Settings, case: FollowUpCase, now: datetime, after: timedelta, directory: routing.Directory) -> int:
+def escalate(settings: Settings, case: FollowUpCase, now: datetime, after: timedelta,
+             directory: routing.Directory) -> int:
     def decide(state):
         target = routing.next_level(directory, state.assignee_nip, case.subject, case.unit)
         return casestate.decide_escalate(state, now, after, target.as_tuple())

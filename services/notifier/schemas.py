@@ -82,7 +82,8 @@ class CaseSummaryOut(Schema):
     acknowledged = fields.Nested(ActorOut, allow_none=True)
     resolved = fields.Nested(ResolvedOut, allow_none=True)
     cleared_at = fields.DateTime(allow_none=True)
-    trend_url = fields.String(allow_none=True, metadata={"description": "the employee's indicator trend (resolved cases)"})
+    trend_url = fields.String(allow_none=True,
+                              metadata={"description": "the employee's indicator trend (resolved cases)"})
 
 
 class HistoryOut(Schema):

@@ -35,8 +35,8 @@ class ResponseIn(Schema):
     officer = nip_field(allow_none=True, metadata={"description": "NIP of the officer who served, if known"})
     template_version = fields.Integer(strict=True, validate=validate.Range(1, MAX_VERSION),
                                       metadata={"description": "the template version the respondent saw"})
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(allow_none=True),
-                          required=True, metadata={"description": ANSWERS_DOC})
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                          values=fields.Raw(allow_none=True), required=True, metadata={"description": ANSWERS_DOC})
     profile = fields.Nested(ProfileSchema, allow_none=True)
     comment = fields.String(allow_none=True, validate=validate.Length(max=spec.TEXT_MAX))
     lang = fields.String(validate=validate.OneOf(["id", "en"]), allow_none=True)
@@ -60,9 +60,10 @@ class PeerIn(Schema):
     id = fields.UUID(metadata={"description": "client-generated id (idempotency key)"})
     ratee = nip_field(required=True, metadata={"description": "NIP of the colleague being rated"})
     template_version = fields.Integer(strict=True, validate=validate.Range(1, MAX_VERSION))
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(allow_none=True),
-                          required=True, metadata={"description": "BO, AK, KO, HA, LO, AD, KL -> 1..5; "
-                                                                  "<value>_comment -> optional text"})
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                          values=fields.Raw(allow_none=True), required=True,
+                          metadata={"description": "BO, AK, KO, HA, LO, AD, KL -> 1..5; "
+                                                   "<value>_comment -> optional text"})
 
 
 class PeerAcceptedOut(Schema):

@@ -1,19 +1,21 @@
-"""Kafka producer and consumer factories with the project's delivery guarantees.
+"""Kafka clients with the project's delivery guarantees: the only module that makes them.
 
 Producer: acks=all, idempotent, bounded retries and delivery timeout, keyed sends (the key
-decides the partition, so order holds per key). Consumer: consumer groups, no auto-commit;
-:func:`run_batches` commits only after the handler returned, i.e. after its effect is durable.
+decides the partition, so order holds per key). Group consumer: no auto-commit (the consumer
+loop, :mod:`.consumer`, commits after the effect is durable), read_committed, from the
+earliest offset for a new group. Reader: no group, assigned partitions, nothing committed
+(rebuilds, the relay's reconciliation, tests). Offsets: a group's committed offsets and a
+topic's end offsets.
 """
 from __future__ import annotations
 
 import logging
 import socket
-import threading
 from collections.abc import Callable, Iterable
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.consumer.fetcher import ConsumerRecord
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.serializer import Serializer
+from kafka.structs import OffsetAndMetadata
 
 from shared.contracts.events import Event
 from shared.platform.config import Settings
@@ -51,7 +53,8 @@ def send_event(producer: KafkaProducer, topic: str, event: Event, headers: list 
 
 
 def make_consumer(settings: Settings, topics: Iterable[str], *, group_id: str, client_id: str,
-                  **overrides) -> KafkaConsumer:
+                  listener: ConsumerRebalanceListener | None = None, **overrides) -> KafkaConsumer:
+    """A member of ``group_id`` subscribed to ``topics`` (``listener`` hears of rebalances)."""
     config = dict(
         bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
         group_id=group_id,
@@ -66,40 +69,59 @@ def make_consumer(settings: Settings, topics: Iterable[str], *, group_id: str, c
     )
     config.update(overrides)
     consumer = KafkaConsumer(**config)
-    consumer.subscribe(list(topics))
+    consumer.subscribe(list(topics), listener=listener)
     return consumer
 
 
-Batch = dict[TopicPartition, list[ConsumerRecord]]
+class Rebalance(ConsumerRebalanceListener):
+    """Hands the partitions a rebalance gives and takes to two callables."""
+
+    def __init__(self, assigned: Callable[[set[TopicPartition]], None],
+                 revoked: Callable[[set[TopicPartition]], None]):
+        self._assigned, self._revoked = assigned, revoked
+
+    def on_partitions_assigned(self, assigned):
+        self._assigned(set(assigned))
+
+    def on_partitions_revoked(self, revoked):
+        self._revoked(set(revoked))
 
 
-def run_batches(consumer: KafkaConsumer, handle: Callable[[Batch], None], stop: threading.Event,
-                poll_ms: int = 500, max_batches: int | None = None) -> int:
-    """Poll, hand each non-empty batch to ``handle``, then commit what it was given.
-
-    If ``handle`` raises, nothing of the batch is committed and the exception propagates
-    (the process exits and the group redelivers; handlers are idempotent). Returns the
-    number of records handled.
-    """
-    handled = batches = 0
-    while not stop.is_set() and (max_batches is None or batches < max_batches):
-        batch = consumer.poll(timeout_ms=poll_ms)
-        if not batch:
-            continue
-        handle(batch)
-        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
-        consumer.commit({tp: _offset_meta(offset) for tp, offset in offsets.items()})
-        handled += sum(len(r) for r in batch.values())
-        batches += 1
-    return handled
+def make_reader(settings: Settings, *, client_id: str, **overrides) -> KafkaConsumer:
+    """A consumer outside any group: the caller assigns partitions and seeks; nothing is committed."""
+    config = dict(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=None, client_id=client_id,
+                  enable_auto_commit=False, isolation_level="read_committed", request_timeout_ms=15000)
+    config.update(overrides)
+    return KafkaConsumer(**config)
 
 
-def _offset_meta(offset: int):
-    from kafka.structs import OffsetAndMetadata
+def offset_meta(offset: int) -> OffsetAndMetadata:
+    """What a commit of ``offset`` sends (kafka-python 3 takes a leader epoch, older ones not)."""
     try:
         return OffsetAndMetadata(offset, "", -1)
     except TypeError:  # older signature without leader epoch
-        return OffsetAndMetadata(offset, "")
+        return OffsetAndMetadata(offset, "")  # type: ignore[call-arg]
+
+
+def committed_offsets(settings: Settings, group_id: str, topic: str) -> dict[int, int]:
+    """partition -> the group's committed offset of ``topic`` (0 where nothing was committed)."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=group_id,
+                             enable_auto_commit=False, client_id=f"{group_id}-offsets")
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        return {p: consumer.committed(TopicPartition(topic, p)) or 0 for p in sorted(partitions)}
+    finally:
+        consumer.close(autocommit=False)
+
+
+def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
+    """partition -> the offset after the last record of ``topic``."""
+    consumer = make_reader(settings, client_id="tanggap-offsets")
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or set())]
+        return {tp.partition: off for tp, off in consumer.end_offsets(tps).items()}
+    finally:
+        consumer.close()
 
 
 def kafka_ready(settings: Settings):

@@ -26,53 +26,78 @@ class Settings:
 
     mongodb_uri: str = _var("MONGODB_URI", "mongodb://127.0.0.1:27017/", "MongoDB connection string")
     mongodb_db: str = _var("MONGODB_DB", "tanggap", "database name")
-    mongodb_pool_size: int = _var("MONGODB_POOL_SIZE", 20, "connections per process (keep processes x this below the server's limit)")
+    mongodb_pool_size: int = _var("MONGODB_POOL_SIZE", 20,
+                                  "connections per process (keep processes x this below the server's limit)")
     mongodb_timeout_ms: int = _var("MONGODB_TIMEOUT_MS", 5000, "server selection and socket timeout, ms")
 
     kafka_bootstrap_servers: str = _var("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "comma-separated host:port list")
     kafka_topic_prefix: str = _var("KAFKA_TOPIC_PREFIX", "tanggap.", "prefix of every topic name")
-    kafka_responses_partitions: int = _var("KAFKA_RESPONSES_PARTITIONS", 6, "partitions of the responses topic (at least 3)")
+    kafka_responses_partitions: int = _var("KAFKA_RESPONSES_PARTITIONS", 6,
+                                           "partitions of the responses topic (at least 3)")
     kafka_partitions: int = _var("KAFKA_PARTITIONS", 3, "partitions of the other topics")
     kafka_replication_factor: int = _var("KAFKA_REPLICATION_FACTOR", 1, "replication factor of created topics")
 
-    secret_key: str = _var("TANGGAP_SECRET_KEY", "", "signing key for tokens and hashes; if empty, read or generated in TANGGAP_SECRET_FILE")
-    secret_file: str = _var("TANGGAP_SECRET_FILE", ".tanggap-secret", "file holding a generated key when TANGGAP_SECRET_KEY is empty")
+    secret_key: str = _var("TANGGAP_SECRET_KEY", "",
+                           "signing key for tokens and hashes; if empty, read or generated in TANGGAP_SECRET_FILE")
+    secret_file: str = _var("TANGGAP_SECRET_FILE", ".tanggap-secret",
+                            "file holding a generated key when TANGGAP_SECRET_KEY is empty")
     timezone: str = _var("TANGGAP_TIMEZONE", "Asia/Jakarta", "time zone that decides a response's period (month)")
-    cookie_secure: str = _var("TANGGAP_COOKIE_SECURE", "auto", "Secure flag of login cookies: true, false, or auto (true in production)")
+    cookie_secure: str = _var("TANGGAP_COOKIE_SECURE", "auto",
+                              "Secure flag of login cookies: true, false, or auto (true in production)")
     session_hours: int = _var("TANGGAP_SESSION_HOURS", 8, "lifetime of a web login session, hours")
     token_ttl_seconds: int = _var("TANGGAP_TOKEN_TTL_SECONDS", 8 * 3600, "default lifetime of issued API tokens")
 
     survey_port: int = _var("SURVEY_PORT", 8001, "survey service HTTP port")
     aggregator_port: int = _var("AGGREGATOR_PORT", 8002, "aggregator service HTTP port")
     notifier_port: int = _var("NOTIFIER_PORT", 8003, "notifier service HTTP port")
-    public_survey_url: str = _var("PUBLIC_SURVEY_URL", "http://127.0.0.1:8001", "public base URL of the survey service (QR codes, links)")
-    trusted_proxies: int = _var("TANGGAP_TRUSTED_PROXIES", 0, "reverse proxies in front of the services (their X-Forwarded-For is trusted)")
-    rate_limit_client: int = _var("RATE_LIMIT_CLIENT_PER_MINUTE", 30, "responses accepted per client address per minute (0: no limit)")
-    rate_limit_device: int = _var("RATE_LIMIT_DEVICE_PER_MINUTE", 120, "responses accepted per kiosk device per minute (0: no limit)")
-    reference_cache_seconds: int = _var("REFERENCE_CACHE_SECONDS", 5, "how long a survey process reuses a deployment, unit, service or officer it looked up (0: never); changes made through another process show after at most this long")
+    public_survey_url: str = _var("PUBLIC_SURVEY_URL", "http://127.0.0.1:8001",
+                                  "public base URL of the survey service (QR codes, links)")
+    trusted_proxies: int = _var("TANGGAP_TRUSTED_PROXIES", 0,
+                                "reverse proxies in front of the services (their X-Forwarded-For is trusted)")
+    rate_limit_client: int = _var("RATE_LIMIT_CLIENT_PER_MINUTE", 30,
+                                  "responses accepted per client address per minute (0: no limit)")
+    rate_limit_device: int = _var("RATE_LIMIT_DEVICE_PER_MINUTE", 120,
+                                  "responses accepted per kiosk device per minute (0: no limit)")
+    reference_cache_seconds: int = _var("REFERENCE_CACHE_SECONDS", 5,
+                                        "how long a survey process reuses a deployment, unit, service or officer it "
+                                        "looked up (0: never); changes made through another process show after at most "
+                                        "this long")
     web_concurrency: int = _var("WEB_CONCURRENCY", 2, "gunicorn worker processes per service")
     web_threads: int = _var("WEB_THREADS", 4, "threads per gunicorn worker")
 
-    aggregator_public_url: str = _var("AGGREGATOR_PUBLIC_URL", "http://127.0.0.1:8002", "public base URL of the aggregator (links to an employee's indicator trend)")
-    notifier_public_url: str = _var("NOTIFIER_PUBLIC_URL", "http://127.0.0.1:8003", "public base URL of the notifier (links to the inbox in mails and webhooks)")
+    aggregator_public_url: str = _var("AGGREGATOR_PUBLIC_URL", "http://127.0.0.1:8002",
+                                      "public base URL of the aggregator (links to an employee's indicator trend)")
+    notifier_public_url: str = _var("NOTIFIER_PUBLIC_URL", "http://127.0.0.1:8003",
+                                    "public base URL of the notifier (links to the inbox in mails and webhooks)")
     smtp_host: str = _var("NOTIFIER_SMTP_HOST", "127.0.0.1", "SMTP server the notifier sends mail through")
     smtp_port: int = _var("NOTIFIER_SMTP_PORT", 25, "SMTP server port")
     smtp_from: str = _var("NOTIFIER_SMTP_FROM", "tanggap@localhost", "sender address of notification mails")
-    smtp_starttls: str = _var("NOTIFIER_SMTP_STARTTLS", "false", "true: upgrade the SMTP connection with STARTTLS before sending")
+    smtp_starttls: str = _var("NOTIFIER_SMTP_STARTTLS", "false",
+                              "true: upgrade the SMTP connection with STARTTLS before sending")
     smtp_username: str = _var("NOTIFIER_SMTP_USERNAME", "", "SMTP login (empty: no authentication)")
     smtp_password: str = _var("NOTIFIER_SMTP_PASSWORD", "", "SMTP password (from the environment only)")
     smtp_timeout_s: int = _var("NOTIFIER_SMTP_TIMEOUT_SECONDS", 20, "SMTP connection timeout, seconds")
-    webhook_url: str = _var("NOTIFIER_WEBHOOK_URL", "", "global webhook receiving every notification (empty: none; supervisors may set their own)")
-    webhook_secret: str = _var("NOTIFIER_WEBHOOK_SECRET", "", "HMAC-SHA256 key of the global webhook (from the environment only)")
+    webhook_url: str = _var("NOTIFIER_WEBHOOK_URL", "",
+                            "global webhook receiving every notification (empty: none; supervisors may set their own)")
+    webhook_secret: str = _var("NOTIFIER_WEBHOOK_SECRET", "",
+                               "HMAC-SHA256 key of the global webhook (from the environment only)")
     webhook_timeout_s: int = _var("NOTIFIER_WEBHOOK_TIMEOUT_SECONDS", 10, "webhook request timeout, seconds")
-    delivery_max_attempts: int = _var("NOTIFIER_MAX_ATTEMPTS", 5, "attempts per mail or webhook delivery before it is dead-lettered")
-    retry_base_s: int = _var("NOTIFIER_RETRY_BASE_SECONDS", 60, "first retry delay, seconds (doubles per attempt, with jitter)")
+    delivery_max_attempts: int = _var("NOTIFIER_MAX_ATTEMPTS", 5,
+                                      "attempts per mail or webhook delivery before it is dead-lettered")
+    retry_base_s: int = _var("NOTIFIER_RETRY_BASE_SECONDS", 60,
+                             "first retry delay, seconds (doubles per attempt, with jitter)")
     retry_max_s: int = _var("NOTIFIER_RETRY_MAX_SECONDS", 3600, "longest retry delay, seconds")
-    escalate_after_days: int = _var("NOTIFIER_ESCALATE_AFTER_DAYS", 3, "days a case may stay unacknowledged before it goes to the next level up")
-    cooldown_hours: int = _var("NOTIFIER_COOLDOWN_HOURS", 24, "no second mail to a supervisor about the same person within this many hours")
-    digest_hour: int = _var("NOTIFIER_DIGEST_HOUR", 7, "local hour at which the daily digest of the previous day is mailed")
-    admin_email: str = _var("NOTIFIER_ADMIN_EMAIL", "", "mail address of the administrator who receives cases nobody else can")
-    tick_seconds: int = _var("NOTIFIER_TICK_SECONDS", 30, "how often the notifier worker runs its scheduler (escalation, reminders, retries, digests)")
+    escalate_after_days: int = _var("NOTIFIER_ESCALATE_AFTER_DAYS", 3,
+                                    "days a case may stay unacknowledged before it goes to the next level up")
+    cooldown_hours: int = _var("NOTIFIER_COOLDOWN_HOURS", 24,
+                               "no second mail to a supervisor about the same person within this many hours")
+    digest_hour: int = _var("NOTIFIER_DIGEST_HOUR", 7,
+                            "local hour at which the daily digest of the previous day is mailed")
+    admin_email: str = _var("NOTIFIER_ADMIN_EMAIL", "",
+                            "mail address of the administrator who receives cases nobody else can")
+    tick_seconds: int = _var("NOTIFIER_TICK_SECONDS", 30,
+                             "how often the notifier worker runs its scheduler "
+                             "(escalation, reminders, retries, digests)")
 
     @property
     def secure_cookies(self) -> bool:

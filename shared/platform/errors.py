@@ -81,7 +81,7 @@ def from_http_exception(exc: HTTPException) -> ApiError:
     messages = data.get("messages")
     if messages:
         # webargs: {"json": {...}} / {"query": {...}}: the location is not part of the field path
-        for location, fields in messages.items():
+        for _location, fields in messages.items():
             errors.update(flatten(fields))
     if status == 400 and errors.get("_schema") == ["Invalid JSON body."]:
         return ApiError(400, "Badan permintaan bukan JSON yang valid", "The request body is not valid JSON",

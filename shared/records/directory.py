@@ -112,7 +112,8 @@ def team(supervisor_nip: str) -> list[Employee]:
     for _ in range(MAX_CHAIN):
         if not frontier:
             break
-        level = [e for e in Employee.heads(supervisor_nip__in=frontier) if e.nip not in found and e.nip != supervisor_nip]
+        level = [e for e in Employee.heads(supervisor_nip__in=frontier)
+                 if e.nip not in found and e.nip != supervisor_nip]
         for e in level:
             found[e.nip] = e
         frontier = [e.nip for e in level]

@@ -63,7 +63,8 @@ def test_an_evaluator_reads_the_dashboard_and_its_numbers_are_the_apis(server, a
         for row in api_get("/api/v1/indicators/services?period=2026-11").json()["items"]:
             shown = page.locator(f'#services tr[data-unit="{row["unit"]}"][data-service="{row["service"]}"]')
             assert number(shown.locator('[data-field="ikm"]').inner_text()) == row["ikm"]
-        released = {r["nip"]: r for r in api_get("/api/v1/indicators/peer?period=2026-11").json()["items"]}[world.released]
+        released = {r["nip"]: r
+                    for r in api_get("/api/v1/indicators/peer?period=2026-11").json()["items"]}[world.released]
         assert number(page.inner_text(f'#peer tr[data-nip="{world.released}"] [data-field="mean"]')) == released["mean"]
         for case in api_get("/api/v1/cases?status=open").json():
             assert page.locator(f'#coaching tr[data-case="{case["case_id"]}"]').count() == 1

@@ -107,9 +107,12 @@ def test_highest_revision_by_sort_and_limit(db):
 def test_filters_the_code_uses(db):
     c = coll(db)
     c.insert_many([
-        {"_id": 1, "superseded": False, "unit": "A", "published": False, "outbox": {"key": "A"}, "partition": 0, "offset": 5},
-        {"_id": 2, "superseded": True, "unit": "A", "published": True, "outbox": {"key": "A"}, "partition": 0, "offset": 7},
-        {"_id": 3, "superseded": False, "unit": "B", "published": True, "outbox": {"key": "B"}, "partition": 1, "offset": 2},
+        {"_id": 1, "superseded": False, "unit": "A", "published": False, "outbox": {"key": "A"}, "partition": 0,
+         "offset": 5},
+        {"_id": 2, "superseded": True, "unit": "A", "published": True, "outbox": {"key": "A"}, "partition": 0,
+         "offset": 7},
+        {"_id": 3, "superseded": False, "unit": "B", "published": True, "outbox": {"key": "B"}, "partition": 1,
+         "offset": 2},
         {"_id": 4, "superseded": False, "unit": "B", "officers": {"198501012010011001": {"n": 1}}},
     ])
     assert sorted(d["_id"] for d in c.find({"superseded": False})) == [1, 3, 4]
@@ -121,7 +124,8 @@ def test_filters_the_code_uses(db):
     assert newest[0]["_id"] == 2
     assert [d["_id"] for d in c.find({"officers.198501012010011001": {"$exists": True}})] == [4]
     assert sorted(c.distinct("unit")) == ["A", "B"]
-    assert [d["_id"] for d in c.find({"$or": [{"_id": 1}, {"unit": "B", "superseded": False}]}).sort("_id", 1)] == [1, 3, 4]
+    assert [d["_id"] for d in c.find({"$or": [{"_id": 1},
+                                              {"unit": "B", "superseded": False}]}).sort("_id", 1)] == [1, 3, 4]
     projected = c.find_one({"_id": 3}, {"unit": 1})
     assert projected == {"_id": 3, "unit": "B"}
 

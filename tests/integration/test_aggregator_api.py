@@ -141,7 +141,8 @@ def test_a_supervisor_sees_only_their_team(client, auth):
     assert {r["nip"] for r in items(client.get("/api/v1/indicators/officers", headers=head))} == {A1, A2}
 
 
-@pytest.mark.parametrize("path", ["/api/v1/indicators/officers?employee={nip}", "/api/v1/indicators/peer?employee={nip}",
+@pytest.mark.parametrize("path", ["/api/v1/indicators/officers?employee={nip}",
+                                  "/api/v1/indicators/peer?employee={nip}",
                                   "/api/v1/indicators/predikat?employee={nip}", "/api/v1/indicators/employees/{nip}",
                                   "/api/v1/cases?employee={nip}"])
 def test_a_supervisor_asking_for_someone_elses_people_gets_403(client, auth, path):

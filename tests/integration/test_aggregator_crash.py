@@ -33,7 +33,7 @@ UNITS = [f"UNIT-{i}" for i in range(8)]
 def make_events(n: int, seed: int) -> list:
     rng = random.Random(seed)
     events = []
-    for i in range(n):
+    for _i in range(n):
         period = rng.choice(("2026-10", "2026-11"))
         if rng.random() < 0.8:
             answers = {c: rng.randint(1, 4) for c in ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9")
@@ -69,8 +69,8 @@ class Progress:
     def __init__(self, settings):
         self.settings = settings
         self.topic = Topics.from_settings(settings).responses
-        self.consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=group_id(settings),
-                                      enable_auto_commit=False, client_id="test-progress")
+        self.consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+                                      group_id=group_id(settings), enable_auto_commit=False, client_id="test-progress")
         self.tps = [TopicPartition(self.topic, p) for p in sorted(self.consumer.partitions_for_topic(self.topic))]
 
     def committed(self) -> dict[int, int]:

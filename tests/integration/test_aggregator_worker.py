@@ -151,9 +151,11 @@ def test_officer_satisfaction_below_threshold_and_a_drop(fresh_settings, clock):
     from services.aggregator.indicator_policy import CoachingRule
     directory(clock)
     CoachingRule.save_revision("officer-low", {"kind": "officer_low", "severity": "warning",
-                                               "params": {"min_responses": 3, "threshold": 75}}, at=clock.now(), by="test")
+                                               "params": {"min_responses": 3, "threshold": 75}},
+                               at=clock.now(), by="test")
     CoachingRule.save_revision("officer-drop", {"kind": "officer_drop", "severity": "info",
-                                                "params": {"min_responses": 2, "points": 20}}, at=clock.now(), by="test")
+                                                "params": {"min_responses": 2, "points": 20}},
+                               at=clock.now(), by="test")
     october = [skm_event("DISDUK", 4, officer=nip(2), period="2026-10") for _ in range(2)]
     # November: served in two units, whose responses are merged for the officer.
     november = [skm_event("DISDUK", 2, officer=nip(2)) for _ in range(2)] + [skm_event("RSUD", 2, officer=nip(2))]

@@ -1,5 +1,6 @@
-"""Connecting to another database leaves no document class on the old client, even when two
-classes share a name (mongoengine's registry keeps only one of them)."""
+"""Connecting to another database leaves no document class on the old client: mongoengine
+resets only the classes in its registry, which is keyed by class name (two classes once shared
+the name ``Case``; names are unique now, and the reconnect forgets every class anyway)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,7 +8,7 @@ from dataclasses import replace
 from shared.platform import db
 
 from services.aggregator.coaching.cases import CaseOpening as AggregatorCase
-from services.notifier.models import CaseOpening as NotifierCase
+from services.notifier.models import FollowUpCase as NotifierCase
 
 
 def test_every_document_class_follows_a_reconnect(base_settings):

@@ -148,7 +148,7 @@ def test_preferences_are_kept_per_supervisor_and_the_secret_is_never_shown(api, 
 
 
 def test_the_delivery_log_can_be_queried_and_counted(api, as_, org, cases, hooks):
-    mine, theirs = cases
+    mine, _theirs = cases
     admin = as_(None, "admin")
     log = api.get("/api/v1/deliveries", query_string={"case_id": mine}, headers=admin)
     assert log.status_code == 200 and log.json["total"] == 3

@@ -92,7 +92,8 @@ def test_cooldown_stops_a_second_mail_about_the_same_person_but_the_inbox_gets_b
 def test_mail_waits_for_the_end_of_quiet_hours(worker, org, smtp, hooks, clock, nsettings, sender):
     from services.notifier import scheduler
     from services.notifier.models import NotificationPreferences
-    NotificationPreferences.save_revision(org.sup, {"quiet_start": "09:00", "quiet_end": "12:00"}, at=clock.now(), by="test")
+    NotificationPreferences.save_revision(org.sup, {"quiet_start": "09:00", "quiet_end": "12:00"},
+                                          at=clock.now(), by="test")
     worker.handle(batch_of(case_event(org.staff[4], clock=clock)))      # 10:00 in Jakarta
     assert smtp.sink.count() == 0 and len(hooks.all()) == 1           # webhooks are not held
     [held] = deliveries(channel="email")
@@ -143,15 +144,19 @@ def test_an_invalid_message_goes_to_the_dead_letter_topic(worker, nsettings, smt
     from kafka import TopicPartition
     from kafka.consumer.fetcher import ConsumerRecord
 
+    from shared.messaging.consumer import dead_letter
     from shared.messaging.topics import Topics
 
     from tests.support.kafka_read import read_topic
     bad = ConsumerRecord(topic="t", partition=0, leader_epoch=-1, offset=5, timestamp=0, timestamp_type=0,
                          key=b"x", value=b"{not json", headers=[], checksum=None, serialized_key_size=1,
                          serialized_value_size=9, serialized_header_size=-1)
-    worker.handle({TopicPartition("t", 0): [bad]})
+    refused = worker.handle({TopicPartition("t", 0): [bad]})
+    assert [(d.record.offset, d.reason) for d in refused] == [(5, "not JSON")]
+    dead_letter(worker.producer, Topics.from_settings(nsettings).deadletter, worker.group, refused)  # the loop's step
     [dead] = read_topic(nsettings, Topics.from_settings(nsettings).deadletter)
     assert dead.value == b"{not json" and dict(dead.headers)["reason"] == b"not JSON"
+    assert dict(dead.headers)["source"] == b"t/0/5" and dict(dead.headers)["consumer"] == worker.group.encode()
     assert smtp.sink.count() == 0
 
 
@@ -167,12 +172,14 @@ def test_a_crash_after_storing_the_case_is_repaired_by_the_redelivery(worker, or
 def test_a_send_cut_short_by_a_crash_is_tried_again_as_the_next_attempt(worker, org, smtp, clock, nsettings, sender):
     from services.notifier import scheduler
     from services.notifier.models import Delivery, DeliveryAttempt, NotificationPreferences
-    NotificationPreferences.save_revision(org.sup, {"quiet_start": "09:00", "quiet_end": "11:00"}, at=clock.now(), by="test")
+    NotificationPreferences.save_revision(org.sup, {"quiet_start": "09:00", "quiet_end": "11:00"},
+                                          at=clock.now(), by="test")
     worker.handle(batch_of(case_event(org.staff[10], clock=clock)))      # held by the quiet hours
     held = Delivery.objects.get(channel="email")
     clock.advance(hours=1)                                               # due now
     # another scheduler claimed attempt 1 and died before recording its outcome
-    DeliveryAttempt(delivery_id=held.key, no=1, channel="email", at=clock.now(), outcome="sending").save(force_insert=True)
+    DeliveryAttempt(delivery_id=held.key, no=1, channel="email", at=clock.now(),
+                    outcome="sending").save(force_insert=True)
     scheduler.tick(nsettings, clock.now(), sender)
     assert smtp.sink.count() == 0                                        # not while it may still be in flight
     clock.advance(minutes=10)
@@ -191,5 +198,6 @@ def test_mail_is_sent_with_the_configured_smtp_login(nsettings, org, clock):
     with SmtpServer(login=("tanggap", "smtp-password-from-env")) as server:
         settings = replace(nsettings, smtp_port=server.port, smtp_username="tanggap",
                            smtp_password="smtp-password-from-env")
-        NotifierWorker(settings, clock=clock, sender=Sender(settings)).handle(batch_of(case_event(org.staff[11], clock=clock)))
+        NotifierWorker(settings, clock=clock,
+                       sender=Sender(settings)).handle(batch_of(case_event(org.staff[11], clock=clock)))
         assert server.logins == ["tanggap"] and len(server.sink.to(org.email(org.sup))) == 1

@@ -60,7 +60,7 @@ def test_concurrent_acknowledgements_record_one(nsettings, processes, org, token
         case_id = event.payload["case_id"]
         start = threading.Barrier(16)
 
-        def acknowledge(_):
+        def acknowledge(_, start=start, case_id=case_id):
             start.wait(timeout=30)
             return requests.post(f"{api.url}/api/v1/inbox/cases/{case_id}/acknowledge", json={"level": 0},
                                  headers=headers, timeout=60)

@@ -26,7 +26,8 @@ def supervisor(nip):
     return Principal(sub=nip, roles=("supervisor",), nip=nip)
 
 
-def test_a_failing_webhook_is_retried_with_growing_delays_until_it_succeeds(worker, org, hooks, clock, nsettings, sender):
+def test_a_failing_webhook_is_retried_with_growing_delays_until_it_succeeds(worker, org, hooks, clock, nsettings,
+                                                                            sender):
     hooks.fail_next(2)
     worker.handle(batch_of(case_event(org.staff[0], clock=clock)))
     hook = delivery(channel="webhook")
@@ -52,7 +53,8 @@ def test_a_failing_webhook_is_retried_with_growing_delays_until_it_succeeds(work
     assert [h.answered for h in hooks.all()] == [500, 500, 204]
 
 
-def test_a_webhook_that_never_succeeds_is_dead_lettered_after_the_last_attempt(worker, org, hooks, clock, nsettings, sender):
+def test_a_webhook_that_never_succeeds_is_dead_lettered_after_the_last_attempt(worker, org, hooks, clock, nsettings,
+                                                                               sender):
     hooks.fail_next(100)
     event = case_event(org.staff[1], clock=clock)
     worker.handle(batch_of(event))
@@ -78,8 +80,9 @@ def test_a_webhook_to_a_supervisors_own_url_is_signed_with_their_secret(worker, 
     from services.notifier.models import NotificationPreferences
     from tests.support.webhook_receiver import WebhookReceiver
     with WebhookReceiver("own-secret-of-the-supervisor") as own:
-        NotificationPreferences.save_revision(org.sup, {"webhook_url": own.url, "webhook_secret": "own-secret-of-the-supervisor"},
-                                  at=clock.now(), by="test")
+        NotificationPreferences.save_revision(org.sup, {"webhook_url": own.url,
+                                                        "webhook_secret": "own-secret-of-the-supervisor"},
+                                              at=clock.now(), by="test")
         worker.handle(batch_of(case_event(org.staff[2], clock=clock)))
         [hook] = own.all()
         assert hook.signature_ok and hook.json["recipient"] == org.sup

@@ -44,7 +44,8 @@ class WebhookReceiver:
                     status = 500 if receiver._failures > 0 else (204 if ok else 401)
                     if receiver._failures > 0:
                         receiver._failures -= 1
-                    receiver.requests.append(Hook(self.path, raw, ok, self.headers.get("X-Tanggap-Delivery", ""), status))
+                    receiver.requests.append(Hook(self.path, raw, ok, self.headers.get("X-Tanggap-Delivery", ""),
+                                                  status))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -118,7 +118,7 @@ def test_the_request_limit_applies_to_forms_and_multipart(open_survey, deploymen
 
 
 def test_json_nested_50000_levels_is_a_400(open_survey, deployment):
-    body = '{"deployment": "%s", "answers": %s}' % (deployment["code"], "[" * 50_000 + "]" * 50_000)
+    body = f'{{"deployment": "{deployment["code"]}", "answers": {"[" * 50_000 + "]" * 50_000}}}'
     r = open_survey.post("/api/v1/responses", data=body, content_type="application/json")
     assert r.status_code == 400 and r.json["code"] == "too_deep" and "_body" in r.json["errors"]
     nested: list = []
@@ -131,14 +131,16 @@ def test_json_nested_50000_levels_is_a_400(open_survey, deployment):
 
 def test_a_multipart_field_with_nul_anywhere_is_refused(open_survey, tokens, deployment):
     r = open_survey.post("/api/v1/directory/import?kind=units&dry_run=true", headers=tokens("admin"),
-                         data=multipart([("note", b"a\x00b")]), content_type="multipart/form-data; boundary=hostileBoundary7")
+                         data=multipart([("note", b"a\x00b")]),
+                         content_type="multipart/form-data; boundary=hostileBoundary7")
     assert r.status_code == 422 and r.json["code"] == "invalid_characters" and "note" in r.json["errors"]
 
 
 def test_imports_may_be_larger_than_api_bodies(open_survey, tokens):
     csv = b"kode,nama,catatan\n" + b"".join(b"BIG-%d,Unit besar,%s\n" % (n, b"x" * 100_000) for n in range(16))
     r = open_survey.post("/api/v1/directory/import?kind=units&dry_run=true", headers=tokens("admin"),
-                         data={"file": (__import__("io").BytesIO(csv), "units.csv")}, content_type="multipart/form-data")
+                         data={"file": (__import__("io").BytesIO(csv), "units.csv")},
+                         content_type="multipart/form-data")
     assert r.status_code == 200, r.json
     assert r.json["rows"] == 16 and r.json["created"] == 16 and r.json["dry_run"] is True
 
@@ -227,8 +229,9 @@ HOSTILE_JSON = st.one_of(
     st.sampled_from([None, True, 3.0, 4.5, -1, 0, 5, 10**30, "4", "²", "a.b", "$gt", "\x00", "\ud800", [4], [[4]],
                      {"$gt": 1}, {"a.b": 1}, "x" * 3000]),
     st.floats(allow_nan=False), st.integers().filter(lambda n: n not in (1, 2, 3, 4)),
-    st.recursive(st.integers(), lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner,
-                                                                                              max_size=2), max_leaves=6),
+    st.recursive(st.integers(),
+                 lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner, max_size=2),
+                 max_leaves=6),
 )
 KIOSK_MUTATIONS = st.one_of(
     # None, "" and [] mean "not answered", 1-4 are answers: everything else is hostile

@@ -38,7 +38,8 @@ def test_disabled_or_reissued_tokens_are_refused(survey, tokens, deployment):
     assert survey.get("/api/v1/kiosk/config", headers=old).status_code == 403
     assert survey.get("/api/v1/kiosk/config", headers={"Authorization": f"Bearer {fresh['token']}"}).status_code == 200
     survey.post(f"/api/v1/kiosks/{kiosk['device_id']}/disable", headers=tokens("admin"))
-    r = survey.post("/api/v1/responses", json={"answers": SKM_ANSWERS}, headers={"Authorization": f"Bearer {fresh['token']}"})
+    r = survey.post("/api/v1/responses", json={"answers": SKM_ANSWERS},
+                    headers={"Authorization": f"Bearer {fresh['token']}"})
     assert r.status_code == 403 and r.json["code"] == "kiosk_revoked"
 
 

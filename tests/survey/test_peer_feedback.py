@@ -10,7 +10,8 @@ def test_circle_lists_unit_colleagues_supervisor_and_reports(survey, tokens, org
     lead = tokens("employee", nip=org.lead)
     circle = {c["nip"]: c["relation"] for c in survey.get("/api/v1/peer-feedback/circle", headers=lead).json}
     assert circle == {org.head: "subordinate", org.a: "supervisor", org.b: "supervisor"}
-    a = {c["nip"]: c["relation"] for c in survey.get("/api/v1/peer-feedback/circle", headers=tokens("employee", nip=org.a)).json}
+    a = {c["nip"]: c["relation"]
+         for c in survey.get("/api/v1/peer-feedback/circle", headers=tokens("employee", nip=org.a)).json}
     assert a == {org.head: "peer", org.lead: "subordinate", org.b: "peer"}
 
 

@@ -29,7 +29,8 @@ def test_too_many_responses_from_one_kiosk(settings, clock, org, tokens):
     kiosk = client.post("/api/v1/kiosks", json={"device_id": "kios-rl", "name": "K", "deployment": dep["code"]},
                         headers=tokens("admin")).json
     auth = {"Authorization": f"Bearer {kiosk['token']}"}
-    codes = [client.post("/api/v1/responses", json={"answers": SKM_ANSWERS}, headers=auth).status_code for _ in range(4)]
+    codes = [client.post("/api/v1/responses", json={"answers": SKM_ANSWERS}, headers=auth).status_code
+             for _ in range(4)]
     assert codes == [201, 201, 201, 429]
 
 

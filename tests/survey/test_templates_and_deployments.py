@@ -83,8 +83,10 @@ def test_responses_are_checked_against_the_exact_version(survey, tokens, org):
                                                       "answers": {"bersih": 2, "nps": 3}})
     assert v2_extra.status_code == 422 and "answers.nps" in v2_extra.json["errors"]
     for answers, field in (({"nps": 3}, "answers.bersih"), ({"bersih": 6}, "answers.bersih"),
-                           ({"bersih": 3, "area": ["kolam"]}, "answers.area"), ({"bersih": 3, "nps": 11}, "answers.nps")):
-        r = survey.post("/api/v1/responses", json={"deployment": dep["code"], "template_version": 1, "answers": answers})
+                           ({"bersih": 3, "area": ["kolam"]}, "answers.area"),
+                           ({"bersih": 3, "nps": 11}, "answers.nps")):
+        r = survey.post("/api/v1/responses", json={"deployment": dep["code"], "template_version": 1,
+                                                   "answers": answers})
         assert r.status_code == 422 and field in r.json["errors"], (answers, r.json)
 
 
@@ -96,7 +98,8 @@ def test_deployment_names_its_officer_and_service_in_the_event(survey, deploymen
 
 def test_inactive_or_unknown_deployments_take_no_responses(survey, tokens, deployment, org):
     update = {"template": "skm", "unit": org.unit, "active": False}
-    assert survey.put(f"/api/v1/deployments/{deployment['code']}", json=update, headers=tokens("admin")).status_code == 200
+    assert survey.put(f"/api/v1/deployments/{deployment['code']}", json=update,
+                      headers=tokens("admin")).status_code == 200
     r = survey.post("/api/v1/responses", json={"deployment": deployment["code"], "answers": SKM_ANSWERS})
     assert r.status_code == 422 and "deployment" in r.json["errors"]
     assert survey.get(f"/s/{deployment['code']}").status_code == 404

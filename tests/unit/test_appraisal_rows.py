@@ -29,7 +29,8 @@ def test_errors_name_the_line_and_the_field():
 
 
 def test_missing_columns_and_empty_files():
-    assert appraisal_import.parse_csv("nip,hasil\n1,2\n")[1] == {"1": ["kolom hilang / missing columns: period, hasil_kerja"]}
+    assert appraisal_import.parse_csv("nip,hasil\n1,2\n")[1] == \
+        {"1": ["kolom hilang / missing columns: period, hasil_kerja"]}
     assert "file" in appraisal_import.parse_csv("")[1]
 
 

@@ -61,5 +61,5 @@ def test_configured_threshold_above_three_is_respected():
 
 def test_seven_values_with_three_guides_each_in_both_languages():
     assert b.VALUE_CODES == ("BO", "AK", "KO", "HA", "LO", "AD", "KL")
-    for code, name, name_en, guides_id, guides_en in b.VALUES:
+    for _code, _name, _name_en, guides_id, guides_en in b.VALUES:
         assert len(guides_id) == 3 and len(guides_en) == 3

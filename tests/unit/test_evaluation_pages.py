@@ -34,7 +34,8 @@ def test_ikm_bars_are_coloured_by_grade():
 
 def test_charts_without_data_say_so():
     assert "Belum ada data" in svg_text(charts.ikm_bars([], title="t", empty="Belum ada data"))
-    assert "Belum ada data" in svg_text(charts.trend_lines({"X": [("2026-10", None)]}, title="t", empty="Belum ada data"))
+    assert "Belum ada data" in svg_text(charts.trend_lines({"X": [("2026-10", None)]}, title="t",
+                                                           empty="Belum ada data"))
     assert "kosong" in svg_text(charts.score_bars([("U1", None)], title="t", empty="kosong", low=1, high=4,
                                                   axis_label="NRR"))
 
@@ -111,8 +112,9 @@ def synthetic_report() -> dict:
             "generated_at": "2026-11-23T03:00:00+00:00", "result": row, "unsur": unsur,
             "priorities": [{"code": c, "name": c, "name_en": c, "nrr": row["nrr"][c]} for c in row["lowest_unsur"]],
             "profile": {"sex": [{"value": "P", "count": 2}, {"value": None, "count": 1}]}, "channels": {"kiosk": 3},
-            "services": [], "comments": [{"date": "2026-11-10", "service": None, "text": "Ruang tunggu <b>panas</b> & sempit"},
-                                         {"date": "2026-11-11", "service": "KTP", "text": "@SUM(A1:A9)"}],
+            "services": [],
+            "comments": [{"date": "2026-11-10", "service": None, "text": "Ruang tunggu <b>panas</b> & sempit"},
+                         {"date": "2026-11-11", "service": "KTP", "text": "@SUM(A1:A9)"}],
             "comments_total": 2}
 
 
@@ -120,7 +122,8 @@ def test_weights_of_an_unanswered_unsur_are_spread_over_the_others():
     report = synthetic_report()
     weights = [u["weight"] for u in report["unsur"]]
     assert weights[3] is None and sum(w for w in weights if w) == pytest.approx(1.0)
-    assert sum(u["weighted"] for u in report["unsur"] if u["weighted"]) == pytest.approx(report["result"]["skm"], abs=1e-4)
+    assert sum(u["weighted"] for u in report["unsur"] if u["weighted"]) == \
+        pytest.approx(report["result"]["skm"], abs=1e-4)
 
 
 def test_the_pdf_lays_out_the_numbers_and_the_comments_as_text():
@@ -138,6 +141,6 @@ def test_the_pdf_lays_out_the_numbers_and_the_comments_as_text():
 def test_the_workbook_keeps_comments_as_text():
     book = load_workbook(io.BytesIO(skm_report_layout.to_xlsx(synthetic_report())))
     assert {"Ringkasan", "Unsur", "Profil", "Layanan", "Saran"} <= set(book.sheetnames)
-    cells = [c for c in book["Saran"]["C"][1:]]
+    cells = list(book["Saran"]["C"][1:])
     assert [c.value for c in cells] == ["Ruang tunggu <b>panas</b> & sempit", "@SUM(A1:A9)"]
     assert all(c.data_type == "s" for c in cells)

@@ -6,7 +6,8 @@ from openpyxl import load_workbook
 
 from services.aggregator.presentation import exports
 
-ROWS = [{"unit": "A", "ikm": 86.11, "grade": {"mutu": "B"}, "nrr": {"U1": 3.5, "U2": None}, "lowest_unsur": ["U2", "U1"]},
+ROWS = [{"unit": "A", "ikm": 86.11, "grade": {"mutu": "B"}, "nrr": {"U1": 3.5, "U2": None},
+         "lowest_unsur": ["U2", "U1"]},
         {"unit": "B", "ikm": None, "grade": None, "extra": 1}]
 
 

@@ -86,7 +86,8 @@ def test_fast_envelope_check_accepts_nothing_the_schema_refuses(envelope):
 
 def test_events_our_producers_make_take_the_fast_path():
     skm_event = json.loads(new_event(payloads.SKM_RESPONSE, "DISDUK", VALID_SKM, producer="survey").encode())
-    peer_event = json.loads(new_event(payloads.PEER_FEEDBACK, VALID_PEER["ratee"], VALID_PEER, producer="survey").encode())
+    peer_event = json.loads(new_event(payloads.PEER_FEEDBACK, VALID_PEER["ratee"], VALID_PEER,
+                                      producer="survey").encode())
     assert fastpath.envelope(skm_event) and fastpath.skm_v1(skm_event["payload"])
     assert fastpath.envelope(peer_event) and fastpath.peer_v1(peer_event["payload"])
     assert schema_accepts(payloads.SKM_RESPONSE, VALID_SKM) and schema_accepts(payloads.PEER_FEEDBACK, VALID_PEER)

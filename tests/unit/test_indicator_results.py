@@ -113,7 +113,8 @@ def test_latest_appraisal_per_nip_and_period_wins():
 
 
 def test_unit_result_uses_weights_and_population():
-    docs = folded([skm_event("DISDUK", {**dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"), 4), "U9": 1})])
+    docs = folded([skm_event("DISDUK", {**dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"), 4),
+                                        "U9": 1})])
     totals = results.merge_skm(docs.values())["DISDUK"].unit
     weights = dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"), 0.1) | {"U9": 0.2}
     result = results.unit_result("DISDUK", "2026-11", totals, weights, 100)

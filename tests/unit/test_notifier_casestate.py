@@ -97,5 +97,6 @@ def test_a_reminder_is_due_once_the_follow_up_date_has_passed_and_only_once():
     state = cs.fold(C(), [E(1, "acknowledged"), dialogue])
     assert cs.reminders_due(state, date(2026, 12, 1)) == []
     assert [d["seq"] for d in cs.reminders_due(state, date(2026, 12, 2))] == [2]
-    reminded = cs.fold(C(), [E(1, "acknowledged"), dialogue, E(3, "reminded", by="scheduler", data={"dialogue_seq": 2})])
+    reminded = cs.fold(C(), [E(1, "acknowledged"), dialogue,
+                             E(3, "reminded", by="scheduler", data={"dialogue_seq": 2})])
     assert cs.reminders_due(reminded, date(2026, 12, 2)) == []

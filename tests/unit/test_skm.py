@@ -24,7 +24,7 @@ def test_nrr_is_sum_over_those_who_answered():
 
 
 def test_equal_weights_give_the_mean_of_the_nine_nrr_and_ikm_is_times_25():
-    t = totals_of({c: v for c, v in zip(ALL, [4, 3, 3, 4, 3, 4, 4, 3, 3])})
+    t = totals_of(dict(zip(ALL, [4, 3, 3, 4, 3, 4, 4, 3, 3])))
     value = skm.skm_value(skm.nrr(t))
     assert value == pytest.approx(31 / 9)
     assert skm.ikm(value) == Decimal("86.11")

@@ -82,7 +82,8 @@ def recorded(slots: list[str]) -> dict[str, list[tuple[dict, dict | None, set[st
     ids = {c["_id"] for c in found}
     closures = {c["_id"]: c for c in CaseClosure._get_collection().find({}) if c["_id"] in ids} if ids else {}
     keys = {f"{i}|{t}" for i in ids for t in ("opened", "closed")}
-    published = {p["_id"] for p in CaseEventPublished._get_collection().find({}, {"_id": 1}) if p["_id"] in keys} if ids else set()
+    published = {p["_id"] for p in CaseEventPublished._get_collection().find({}, {"_id": 1})
+                 if p["_id"] in keys} if ids else set()
     out: dict[str, list] = {}
     for case in found:
         types = {t for t in ("opened", "closed") if f"{case['_id']}|{t}" in published}

@@ -164,9 +164,11 @@ def _officer_findings(touched: Touched, active: list[rules.Rule], months_cache: 
         for nip, month in sorted(touched.officers):
             unit = min(units.get(nip, {None}) - {None}, default=None)
             if rule.kind == rules.OFFICER_LOW:
-                out.append(rules.officer_low(rule, nip, unit, month, totals(nip, rules.window(month, rule.p("window_months")))))
+                out.append(rules.officer_low(rule, nip, unit, month,
+                                             totals(nip, rules.window(month, rule.p("window_months")))))
             else:
-                out.append(rules.officer_drop(rule, nip, unit, month, totals(nip, [month]), totals(nip, [previous(month)])))
+                out.append(rules.officer_drop(rule, nip, unit, month, totals(nip, [month]),
+                                              totals(nip, [previous(month)])))
     return out
 
 
@@ -182,7 +184,7 @@ def _employee_findings(touched: Touched, active: list[rules.Rule], peer: indicat
     if predikat_rules:
         for doc in store.collection().find({"kind": fold.APPRAISAL, "scope": {"$in": nips}}):
             appraisals[(doc["scope"], doc["period"])] = doc
-        for (nip, period), doc in appraisals.items():
+        for (nip, period), _doc in appraisals.items():
             months = set(months_in(period))
             if (nip, period) in touched.employees or any((nip, m) in touched_months for m in months):
                 wanted |= {(rule, nip, period) for rule in predikat_rules}

@@ -150,7 +150,8 @@ def berakhlak_below(rule: Rule, nip: str, unit: str | None, period: str, peer: M
               "means": {c: v["mean"] for c, v in (peer.get("values") or {}).items()}}
     names = ", ".join(below) or "-"
     return Finding(rule, "employee", nip, unit, period, problem, _evidence(rule, period, values),
-                   {"id": f"Perilaku Di Bawah Ekspektasi pada nilai {names} ({peer.get('raters')} penilai), periode {period}",
+                   {"id": f"Perilaku Di Bawah Ekspektasi pada nilai {names} ({peer.get('raters')} penilai), "
+                          f"periode {period}",
                     "en": f"Behaviour below expectations on {names} ({peer.get('raters')} raters), period {period}"})
 
 

@@ -1,14 +1,14 @@
 """Full recomputation of the indicator state, from the response store or by replaying the topic.
 
 The recomputation folds the same events with the same pure functions as the worker
-(:func:`.state.apply`) into documents with the same ids, so it must equal the incremental
+(:func:`..state.fold.apply`) into documents with the same ids, so it must equal the incremental
 state exactly. Only events the consumer group has already consumed (offset below the
 group's committed offset of their partition) take part: later ones are still the workers'.
 
 * ``store``: the stored responses (survey service) carry their event; the relay's
-  ``outbox_log`` says which partition and offset each got once published. Appraisals are not stored there (Kafka is their durable log),
-  so a store recomputation covers the ``skm``, ``peer`` and ``custom`` kinds and leaves
-  appraisal state alone.
+  ``outbox_log`` says which partition and offset each got once published. Appraisals are not
+  stored there (Kafka is their durable log), so a store recomputation covers the ``skm``,
+  ``peer`` and ``custom`` kinds and leaves appraisal state alone.
 * ``topic``: reads every partition from its beginning up to the committed offset: all kinds.
 
 :func:`write` replaces the state with a recomputation; run it with the workers stopped.
@@ -19,9 +19,9 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from kafka import KafkaConsumer, TopicPartition
-
 from shared.contracts.events import InvalidEvent, decode, from_json
+from shared.messaging import clients
+from shared.messaging.consumer import read_range
 from shared.messaging.topics import Topics
 from shared.platform.config import Settings
 from shared.records.responses import OutboxRecord, Response
@@ -52,24 +52,12 @@ class Recomputed:
 
 
 def committed_offsets(settings: Settings, topic: str) -> dict[int, int]:
-    """partition -> the group's committed offset (0 where nothing was committed)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=group_id(settings),
-                             enable_auto_commit=False, client_id="aggregator-rebuild")
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        return {p: consumer.committed(TopicPartition(topic, p)) or 0 for p in sorted(partitions)}
-    finally:
-        consumer.close(autocommit=False)
+    """partition -> the aggregator group's committed offset (0 where nothing was committed)."""
+    return clients.committed_offsets(settings, group_id(settings), topic)
 
 
 def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=None,
-                             enable_auto_commit=False)
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or set())]
-        return {tp.partition: off for tp, off in consumer.end_offsets(tps).items()}
-    finally:
-        consumer.close()
+    return clients.end_offsets(settings, topic)
 
 
 def _positions(topic: str, committed: dict[int, int]) -> dict[str, tuple[int, int]]:
@@ -108,42 +96,21 @@ def from_store(settings: Settings, committed: dict[int, int] | None = None,
 
 def from_topic(settings: Settings, committed: dict[int, int] | None = None,
                progress: Progress | None = None, timeout_s: float = 120.0) -> Recomputed:
-    import time
-
     topic = Topics.from_settings(settings).responses
     committed = committed_offsets(settings, topic) if committed is None else committed
     out = Recomputed(kinds=ALL_KINDS)
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=None,
-                             enable_auto_commit=False, isolation_level="read_committed", max_poll_records=5000)
-    try:
-        tps = [TopicPartition(topic, p) for p, limit in sorted(committed.items()) if limit > 0]
-        if not tps:
-            return out
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        remaining = {tp for tp in tps}
-        deadline = time.monotonic() + timeout_s
-        while remaining and time.monotonic() < deadline:
-            for tp, records in consumer.poll(timeout_ms=500).items():
-                limit = committed[tp.partition]
-                for record in records:
-                    if record.offset >= limit:
-                        break
-                    try:
-                        out.fold(topic, tp.partition, record.offset, decode(record.value))
-                    except (InvalidEvent, ValueError):
-                        out.skipped += 1
-                    if progress:
-                        progress(1)
-                if consumer.position(tp) >= limit:
-                    remaining.discard(tp)
-                    consumer.pause(tp)
-            remaining = {tp for tp in remaining if consumer.position(tp) < committed[tp.partition]}
-        if remaining:
-            raise TimeoutError(f"could not read {sorted(str(t) for t in remaining)} up to the committed offsets")
-        return out
-    finally:
-        consumer.close()
+
+    def fold_records(tp, records) -> None:
+        for record in records:
+            try:
+                out.fold(topic, tp.partition, record.offset, decode(record.value))
+            except (InvalidEvent, ValueError):
+                out.skipped += 1
+            if progress:
+                progress(1)
+
+    read_range(settings, topic, {}, committed, fold_records, client_id="aggregator-rebuild", timeout_s=timeout_s)
+    return out
 
 
 def incremental(settings: Settings, kinds: Iterable[str]) -> dict[str, dict]:

@@ -1,10 +1,12 @@
 """The aggregator worker: a consumer-group member folding events into indicator state.
 
-Per batch (the steps run in this order; a crash anywhere before the last one replays the
-batch, and replaying changes nothing already done):
+It runs the one consumer loop (:mod:`shared.messaging.consumer`), which gathers batches,
+dead-letters what :meth:`IndicatorWorker.handle` refuses and commits after it. Per batch
+(the steps run in this order; a crash anywhere before the last one replays the batch, and
+replaying changes nothing already done):
 
-1. decode every record; an invalid one (not JSON, unknown type, bad payload) goes to the
-   dead-letter topic with the reason, and the batch goes on;
+1. decode every record; an invalid one (not JSON, unknown type, bad payload) is refused
+   with the reason (the loop sends it to the dead-letter topic), and the batch goes on;
 2. fold the events into the state documents of their partition, in memory: one read per
    touched document, and an event at or below a document's ``applied`` offset is skipped
    (an SKM event naming an officer updates two: the unit's and its officers');
@@ -12,7 +14,7 @@ batch, and replaying changes nothing already done):
    documents (one write each, bulk commands of at most 40, a few at once);
 4. coaching decisions for every scope the batch touched (also for skipped events, so a case
    event lost in a crash is published again);
-5. commit the offsets.
+5. the loop dead-letters the refused records, then commits the offsets.
 
 Exactly-once in effect: the state and its ``applied`` offsets are written together, so a
 redelivered or replayed event never counts twice and an uncommitted one is never lost.
@@ -20,18 +22,15 @@ redelivered or replayed event never counts twice and an uncommitted one is never
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 from collections import defaultdict
 
-from kafka import TopicPartition
-from kafka.errors import KafkaError
-
 from shared.contracts.events import InvalidEvent, decode
-from shared.messaging.clients import Batch, _offset_meta, make_consumer, make_producer
+from shared.messaging.clients import make_producer
+from shared.messaging.consumer import Batch, ConsumerLoop, DeadLetter, Gather
 from shared.messaging.topics import Topics
-from shared.platform import db, logs
+from shared.platform import process
 from shared.platform.clock import Clock, SystemClock
 from shared.platform.config import Settings
 
@@ -86,8 +85,9 @@ class IndicatorWorker:
         return self._decider
 
     # -- one batch ----------------------------------------------------------------------------
-    def handle(self, batch: Batch) -> None:
-        dead: list[tuple[TopicPartition, object, str]] = []
+    def handle(self, batch: Batch) -> list[DeadLetter]:
+        """Fold ``batch`` into the state and decide; returns the records refused (invalid)."""
+        dead: list[DeadLetter] = []
         changed: list[dict] = []
         new_officers: set[tuple[str, str, str]] = set()
         touched = evaluation.Touched()
@@ -98,7 +98,7 @@ class IndicatorWorker:
                     event = decode(record.value)
                     targets = fold.targets(event)
                 except (InvalidEvent, ValueError) as exc:
-                    dead.append((tp, record, getattr(exc, "reason", None) or str(exc)))
+                    dead.append(DeadLetter(tp, record, getattr(exc, "reason", None) or str(exc)))
                     continue
                 parsed.append((record.offset, event,
                                [(fold.doc_id(tp.topic, tp.partition, *t), t) for t in targets]))
@@ -125,10 +125,11 @@ class IndicatorWorker:
             self.stats["events"] += len(parsed)
         officer_index.mark_officers(new_officers)   # before the state that counts them (see officer_index.OfficerSeen)
         store.save(changed)
-        self._dead_letter(dead)
         if self.decisions and touched:
             self.decide(touched)
         self.stats["batches"] += 1
+        self.stats["dead_lettered"] += len(dead)
+        return dead
 
     def decide(self, touched: evaluation.Touched) -> None:
         found = evaluation.findings(touched, *self.current_policy())
@@ -142,100 +143,30 @@ class IndicatorWorker:
             self._policy = (now, indicator_policy.rules(), indicator_policy.peer())
         return self._policy[1], self._policy[2]
 
-    def _dead_letter(self, dead) -> None:
-        if not dead:
-            return
-        for tp, record, reason in dead:
-            log.warning("dead-lettered a message", extra={"topic": tp.topic, "partition": tp.partition,
-                                                          "offset": record.offset, "reason": reason})
-            headers = [("reason", reason.encode()), ("source", f"{tp.topic}/{tp.partition}/{record.offset}".encode()),
-                       ("consumer", group_id(self.settings).encode())]
-            key = record.key.decode("utf-8", "replace") if record.key else None
-            self.producer.send(self.topics.deadletter, key=key, value=record.value, headers=headers)
-        self.producer.flush(timeout=30)
-        self.stats["dead_lettered"] += len(dead)
-
     # -- the loop -----------------------------------------------------------------------------
-    def _gather(self, consumer, stop: threading.Event) -> Batch:
-        """Poll until ``batch_size`` records, or ``GATHER_S`` seconds, or a pause of ``LINGER_S``
-        once caught up.
-
-        With a backlog (the last fetch said the partition holds more than we have) the polls
-        go on for up to ``BACKLOG_GATHER_S``, so one batch folds many records into each state
-        document (one write each, and one round of decisions); once caught up a batch is
-        handled as soon as records stop coming, so a lone submission waits about
-        ``LINGER_S``, not a second.
-        """
-        batch: Batch = {}
-        count = 0
-        behind = False
-        started = time.monotonic()
-        while count < self.batch_size and not stop.is_set():
-            remaining = started + (BACKLOG_GATHER_S if behind else GATHER_S) - time.monotonic()
-            if remaining <= 0 and count:
-                break
-            if not count:
-                timeout_ms = 500
-            else:
-                timeout_ms = max(1, int((remaining if behind else min(remaining, LINGER_S)) * 1000))
-            polled = consumer.poll(timeout_ms=timeout_ms, max_records=min(POLL_RECORDS, self.batch_size - count))
-            if not polled:
-                if count or remaining <= 0:
-                    break
-                continue
-            behind = False
-            for tp, records in polled.items():
-                batch.setdefault(tp, []).extend(records)
-                count += len(records)
-                if records:
-                    highwater = consumer.highwater(tp)
-                    behind = behind or (highwater is not None and highwater > records[-1].offset + 1)
-        return batch
+    def gather_policy(self) -> Gather:
+        return Gather(batch_size=self.batch_size, poll_records=min(POLL_RECORDS, self.batch_size),
+                      longest_s=GATHER_S, backlog_s=BACKLOG_GATHER_S, linger_s=LINGER_S)
 
     def run(self, stop: threading.Event, max_batches: int | None = None) -> int:
-        """Poll, handle, commit until ``stop`` is set. A commit the group refuses (it was
-        rebalanced meanwhile) is logged and ignored: the partition's next owner gets the
-        batch again and skips what was applied."""
-        consumer = make_consumer(self.settings, [self.topics.responses], group_id=group_id(self.settings),
-                                 client_id="aggregator-worker", max_poll_records=POLL_RECORDS,
-                                 session_timeout_ms=self.session_timeout_ms,
-                                 heartbeat_interval_ms=max(1000, self.session_timeout_ms // 3))
-        handled = batches = 0
+        """Run the consumer loop until ``stop`` is set; returns the records handled."""
         if not officer_index.officer_index_complete():
             log.info("indexing the officers named in the stored SKM state (once)")
             written = officer_index.backfill_officer_index(
                 lambda name, n: log.info("officer index", extra={"collection": name, "records": n}))
             log.info("officer index complete", extra={"records": written})
+        loop = ConsumerLoop(self.settings, topics=[self.topics.responses], group_id=group_id(self.settings),
+                            client_id="aggregator-worker", handle=self.handle, deadletter_topic=self.topics.deadletter,
+                            producer=lambda: self.producer, gather_policy=self.gather_policy(),
+                            session_timeout_ms=self.session_timeout_ms,
+                            heartbeat_interval_ms=max(1000, self.session_timeout_ms // 3))
         try:
-            while not stop.is_set() and (max_batches is None or batches < max_batches):
-                batch = self._gather(consumer, stop)
-                if not batch:
-                    continue
-                started = time.monotonic()
-                self.handle(batch)
-                offsets = {tp: _offset_meta(records[-1].offset + 1) for tp, records in batch.items() if records}
-                try:
-                    consumer.commit(offsets)
-                except KafkaError as exc:
-                    log.warning("offset commit refused; the batch will be redelivered and skipped",
-                                extra={"error": type(exc).__name__})
-                n = sum(len(r) for r in batch.values())
-                handled += n
-                batches += 1
-                log.debug("batch", extra={"records": n, "ms": round((time.monotonic() - started) * 1000, 1)})
-            return handled
+            return loop.run(stop, max_batches)
         finally:
-            consumer.close(autocommit=False)
             if self._producer is not None:
                 self._producer.close(timeout=5)
 
 
 def main(settings: Settings, batch_size: int = DEFAULT_BATCH, session_timeout_ms: int = 10000) -> None:
-    logs.setup("aggregator-worker", settings.log_level)
-    db.connect(settings, pool_size=4)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    log.info("aggregator worker started", extra={"batch_size": batch_size})
-    IndicatorWorker(settings, batch_size=batch_size, session_timeout_ms=session_timeout_ms).run(stop)
-    log.info("aggregator worker stopped")
+    worker = IndicatorWorker(settings, batch_size=batch_size, session_timeout_ms=session_timeout_ms)
+    process.run("aggregator-worker", settings, worker.run, batch_size=batch_size)

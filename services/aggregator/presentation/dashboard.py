@@ -81,7 +81,7 @@ def _service_known(unit: str | None, code: str) -> bool:
 
 
 def names(nips) -> dict[str, str]:
-    nips = sorted(set(n for n in nips if n))
+    nips = sorted({n for n in nips if n})
     return {e.nip: e.name for e in Employee.heads(nip__in=nips)} if nips else {}
 
 

@@ -14,8 +14,8 @@ from shared.domain.periods import kind_of
 from services.aggregator.presentation.charts import number
 from services.aggregator.presentation.skm_report_data import PROFILE_KEYS
 
-PROFILE_LABELS = {"age_band": ("Usia", "Age"), "sex": ("Jenis kelamin", "Sex"), "education": ("Pendidikan", "Education"),
-                  "occupation": ("Pekerjaan", "Occupation")}
+PROFILE_LABELS = {"age_band": ("Usia", "Age"), "sex": ("Jenis kelamin", "Sex"),
+                  "education": ("Pendidikan", "Education"), "occupation": ("Pekerjaan", "Occupation")}
 VALUE_LABELS = {"L": ("Laki-laki", "Male"), "P": ("Perempuan", "Female"), "swasta": ("Swasta", "Private sector"),
                 "wirausaha": ("Wirausaha", "Self-employed"), "pelajar-mahasiswa": ("Pelajar/Mahasiswa", "Student"),
                 "lainnya": ("Lainnya", "Other"), "TNI-Polri": ("TNI/Polri", "Military/Police")}
@@ -53,7 +53,8 @@ LABELS = {
     "priorities": ("5. Prioritas perbaikan (unsur dengan NRR terendah)", "5. Improvement priorities (lowest NRR)"),
     "comments": ("6. Saran dan masukan responden", "6. Respondents' comments and suggestions"),
     "no_comments": ("Tidak ada saran atau masukan pada periode ini.", "No comments in this period."),
-    "comments_shown": ("{shown} dari {total} saran ditampilkan (terbaru).", "{shown} of {total} comments shown (newest)."),
+    "comments_shown": ("{shown} dari {total} saran ditampilkan (terbaru).",
+                       "{shown} of {total} comments shown (newest)."),
     "no_data": ("Belum ada responden pada periode ini.", "No respondents in this period yet."),
     "generated": ("Dibuat", "Generated"),
     "page": ("Halaman", "Page"),
@@ -193,7 +194,8 @@ def to_pdf(report: Mapping, lang: str = "id") -> bytes:
         story.append(KeepTogether(table(data, [75 * mm, 30 * mm, 30 * mm], numeric_cols=(1, 2))))
 
     story.append(Paragraph(escape(label("nrr", lang)), h2))
-    data = [[p(label("no", lang)), p(label("element", lang)), "NRR", p(label("weight", lang)), p(label("weighted", lang))]]
+    data = [[p(label("no", lang)), p(label("element", lang)), "NRR", p(label("weight", lang)),
+             p(label("weighted", lang))]]
     for i, u in enumerate(report["unsur"], 1):
         name = u["name_en"] if lang == "en" else u["name"]
         data.append([str(i), p(f"{u['code']} {name}"),

@@ -169,7 +169,8 @@ def find_months(query: dict, months: Iterable[str], projection: dict | None = No
     return out
 
 
-def find(kind: str, *, scope: str | None = None, periods: list[str] | None = None, extra: dict | None = None) -> list[dict]:
+def find(kind: str, *, scope: str | None = None, periods: list[str] | None = None,
+         extra: dict | None = None) -> list[dict]:
     query: dict = {"kind": kind, **(extra or {})}
     if scope is not None:
         query["scope"] = scope

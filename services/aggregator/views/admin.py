@@ -115,7 +115,8 @@ def put_population(data, scope):
     if len(parts) > 2 or any(not re.match(CODE, p) for p in parts):
         raise ApiError(422, errors={"scope": ["UNIT atau UNIT~LAYANAN / UNIT or UNIT~SERVICE"]})
     ref = indicator_policy.population_ref(scope, data["period"])
-    return _save(indicator_policy.Population, ref, {"scope": scope, "period": data["period"], "population": data["population"]})
+    return _save(indicator_policy.Population, ref,
+                 {"scope": scope, "period": data["period"], "population": data["population"]})
 
 
 # -- peer policy ------------------------------------------------------------------------------

@@ -36,7 +36,8 @@ class RowIn(Schema):
 
 
 class ImportIn(Schema):
-    items = fields.List(fields.Nested(RowIn), required=True, validate=validate.Length(min=1, max=appraisal_import.MAX_ROWS))
+    items = fields.List(fields.Nested(RowIn), required=True,
+                        validate=validate.Length(min=1, max=appraisal_import.MAX_ROWS))
     dry_run = fields.Boolean(load_default=False)
 
 
@@ -71,7 +72,8 @@ def import_json(data):
 @blp.alt_response(503, description="Kafka unavailable: nothing or not everything was recorded; send again")
 @blp.doc(requestBody={"content": {"text/csv": {"schema": {"type": "string"}},
                                   "multipart/form-data": {"schema": {"type": "object",
-                                                                     "properties": {"file": {"type": "string", "format": "binary"}}}}}})
+                                                                     "properties": {"file": {"type": "string",
+                                                                                             "format": "binary"}}}}}})
 def import_csv(query):
     """Import a CSV (columns nip, period, hasil_kerja) sent as the body or as the form file ``file``."""
     upload = request.files.get("file")
@@ -91,7 +93,8 @@ def _record(rows: list[appraisal_import.Row], errors: dict, dry_run: bool) -> di
             errors.setdefault(f"{row.line}.nip", []).append("pegawai tidak dikenal / unknown employee")
     if errors or not rows:
         raise ApiError(422, "Ada baris yang tidak valid; tidak ada yang dicatat",
-                       "Some rows are invalid; nothing was recorded", errors=errors or {"file": ["tidak ada baris / no rows"]})
+                       "Some rows are invalid; nothing was recorded",
+                       errors=errors or {"file": ["tidak ada baris / no rows"]})
     items = [{"line": r.line, "nip": r.nip, "period": r.period, "hasil_kerja": r.hasil_kerja,
               "unit": known[r.nip].unit} for r in rows]
     if dry_run:

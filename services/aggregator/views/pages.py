@@ -83,7 +83,8 @@ def _chart(name: str, f: dashboard.Filters) -> bytes:
     if name == "units":
         rows = dashboard.unit_rows(f)
         return charts.ikm_bars([(r["unit"], r["ikm"], (r["grade"] or {}).get("mutu")) for r in rows],
-                               title=t(f"IKM per unit · {f.period}", f"IKM per unit · {f.period}"), empty=empty, lang=lang)
+                               title=t(f"IKM per unit · {f.period}", f"IKM per unit · {f.period}"), empty=empty,
+                               lang=lang)
     if name == "services":
         rows = dashboard.service_rows(f)
         return charts.ikm_bars([(f"{r['unit']} · {r['service']}", r["ikm"], (r["grade"] or {}).get("mutu"))

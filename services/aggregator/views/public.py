@@ -36,7 +36,8 @@ class UnitSkmOut(Schema):
     ikm = fields.Float(allow_none=True, metadata={"description": "converted value 25-100"})
     grade = fields.Nested(GradeOut, allow_none=True)
     lowest_unsur = fields.List(fields.String())
-    sample = fields.Dict(metadata={"description": "population, Krejcie-Morgan target, adequate (when a population is configured)"})
+    sample = fields.Dict(metadata={"description": "population, Krejcie-Morgan target, adequate "
+                                                  "(when a population is configured)"})
 
 
 @blp.route("/units/<code>", methods=["GET"])

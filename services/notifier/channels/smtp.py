@@ -11,7 +11,8 @@ from shared.platform.config import Settings
 from services.notifier.channels import SendError
 
 
-def build(settings: Settings, *, to: str, subject: str, text: str, html: str, message_key: str, lang: str) -> EmailMessage:
+def build(settings: Settings, *, to: str, subject: str, text: str, html: str, message_key: str,
+          lang: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = settings.smtp_from
     msg["To"] = to

@@ -143,7 +143,8 @@ def put_preferences(data):
     elif not data.get("webhook_url"):
         values["webhook_secret"] = None
     elif not (current and current.webhook_secret):
-        raise ApiError(422, errors={"webhook_secret": ["webhook sendiri memerlukan kunci / your own webhook needs a secret"]})
+        raise ApiError(422, errors={"webhook_secret": ["webhook sendiri memerlukan kunci / "
+                                                       "your own webhook needs a secret"]})
     try:
         NotificationPreferences.save_revision(nip, values, at=_ext().clock.now(), by=principal().sub)
     except RevisionConflict as exc:

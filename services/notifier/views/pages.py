@@ -19,7 +19,8 @@ STATUS_LABELS = {"open": ("Baru", "New"), "acknowledged": ("Diakui", "Acknowledg
 
 KIND_LABELS = {"acknowledged": ("diakui", "acknowledged"), "dialogue": ("dialog kinerja", "coaching dialogue"),
                "resolved": ("diselesaikan", "resolved"), "escalated": ("dieskalasi", "escalated"),
-               "reminded": ("pengingat dikirim", "reminder sent"), "cleared": ("indikator pulih", "indicator recovered")}
+               "reminded": ("pengingat dikirim", "reminder sent"),
+               "cleared": ("indikator pulih", "indicator recovered")}
 SEVERITY_LABELS = {"info": ("informasi", "information"), "warning": ("perhatian", "warning"),
                    "critical": ("kritis", "critical")}
 
@@ -100,7 +101,8 @@ def acknowledge(case_id):
 @login_required(SUPERVISOR, ADMIN)
 def dialogue(case_id):
     raw = {"date": request.form.get("date", ""), "notes": request.form.get("notes", ""),
-           "agreed_actions": [line.strip() for line in request.form.get("agreed_actions", "").splitlines() if line.strip()],
+           "agreed_actions": [line.strip() for line in request.form.get("agreed_actions", "").splitlines()
+                              if line.strip()],
            "follow_up": request.form.get("follow_up") or None}
     try:
         data = DialogueIn().load(raw)

@@ -193,8 +193,9 @@ def import_rows(kind: str, rows: list[tuple[int, dict]], *, clock: Clock, by: st
     for key, problem in result.invalid.items():
         report.errors.append(RowError(valid[key][0], _key_field(kind), problem, key))
     for key in result.conflicts:
-        report.errors.append(RowError(valid[key][0], _key_field(kind), "diubah bersamaan oleh orang lain, impor "
-                                                                       "ulang / changed concurrently, import again", key))
+        report.errors.append(RowError(valid[key][0], _key_field(kind),
+                                      "diubah bersamaan oleh orang lain, impor ulang / "
+                                      "changed concurrently, import again", key))
     report.created, report.updated, report.unchanged = len(result.created), len(result.updated), len(result.unchanged)
     report.errors.sort(key=lambda e: (e.line, e.field))
     return report

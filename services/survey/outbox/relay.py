@@ -16,12 +16,13 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from shared.messaging import clients
 from shared.messaging.clients import make_producer
+from shared.messaging.consumer import read_range
 from shared.messaging.topics import Topics
-from shared.platform import db
+from shared.platform import db, process
 from shared.platform.clock import Clock, SystemClock
 from shared.platform.config import Settings
 from shared.platform.lease import Lease
@@ -122,55 +123,30 @@ class Relay:
     def reconcile(self) -> int:
         """Mark as published every unmarked event already in the topic. Returns how many."""
         topic = self.topics.responses
-        consumer = KafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers.split(","),
-                                 group_id=None, enable_auto_commit=False, client_id="survey-relay-reconcile",
-                                 isolation_level="read_committed", request_timeout_ms=15000)
-        try:
-            partitions = consumer.partitions_for_topic(topic)
-            if partitions is None:
-                raise ConnectionError(f"topic {topic} not found (is Kafka up and the topic created?)")
-            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-            consumer.assign(tps)
-            end = consumer.end_offsets(tps)
-            found: list[tuple[str, int, int]] = []
-            for tp in tps:
-                start = self._recorded_offset(topic, tp.partition) + 1
-                if start >= end[tp]:
-                    continue
-                consumer.seek(tp, start)
-                found += self._scan(consumer, tp, end[tp])
-            self._mark([(rid, topic, p, o) for rid, p, o in found])
-            self.needs_reconcile = False
-            if found:
-                log.info("reconciled events already in Kafka", extra={"count": len(found)})
-            return len(found)
-        finally:
-            consumer.close()
+        ends = clients.end_offsets(self.settings, topic)
+        if not ends:
+            raise ConnectionError(f"topic {topic} not found (is Kafka up and the topic created?)")
+        starts = {p: self._recorded_offset(topic, p) + 1 for p in ends}
+        found: list[tuple[str, int, int]] = []
 
-    def _recorded_offset(self, topic: str, partition: int) -> int:
-        doc = OutboxRecord.objects(topic=topic, partition=partition).order_by("-offset").only("offset").first()
-        return doc.offset if doc else -1
-
-    @staticmethod
-    def _scan(consumer: KafkaConsumer, tp: TopicPartition, end: int) -> list[tuple[str, int, int]]:
-        found = []
-        position = consumer.position(tp)
-        idle_polls = 0
-        while position < end and idle_polls < 50:
-            batch = consumer.poll(timeout_ms=500).get(tp, [])
-            if not batch:
-                idle_polls += 1
-                continue
-            for record in batch:
+        def collect(tp, records) -> None:
+            for record in records:
                 try:
                     rid = json.loads(record.value)["payload"]["response_id"]
                 except (ValueError, KeyError, TypeError):
                     continue
                 found.append((str(rid), record.partition, record.offset))
-            position = batch[-1].offset + 1
-        if position < end:
-            raise ConnectionError(f"could not read {tp} up to offset {end}")
-        return found
+
+        read_range(self.settings, topic, starts, ends, collect, client_id="survey-relay-reconcile", timeout_s=30)
+        self._mark([(rid, topic, p, o) for rid, p, o in found])
+        self.needs_reconcile = False
+        if found:
+            log.info("reconciled events already in Kafka", extra={"count": len(found)})
+        return len(found)
+
+    def _recorded_offset(self, topic: str, partition: int) -> int:
+        doc = OutboxRecord.objects(topic=topic, partition=partition).order_by("-offset").only("offset").first()
+        return doc.offset if doc else -1
 
     # -- loop ---------------------------------------------------------------------------------
     def run(self, stop: threading.Event, idle_wait_s: float = 0.2, max_backoff_s: float = 10.0,
@@ -205,15 +181,4 @@ class Relay:
 
 
 def main(settings: Settings) -> None:
-    import signal
-
-    from shared.platform import logs
-
-    logs.setup("survey-relay", settings.log_level)
-    db.connect(settings, pool_size=4)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    log.info("relay started")
-    Relay(settings).run(stop)
-    log.info("relay stopped")
+    process.run("survey-relay", settings, Relay(settings).run)

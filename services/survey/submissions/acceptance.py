@@ -97,7 +97,8 @@ def store(doc: Response) -> Accepted:
         if existing.fingerprint != doc.fingerprint:
             raise ApiError(409, "ID respons sudah dipakai untuk isi yang berbeda",
                            "This response id was already used with different content",
-                           code="idempotency_conflict", errors={"id": ["already used with different content"]}) from None
+                           code="idempotency_conflict",
+                           errors={"id": ["already used with different content"]}) from None
         return Accepted(existing, False)
 
 

@@ -194,8 +194,8 @@ def _upload() -> tuple[str, str]:
         elif mimetype in ("text/csv", "text/plain", "application/csv"):
             fmt = "csv"
         else:
-            raise ApiError(415, errors={"Content-Type": ["gunakan text/csv, application/json atau multipart/form-data / "
-                                                         "use text/csv, application/json or multipart/form-data"]})
+            raise ApiError(415, errors={"Content-Type": ["gunakan text/csv, application/json atau multipart/form-data "
+                                                         "/ use text/csv, application/json or multipart/form-data"]})
     if len(raw) > MAX_IMPORT_BYTES:
         raise ApiError(413)
     try:

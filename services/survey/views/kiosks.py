@@ -53,7 +53,8 @@ def register_kiosk(data):
     """Register (or re-register) a kiosk and issue its device token; any earlier token stops working."""
     dep = catalog.deployment(data["deployment"])
     if dep is None:
-        raise ApiError(422, errors={"deployment": ["survei tidak dikenal atau tidak aktif / unknown or inactive survey"]})
+        raise ApiError(422, errors={"deployment": ["survei tidak dikenal atau tidak aktif / "
+                                                   "unknown or inactive survey"]})
     if Unit.head(dep.unit) is None:
         raise ApiError(422, errors={"deployment": ["unit survei tidak dikenal / the survey's unit is unknown"]})
     values = {"name": data["name"], "unit": dep.unit, "deployment": dep.code, "idle_seconds": data["idle_seconds"]}
