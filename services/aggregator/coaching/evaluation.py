@@ -118,12 +118,8 @@ def officer_docs(nips: list[str], months: list[str], months_cache: SkmMonths | N
     """
     wanted = set(nips)
     months_cache = months_cache or SkmMonths()
-    where = officer_index.units_of_officers(wanted, months) if len(wanted) <= store.SCOPES_ONE_BY_ONE else None
-    if where is not None:   # a few officers: the officer index names the documents to read
-        docs = [doc for scope, month in sorted(where)
-                for doc in store.find_months({"kind": fold.SKM_OFFICERS, "scope": scope}, [month],
-                                             SkmMonths.PROJECTIONS[fold.SKM_OFFICERS])]
-    else:
+    docs = officer_index.documents_naming(wanted, months, SkmMonths.PROJECTIONS[fold.SKM_OFFICERS])
+    if docs is None:
         months_cache.prefetch(months, fold.SKM_OFFICERS)
         docs = [doc for month in months for doc in months_cache.get(month, fold.SKM_OFFICERS)]
     out: list[dict] = []

@@ -56,11 +56,10 @@ def _officer_docs(period: str, unit: str | None, nips: set[str] | None) -> list[
     For a few officers the officer index says which units' documents to read, so one
     employee costs a few small reads instead of every unit's document of the month."""
     projection = {"scope": 1, "period": 1, "officers": 1}
-    if unit is None and nips is not None and len(nips) <= store.SCOPES_ONE_BY_ONE:
-        where = officer_index.units_of_officers(nips, months_in(period))
-        if where is not None:
-            return [doc for scope, month in sorted(where)
-                    for doc in store.find_months({"kind": fold.SKM_OFFICERS, "scope": scope}, [month], projection)]
+    if unit is None and nips is not None:
+        found = officer_index.documents_naming(nips, months_in(period), projection)
+        if found is not None:
+            return found
     query: dict = {"kind": fold.SKM_OFFICERS}
     if unit:
         query["scope"] = unit

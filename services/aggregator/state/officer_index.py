@@ -8,8 +8,8 @@ from mongoengine import Document, StringField
 
 from shared.platform import db
 
-from services.aggregator.state import fold
-from services.aggregator.state.store import _month_name, officer_state_collections
+from services.aggregator.state import fold, store
+from services.aggregator.state.store import month_name, officer_state_collections
 
 
 class OfficerSeen(Document):
@@ -35,7 +35,7 @@ _complete_in: set[str] = set()   # databases whose officer index is known comple
 def officers_coll(period: str | None = None):
     """The officer index of ``period`` (a month), or the collection of the ``complete`` mark."""
     base = OfficerSeen._get_collection()
-    return base if period is None else base.database[_month_name(base.name, period)]
+    return base if period is None else base.database[month_name(base.name, period)]
 
 
 def officer_pairs(docs: Iterable[dict]) -> set[tuple[str, str, str]]:
@@ -96,3 +96,18 @@ def units_of_officers(nips: Iterable[str], months: Iterable[str]) -> set[tuple[s
         for nip in sorted(set(nips)):
             out.update((row["unit"], month) for row in coll.find({"nip": nip}, {"unit": 1}))
     return out
+
+
+def documents_naming(nips: Iterable[str], months: Iterable[str], projection: dict | None = None) -> list[dict] | None:
+    """The ``skm-officers`` documents of ``months`` that may name one of ``nips``, read through
+    the index: a few small reads instead of every unit's document of each month. None when
+    the index cannot say (not complete yet, or too many officers for one query each); the
+    caller then reads the months' documents itself."""
+    wanted = set(nips)
+    if len(wanted) > store.SCOPES_ONE_BY_ONE:
+        return None
+    where = units_of_officers(wanted, months)
+    if where is None:
+        return None
+    return [doc for scope, month in sorted(where)
+            for doc in store.find_months({"kind": fold.SKM_OFFICERS, "scope": scope}, [month], projection)]

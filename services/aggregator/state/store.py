@@ -39,7 +39,7 @@ def _db():
     return IndicatorState._get_db()
 
 
-def _month_name(prefix: str, period: str) -> str:
+def month_name(prefix: str, period: str) -> str:
     return f"{prefix}_{period.replace('-', '_')}"
 
 
@@ -55,7 +55,7 @@ def collection(kind: str | None = None, period: str | None = None):
     if kind == fold.SKM_OFFICERS:
         if not period:
             raise ValueError("skm-officers state is kept per month: give the period")
-        return _db()[_month_name(OFFICER_STATE, period)]
+        return _db()[month_name(OFFICER_STATE, period)]
     return IndicatorState._get_collection()
 
 
