@@ -1,4 +1,4 @@
-# Tanggap: `make up` runs everything locally, `make test` runs the whole suite,
+# Tanggap: `make up` runs everything locally, `make test` runs lint, types and the whole suite,
 # `make bench` measures it (results in bench/results/, summary in the README).
 # Both install what they need on first use (cached in .venv/ and .cache/).
 PYTHON ?= python3
@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: up down test install infra-start infra-stop status bench clean
+.PHONY: up down test lint install infra-start infra-stop status bench clean
 
 up: install
 	$(PY) -m infra up
@@ -15,9 +15,15 @@ up: install
 down:
 	@$(PYTHON) -m infra down
 
-test: install
+test: install lint
 	$(PY) -m infra install --browser
 	$(PY) -m infra run -- $(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff (lint and import order) over the whole tree; mypy over shared/ and services/ (strict on
+# shared/ and the pure domain modules, see pyproject.toml)
+lint: install
+	$(PY) -m ruff check services shared tests bench infra
+	$(PY) -m mypy
 
 install: $(STAMP)
 

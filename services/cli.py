@@ -57,7 +57,7 @@ def user_create(settings, username, roles, nip, unit, password):
     """Create or update a web login (a new revision)."""
     from shared.platform import db
     from shared.platform.clock import SystemClock
-    from shared.platform.users import WebUser, hash_password
+    from shared.records.users import WebUser, hash_password
 
     try:
         hashed = hash_password(password)

@@ -75,7 +75,7 @@ def load(settings: Settings, echo=print) -> None:
 
 
 def _logins(settings: Settings, now) -> list[str]:
-    from shared.platform.users import WebUser, hash_password
+    from shared.records.users import WebUser, hash_password
 
     if settings.env == "production":
         return []

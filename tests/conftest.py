@@ -1,4 +1,10 @@
-"""Fixtures shared by the suite.
+"""Fixtures shared by the suite, and its one rule about kinds.
+
+Tests live by what they test (``tests/<service>/``, ``tests/shared/``, ``tests/system/`` for
+what crosses services, ``tests/bench/``); every test module says its kind with exactly one
+marker: ``unit`` (no server), ``integration`` (the real Kafka broker and database),
+``browser`` (Debian's chromium through Playwright) or ``race`` (many processes or threads at
+once). ``make test PYTEST_ARGS='-m unit'`` runs one kind.
 
 Integration fixtures talk to the real Kafka broker and MongoDB-protocol server named by
 ``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URI`` (``make test`` starts them and sets both).
@@ -19,6 +25,14 @@ from tests.support.env import isolated_settings
 from tests.support.processes import Services
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+KINDS = ("unit", "integration", "browser", "race")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test has exactly one kind (see the module doc): refuse to run otherwise."""
+    wrong = [item.nodeid for item in items if sum(item.get_closest_marker(k) is not None for k in KINDS) != 1]
+    if wrong:
+        raise pytest.UsageError(f"tests without exactly one of the markers {', '.join(KINDS)}: {wrong[:10]}")
 
 
 @pytest.fixture(scope="session")

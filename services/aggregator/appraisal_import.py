@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from shared.contracts.formats import PERIOD_RE
 from shared.domain import berakhlak
@@ -42,11 +44,11 @@ class Row:
     hasil_kerja: str
 
 
-def rating(text) -> str | None:
+def rating(text: str | None) -> str | None:
     return LABELS.get(_norm(text)) if text is not None else None
 
 
-def check(line: int, data: dict) -> tuple[Row | None, dict[str, list[str]]]:
+def check(line: int, data: Mapping[str, Any]) -> tuple[Row | None, dict[str, list[str]]]:
     """One row -> (Row, {}) or (None, {"<line>.<field>": [messages]})."""
     errors: dict[str, list[str]] = {}
     nip = str(data.get("nip") or "").strip()
@@ -61,7 +63,7 @@ def check(line: int, data: dict) -> tuple[Row | None, dict[str, list[str]]]:
     code = rating(value)
     if code is None:
         errors[f"{line}.hasil_kerja"] = ["harus di_atas, sesuai atau di_bawah / must be di_atas, sesuai or di_bawah"]
-    if errors:
+    if errors or code is None:  # no code: an error is recorded above
         return None, errors
     return Row(line, nip, period, code), {}
 
@@ -88,8 +90,10 @@ def parse_csv(text: str) -> tuple[list[Row], dict[str, list[str]]]:
                              f"{reader.line_num}: {exc}"]}
 
 
-def check_all(numbered) -> tuple[list[Row], dict[str, list[str]]]:
-    rows, errors, seen = [], {}, {}
+def check_all(numbered: Iterable[tuple[int, Mapping[str, Any]]]) -> tuple[list[Row], dict[str, list[str]]]:
+    rows: list[Row] = []
+    errors: dict[str, list[str]] = {}
+    seen: dict[tuple[str, str], int] = {}
     for line, data in numbered:
         if len(rows) + len(errors) >= MAX_ROWS:
             errors["file"] = [f"paling banyak {MAX_ROWS} baris / at most {MAX_ROWS} rows"]

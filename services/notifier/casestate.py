@@ -5,10 +5,44 @@ asks a ``decide_*`` function for the next entry and claims it under ``(case_id, 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
+
+
+class CaseLike(Protocol):
+    """What :func:`fold` reads of a case (a :class:`~.models.FollowUpCase`)."""
+
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def assignee_nip(self) -> str | None: ...
+    @property
+    def assignee_kind(self) -> str: ...
+    @property
+    def received_at(self) -> datetime | None: ...
+
+
+class EntryLike(Protocol):
+    """What :func:`fold` reads of a history entry (a :class:`~.models.CaseHistoryEntry`)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def by(self) -> str: ...
+    @property
+    def by_nip(self) -> str | None: ...
+    @property
+    def to_nip(self) -> str | None: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
 
 
 class Refused(Exception):
@@ -35,12 +69,12 @@ class CaseState:
     assignee_kind: str = "supervisor"
     assigned_at: datetime | None = None
     assignees: list[str] = field(default_factory=list)  # everyone the case was ever assigned to
-    acknowledged: dict | None = None   # {"seq", "at", "by", "by_nip"}
-    resolved: dict | None = None
+    acknowledged: dict[str, Any] | None = None   # {"seq", "at", "by", "by_nip"}
+    resolved: dict[str, Any] | None = None
     cleared_at: datetime | None = None
-    dialogues: list[dict] = field(default_factory=list)
+    dialogues: list[dict[str, Any]] = field(default_factory=list)
     reminded: set[int] = field(default_factory=set)  # seq of dialogues already reminded about
-    escalations: list[dict] = field(default_factory=list)
+    escalations: list[dict[str, Any]] = field(default_factory=list)
     last_seq: int = 0
 
     @property
@@ -48,7 +82,7 @@ class CaseState:
         return self.last_seq + 1
 
 
-def fold(case, entries) -> CaseState:
+def fold(case: CaseLike, entries: Iterable[EntryLike]) -> CaseState:
     """The state of ``case`` (its first assignment) after ``entries`` (any order)."""
     state = CaseState(case_id=case.case_id, assignee_nip=case.assignee_nip, assignee_kind=case.assignee_kind,
                       assigned_at=case.received_at)
@@ -82,7 +116,10 @@ def fold(case, entries) -> CaseState:
 
 # -- decisions: each returns the entry to append (kind, data, to_nip), Same, or raises Refused --
 
-def decide_acknowledge(state: CaseState, actor_sub: str, expected_level: int):
+Decision = tuple[str, dict[str, Any], str | None] | Same
+
+
+def decide_acknowledge(state: CaseState, actor_sub: str, expected_level: int) -> Decision:
     if state.acknowledged is not None:
         if state.acknowledged["by"] == actor_sub:
             return Same(state.acknowledged["seq"])
@@ -96,7 +133,7 @@ def decide_acknowledge(state: CaseState, actor_sub: str, expected_level: int):
     return ("acknowledged", {"level": state.level}, None)
 
 
-def decide_dialogue(state: CaseState, data: dict):
+def decide_dialogue(state: CaseState, data: dict[str, Any]) -> Decision:
     if state.status == RESOLVED:
         raise Refused("Kasus sudah diselesaikan", "The case is already resolved", code="already_resolved")
     if state.acknowledged is None:
@@ -104,7 +141,7 @@ def decide_dialogue(state: CaseState, data: dict):
     return ("dialogue", data, None)
 
 
-def decide_resolve(state: CaseState, actor_sub: str, notes: str | None):
+def decide_resolve(state: CaseState, actor_sub: str, notes: str | None) -> Decision:
     if state.resolved is not None:
         if state.resolved["by"] == actor_sub:
             return Same(state.resolved["seq"])
@@ -123,7 +160,8 @@ def escalation_due(state: CaseState, now: datetime, after: timedelta) -> bool:
             and state.assignee_kind != "admin" and state.assigned_at is not None and now >= state.assigned_at + after)
 
 
-def decide_escalate(state: CaseState, now: datetime, after: timedelta, next_level: tuple[str | None, str, str]):
+def decide_escalate(state: CaseState, now: datetime, after: timedelta,
+                    next_level: tuple[str | None, str, str]) -> Decision:
     """``next_level`` = (nip or None for the admin, kind, reason) from routing."""
     if not escalation_due(state, now, after):
         raise Refused("Eskalasi tidak lagi diperlukan", "Escalation is no longer due", code="not_due")
@@ -132,7 +170,7 @@ def decide_escalate(state: CaseState, now: datetime, after: timedelta, next_leve
                           "to_kind": kind, "reason": reason}, nip)
 
 
-def reminders_due(state: CaseState, today: date) -> list[dict]:
+def reminders_due(state: CaseState, today: date) -> list[dict[str, Any]]:
     """Dialogues whose follow-up date has passed (local ``today`` is after it), not yet reminded."""
     if state.resolved is not None:
         return []
@@ -144,13 +182,13 @@ def reminders_due(state: CaseState, today: date) -> list[dict]:
     return out
 
 
-def decide_remind(state: CaseState, dialogue_seq: int, today: date):
+def decide_remind(state: CaseState, dialogue_seq: int, today: date) -> Decision:
     if not any(d["seq"] == dialogue_seq for d in reminders_due(state, today)):
         raise Refused("Pengingat tidak lagi diperlukan", "Reminder no longer due", code="not_due")
     return ("reminded", {"dialogue_seq": dialogue_seq}, None)
 
 
-def decide_clear(state: CaseState):
+def decide_clear(state: CaseState) -> Decision:
     if state.cleared_at is not None:
         return Same(state.last_seq)
     return ("cleared", {}, None)

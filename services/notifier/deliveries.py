@@ -17,6 +17,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mongoengine.errors import NotUniqueError
 
@@ -26,6 +27,9 @@ from shared.platform.config import Settings
 from services.notifier import delivery_timing, prefs
 from services.notifier.channels import SendError, smtp, webhook
 from services.notifier.models import CHANNELS, Delivery, DeliveryAttempt
+
+if TYPE_CHECKING:
+    from kafka import KafkaProducer
 
 log = logging.getLogger(__name__)
 IN_FLIGHT = timedelta(minutes=5)  # an attempt still "sending" after this was cut short by a crash
@@ -50,9 +54,9 @@ class Sender:
     """Sends due deliveries. ``rand`` gives the retry jitter (tests inject a seeded one)."""
 
     settings: Settings
-    producer_factory: Callable[[], object] | None = None
+    producer_factory: Callable[[], KafkaProducer] | None = None
     rand: Callable[[], float] = field(default_factory=lambda: random.random)
-    _producer: object | None = None
+    _producer: KafkaProducer | None = None
 
     @property
     def producer(self):

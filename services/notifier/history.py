@@ -14,7 +14,7 @@ from datetime import datetime
 
 from mongoengine.errors import NotUniqueError
 
-from services.notifier.casestate import CaseState, Same, fold
+from services.notifier.casestate import CaseState, Decision, Same, fold
 from services.notifier.models import CaseHistoryEntry, FollowUpCase
 
 MAX_TRIES = 25  # bounded: each lost race means someone else appended, which is finite
@@ -39,7 +39,7 @@ def load_many(cases: Iterable[FollowUpCase]) -> dict[str, CaseState]:
     return {c.case_id: fold(c, entries[c.case_id]) for c in cases}
 
 
-def append(case: FollowUpCase, decide: Callable[[CaseState], object], *, at: datetime, by: str,
+def append(case: FollowUpCase, decide: Callable[[CaseState], Decision], *, at: datetime, by: str,
            by_nip: str | None = None) -> Appended:
     """Append what ``decide(state)`` returns; ``Refused`` from it propagates.
 

@@ -37,7 +37,7 @@ def visible_cases(who: Principal) -> list[FollowUpCase]:
         return list(FollowUpCase.objects.order_by("-opened_at"))
     if not who.nip:
         return []
-    found: dict[str, FollowUpCase] = {}
+    found: dict[str | None, FollowUpCase] = {}
     members = [e.nip for e in team(who.nip)]
     for chunk in _chunks(members):
         for c in FollowUpCase.objects(subject_type="employee", subject__in=chunk):

@@ -61,7 +61,7 @@ def escalate(settings: Settings, case: FollowUpCase, now: datetime, after: timed
         done = history.append(case, decide, at=now, by="scheduler")
     except casestate.Refused:
         return 0  # acknowledged (or escalated) in the meantime: nothing to do
-    if not done.created:
+    if not done.created or done.entry is None:  # created: the entry is the one appended
         return 0
     data = done.entry.data
     notify.notify(settings, case, f"escalated-{data['level']}", done.entry.to_nip, now=now,

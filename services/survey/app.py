@@ -1,7 +1,11 @@
 """Survey service app factory."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from flask import Flask
+from flask.typing import ResponseReturnValue
 
 from shared.messaging.clients import kafka_ready
 from shared.platform.auth import public
@@ -24,6 +28,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     for blueprint in (responses.blp, peer.blp, directory.blp, surveys.blp, kiosks.blp, admin.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
-    static = app.view_functions["pages.static"]
+    static = cast(Callable[..., ResponseReturnValue], app.view_functions["pages.static"])  # Flask's sync static view
     app.view_functions["pages.static"] = public(lambda filename: static(filename))
     return app

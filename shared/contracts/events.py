@@ -11,6 +11,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -53,16 +54,17 @@ class Event:
     occurred_at: datetime
     producer: str
     key: str
-    payload: dict
+    payload: dict[str, Any]
 
-    def to_json(self) -> dict:
-        return _ENVELOPE.dump(self)
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = _ENVELOPE.dump(self)
+        return data
 
     def encode(self) -> bytes:
         return json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def new_event(type: str, key: str, payload: dict, *, producer: str, clock: Clock | None = None,
+def new_event(type: str, key: str, payload: dict[str, Any], *, producer: str, clock: Clock | None = None,
               event_id: uuid.UUID | None = None) -> Event:
     """Build an event, validating ``payload`` against the registered schema (latest version)."""
     from shared.contracts import payloads
@@ -83,7 +85,7 @@ def new_event(type: str, key: str, payload: dict, *, producer: str, clock: Clock
     return event
 
 
-def from_json(data: dict) -> Event:
+def from_json(data: dict[str, Any]) -> Event:
     """Validate an envelope given as a dict (e.g. stored in an outbox)."""
     from shared.contracts import fastpath, payloads
 
@@ -126,7 +128,7 @@ def decode(raw: bytes | None) -> Event:
     return from_json(data)
 
 
-def _field_names(messages, schema: Schema) -> list[str]:
+def _field_names(messages: object, schema: Schema) -> list[str]:
     """The schema's fields that failed, sorted; fields it does not declare are counted as
     ``unknown`` (their names are whatever the sender wrote, so they never reach a reason,
     a header or a log)."""

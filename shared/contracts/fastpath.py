@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from shared.contracts import formats, payloads
 from shared.domain import berakhlak, skm
@@ -25,15 +26,15 @@ CHANNELS = frozenset(formats.CHANNELS)
 PROFILE = {category: frozenset(answers) for category, answers in skm.PROFILE.items()}
 
 
-def _int(v) -> bool:
+def _int(v: object) -> bool:
     return type(v) is int
 
 
-def _text(v, lo: int, hi: int) -> bool:
+def _text(v: object, lo: int, hi: int) -> bool:
     return type(v) is str and lo <= len(v) <= hi
 
 
-def _aware(v) -> bool:
+def _aware(v: object) -> bool:
     if type(v) is not str or not ISO_RE.match(v):
         return False
     try:
@@ -42,11 +43,11 @@ def _aware(v) -> bool:
         return False
 
 
-def _code(v) -> bool:
+def _code(v: object) -> bool:
     return type(v) is str and formats.CODE_RE.match(v) is not None
 
 
-def envelope(data) -> bool:
+def envelope(data: object) -> bool:
     return (type(data) is dict and data.keys() == ENVELOPE_KEYS
             and type(data["event_id"]) is str and UUID_RE.match(data["event_id"]) is not None
             and _text(data["type"], 1, 100) and _int(data["schema_version"]) and data["schema_version"] >= 1
@@ -58,7 +59,7 @@ SKM_REQUIRED = frozenset(("response_id", "unit", "template_version", "period", "
 SKM_ALLOWED = SKM_REQUIRED | {"service", "officer", "profile", "client_hash", "has_comment"}
 
 
-def skm_v1(p: dict) -> bool:
+def skm_v1(p: dict[str, Any]) -> bool:
     keys = p.keys()
     if not (SKM_REQUIRED <= keys <= SKM_ALLOWED):
         return False
@@ -86,7 +87,7 @@ PEER_KEYS = frozenset(("response_id", "ratee", "ratee_unit", "rater_hash", "rela
                        "template_version", "scale_max", "values"))
 
 
-def peer_v1(p: dict) -> bool:
+def peer_v1(p: dict[str, Any]) -> bool:
     if p.keys() != PEER_KEYS:
         return False
     values = p["values"]

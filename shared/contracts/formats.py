@@ -7,6 +7,7 @@ accept exactly the same values.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from marshmallow import fields, validate
 
@@ -30,18 +31,18 @@ PERIOD_MESSAGE = "YYYY-MM, YYYY-Qn atau YYYY / YYYY-MM, YYYY-Qn or YYYY"
 MONTH_MESSAGE = "YYYY-MM"
 
 
-def code_field(error: str = CODE_MESSAGE, **kw) -> fields.String:
+def code_field(error: str = CODE_MESSAGE, **kw: Any) -> fields.String:
     return fields.String(validate=validate.Regexp(CODE, error=error), **kw)
 
 
-def nip_field(error: str = NIP_MESSAGE, **kw) -> fields.String:
+def nip_field(error: str = NIP_MESSAGE, **kw: Any) -> fields.String:
     return fields.String(validate=validate.Regexp(NIP, error=error), **kw)
 
 
-def period_field(error: str = PERIOD_MESSAGE, **kw) -> fields.String:
+def period_field(error: str = PERIOD_MESSAGE, **kw: Any) -> fields.String:
     """A month, quarter or year."""
     return fields.String(validate=validate.Regexp(PERIOD, error=error), **kw)
 
 
-def month_field(error: str = MONTH_MESSAGE, **kw) -> fields.String:
+def month_field(error: str = MONTH_MESSAGE, **kw: Any) -> fields.String:
     return fields.String(validate=validate.Regexp(PERIOD_MONTH, error=error), **kw)

@@ -8,6 +8,7 @@ keyed hash, so the aggregator can count distinct raters without knowing who they
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -30,11 +31,11 @@ MAX_EVENT_DEPTH = 8      # levels of nesting in a payload (evidence is the deepe
 MAX_EVENT_BYTES = 64 * 1024  # an encoded event; the broker takes about 1 MB
 
 
-def bad_keys(value, depth: int = 0) -> str | None:
+def bad_keys(value: object, depth: int = 0) -> str | None:
     """Why ``value`` (a payload) cannot be stored as it is, or None: a key that is not a
     :data:`STORAGE_KEY`, or nesting deeper than :data:`MAX_EVENT_DEPTH`. The reason names
     no key (keys are user text when an event is forged)."""
-    stack = [(value, depth)]
+    stack: list[tuple[object, int]] = [(value, depth)]
     while stack:
         item, level = stack.pop()
         if level > MAX_EVENT_DEPTH:
@@ -49,13 +50,13 @@ def bad_keys(value, depth: int = 0) -> str | None:
     return None
 
 
-def _profile(value: dict) -> None:
+def _profile(value: dict[str, Any]) -> None:
     wrong = [key for key, answer in value.items() if answer is not None and answer not in skm.PROFILE.get(key, ())]
     if wrong:
         raise ValidationError("not one of the category's answers", field_name="profile")
 
 
-def _survey_answer(value) -> None:
+def _survey_answer(value: object) -> None:
     """A custom survey's answer as an event carries it: a scale or NPS point (0-10), a
     choice code, or a list of choice codes (free text never travels)."""
     if type(value) is int:

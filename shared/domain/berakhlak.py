@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 # (code, name, English, behaviour guides in Bahasa Indonesia, in English)
 VALUES = (
@@ -97,12 +98,12 @@ def min_raters(configured: int) -> int:
 
 
 def peer_summary(sums: Mapping[str, int], counts: Mapping[str, int], raters: int, *, configured_min: int,
-                 below: float, above: float) -> dict:
+                 below: float, above: float) -> dict[str, Any]:
     """Per-value means and ratings for one employee and period, or withheld below the threshold."""
     threshold = min_raters(configured_min)
     if raters < threshold:
         return {"released": False, "raters": raters, "min_raters": threshold}
-    values = {}
+    values: dict[str, dict[str, Any]] = {}
     for code in VALUE_CODES:
         n = counts.get(code, 0)
         mean = sums.get(code, 0) / n if n else None

@@ -6,9 +6,10 @@ incremental aggregator, a full recomputation and the reports.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
 
 # (code, official name, English, answer labels 1..4 in Bahasa Indonesia, in English)
 UNSUR = (
@@ -68,7 +69,7 @@ class WeightsError(ValueError):
     pass
 
 
-def equal_weights(codes=UNSUR_CODES) -> dict[str, float]:
+def equal_weights(codes: Sequence[str] = UNSUR_CODES) -> dict[str, float]:
     return {code: 1 / len(codes) for code in codes}
 
 
@@ -106,11 +107,11 @@ class Totals:
             out.counts[code] = out.counts.get(code, 0) + value
         return out
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"respondents": self.respondents, "sums": dict(self.sums), "counts": dict(self.counts)}
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> Totals:
+    def from_dict(cls, data: Mapping[str, Any]) -> Totals:
         return cls(int(data.get("respondents", 0)), {k: int(v) for k, v in (data.get("sums") or {}).items()},
                    {k: int(v) for k, v in (data.get("counts") or {}).items()})
 
@@ -133,7 +134,7 @@ def skm_value(nrr_by_unsur: Mapping[str, float | None], weights: Mapping[str, fl
     total_weight = sum(present.values())
     if not present or total_weight <= 0:
         return None
-    return sum(nrr_by_unsur[c] * w for c, w in present.items()) / total_weight
+    return sum(cast(float, nrr_by_unsur[c]) * w for c, w in present.items()) / total_weight  # present: not None
 
 
 def round2(value: float) -> Decimal:
@@ -145,7 +146,7 @@ def ikm(skm: float | None) -> Decimal | None:
     return None if skm is None else round2(skm * 25)
 
 
-def grade(ikm_value: Decimal | float | None) -> dict | None:
+def grade(ikm_value: Decimal | float | None) -> dict[str, str] | None:
     """Mutu pelayanan A-D and kinerja unit for a converted value (rounded to 2 decimals first)."""
     if ikm_value is None:
         return None
@@ -176,12 +177,13 @@ def krejcie_morgan(population: int) -> int:
     return min(population, math.ceil(round(s, 6)))
 
 
-def evaluate(totals: Totals, weights: Mapping[str, float] | None = None, population: int | None = None) -> dict:
+def evaluate(totals: Totals, weights: Mapping[str, float] | None = None,
+             population: int | None = None) -> dict[str, Any]:
     """Everything a report shows for one unit or service and period."""
     by_unsur = nrr(totals)
     value = skm_value(by_unsur, weights)
     converted = ikm(value)
-    result = {
+    result: dict[str, Any] = {
         "respondents": totals.respondents,
         "nrr": {c: (round(v, 4) if v is not None else None) for c, v in by_unsur.items()},
         "skm": round(value, 4) if value is not None else None,

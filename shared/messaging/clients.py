@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.producer.future import FutureRecordMetadata
 from kafka.serializer import Serializer
 from kafka.structs import OffsetAndMetadata
 
@@ -24,11 +26,11 @@ log = logging.getLogger(__name__)
 
 
 class Utf8Keys(Serializer):
-    def serialize(self, topic, headers, data):
+    def serialize(self, topic: str, headers: list[tuple[str, bytes]], data: str | None) -> bytes | None:
         return data.encode("utf-8") if data is not None else None
 
 
-def make_producer(settings: Settings, *, client_id: str, **overrides) -> KafkaProducer:
+def make_producer(settings: Settings, *, client_id: str, **overrides: Any) -> KafkaProducer:
     config = dict(
         bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
         client_id=client_id,
@@ -46,14 +48,15 @@ def make_producer(settings: Settings, *, client_id: str, **overrides) -> KafkaPr
     return KafkaProducer(**config)
 
 
-def send_event(producer: KafkaProducer, topic: str, event: Event, headers: list | None = None):
+def send_event(producer: KafkaProducer, topic: str, event: Event,
+               headers: list[tuple[str, bytes]] | None = None) -> FutureRecordMetadata:
     """Send keyed by ``event.key``; returns the future (``.get()`` gives partition and offset)."""
     return producer.send(topic, key=event.key, value=event.encode(),
                          headers=[("type", event.type.encode()), *(headers or [])])
 
 
 def make_consumer(settings: Settings, topics: Iterable[str], *, group_id: str, client_id: str,
-                  listener: ConsumerRebalanceListener | None = None, **overrides) -> KafkaConsumer:
+                  listener: ConsumerRebalanceListener | None = None, **overrides: Any) -> KafkaConsumer:
     """A member of ``group_id`` subscribed to ``topics`` (``listener`` hears of rebalances)."""
     config = dict(
         bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
@@ -77,17 +80,17 @@ class Rebalance(ConsumerRebalanceListener):
     """Hands the partitions a rebalance gives and takes to two callables."""
 
     def __init__(self, assigned: Callable[[set[TopicPartition]], None],
-                 revoked: Callable[[set[TopicPartition]], None]):
+                 revoked: Callable[[set[TopicPartition]], None]) -> None:
         self._assigned, self._revoked = assigned, revoked
 
-    def on_partitions_assigned(self, assigned):
+    def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         self._assigned(set(assigned))
 
-    def on_partitions_revoked(self, revoked):
+    def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
         self._revoked(set(revoked))
 
 
-def make_reader(settings: Settings, *, client_id: str, **overrides) -> KafkaConsumer:
+def make_reader(settings: Settings, *, client_id: str, **overrides: Any) -> KafkaConsumer:
     """A consumer outside any group: the caller assigns partitions and seeks; nothing is committed."""
     config = dict(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=None, client_id=client_id,
                   enable_auto_commit=False, isolation_level="read_committed", request_timeout_ms=15000)
@@ -100,18 +103,33 @@ def offset_meta(offset: int) -> OffsetAndMetadata:
     try:
         return OffsetAndMetadata(offset, "", -1)
     except TypeError:  # older signature without leader epoch
-        return OffsetAndMetadata(offset, "")  # type: ignore[call-arg]
+        return OffsetAndMetadata(offset, "")
+
+
+class GroupOffsets:
+    """A group's committed offsets of one topic, read as often as needed over one connection
+    (it does not join the group). Close it after use."""
+
+    def __init__(self, settings: Settings, group_id: str, topic: str) -> None:
+        self._consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+                                       group_id=group_id, enable_auto_commit=False, client_id=f"{group_id}-offsets")
+        self.partitions = [TopicPartition(topic, p) for p in sorted(self._consumer.partitions_for_topic(topic) or ())]
+
+    def committed(self) -> dict[int, int]:
+        """partition -> committed offset (0 where nothing was committed)."""
+        return {tp.partition: self._consumer.committed(tp) or 0 for tp in self.partitions}
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
 
 
 def committed_offsets(settings: Settings, group_id: str, topic: str) -> dict[int, int]:
     """partition -> the group's committed offset of ``topic`` (0 where nothing was committed)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=group_id,
-                             enable_auto_commit=False, client_id=f"{group_id}-offsets")
+    offsets = GroupOffsets(settings, group_id, topic)
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        return {p: consumer.committed(TopicPartition(topic, p)) or 0 for p in sorted(partitions)}
+        return offsets.committed()
     finally:
-        consumer.close(autocommit=False)
+        offsets.close()
 
 
 def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
@@ -124,7 +142,7 @@ def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
         consumer.close()
 
 
-def kafka_ready(settings: Settings):
+def kafka_ready(settings: Settings) -> Callable[[], None]:
     """A readiness check for a service's ``/readyz``: raises while no bootstrap server answers."""
     def check() -> None:
         if not reachable(settings):

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kafka import TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
@@ -68,7 +68,7 @@ class Gather:
 
 
 class PollSource(Protocol):
-    def poll(self, timeout_ms: int, max_records: int) -> Mapping[TopicPartition, list]: ...
+    def poll(self, timeout_ms: int, max_records: int) -> Mapping[TopicPartition, list[ConsumerRecord]]: ...
 
     def highwater(self, tp: TopicPartition) -> int | None: ...
 
@@ -106,7 +106,8 @@ def gather(consumer: PollSource, policy: Gather, stop: threading.Event) -> Batch
     return batch
 
 
-def dead_letter(producer, topic: str, group: str, dead: Iterable[DeadLetter], timeout_s: float = 30) -> int:
+def dead_letter(producer: KafkaProducer, topic: str, group: str, dead: Iterable[DeadLetter],
+                timeout_s: float = 30) -> int:
     """Send each refused record, as it came, to ``topic`` with its reason; wait until sent."""
     sent = 0
     for item in dead:
@@ -135,7 +136,7 @@ class ConsumerLoop:
                  deadletter_topic: str, producer: Callable[[], Any], gather_policy: Gather | None = None,
                  between_batches: Callable[[], None] | None = None,
                  on_assigned: Callable[[set[TopicPartition]], None] | None = None,
-                 on_revoked: Callable[[set[TopicPartition]], None] | None = None, **consumer_options):
+                 on_revoked: Callable[[set[TopicPartition]], None] | None = None, **consumer_options: Any) -> None:
         self.settings = settings
         self.topics = topics
         self.group_id = group_id
@@ -148,7 +149,7 @@ class ConsumerLoop:
         self.on_assigned = on_assigned
         self.on_revoked = on_revoked
         self.consumer_options = consumer_options
-        self.stats: Counter = Counter()
+        self.stats: Counter[str] = Counter()
 
     def run(self, stop: threading.Event, max_batches: int | None = None) -> int:
         """Gather, handle, dead-letter, commit until ``stop`` is set (or ``max_batches`` were
@@ -170,7 +171,7 @@ class ConsumerLoop:
         finally:
             consumer.close(autocommit=False)
 
-    def _one(self, consumer, batch: Batch) -> int:
+    def _one(self, consumer: KafkaConsumer, batch: Batch) -> int:
         started = time.monotonic()
         dead = self.handle(batch)
         if dead:
@@ -202,8 +203,8 @@ class ConsumerLoop:
 
 
 def read_range(settings: Settings, topic: str, starts: Mapping[int, int], ends: Mapping[int, int],
-               handle: Callable[[TopicPartition, list], None], *, client_id: str, timeout_s: float = 120.0,
-               poll_records: int = 5000) -> None:
+               handle: Callable[[TopicPartition, list[ConsumerRecord]], None], *, client_id: str,
+               timeout_s: float = 120.0, poll_records: int = 5000) -> None:
     """Read each partition of ``topic`` from ``starts[p]`` up to (not including) ``ends[p]``,
     outside any consumer group, handing ``handle`` the records in order; nothing is
     committed. Raises :class:`TimeoutError` if a partition could not be read to its end

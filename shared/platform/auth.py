@@ -8,9 +8,11 @@ accepts with :func:`require`; the OpenAPI document shows them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
+from typing import Any, TypeVar, cast
 
 import jwt
 from flask import current_app, g, request
@@ -24,6 +26,8 @@ ADMIN, EVALUATOR, SUPERVISOR, EMPLOYEE, KIOSK = "admin", "evaluator", "superviso
 ROLES = (ADMIN, EVALUATOR, SUPERVISOR, EMPLOYEE, KIOSK)
 ISSUER = "tanggap"
 ALGORITHM = "HS256"
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AuthError(Exception):
@@ -99,15 +103,15 @@ def authenticate() -> Principal:
     return principal
 
 
-def require(*roles: str):
+def require(*roles: str) -> Callable[[F], F]:
     """Decorator: the view accepts only callers holding one of ``roles`` (401 / 403 otherwise)."""
     unknown = set(roles) - set(ROLES)
     if unknown or not roles:
         raise ValueError(f"unknown roles {unknown}")
 
-    def decorator(view):
+    def decorator(view: F) -> F:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             principal = authenticate()
             if not principal.has(*roles):
                 raise ApiError(403, errors={"Authorization": [f"requires role: {' or '.join(roles)}"]})
@@ -118,18 +122,21 @@ def require(*roles: str):
         manual["security"] = [{"bearerAuth": []}]
         manual["x-roles"] = list(roles)
         doc["manual_doc"] = manual
-        wrapper._apidoc = doc
-        wrapper._tanggap_roles = tuple(roles)
-        return wrapper
+        marked: Any = wrapper  # function attributes, read by flask-smorest and the endpoint tests
+        marked._apidoc = doc
+        marked._tanggap_roles = tuple(roles)
+        return cast(F, wrapper)
 
     return decorator
 
 
-def public(view):
+def public(view: F) -> F:
     """Marks a view as deliberately open to anyone (documented, and checked by a test)."""
-    view._tanggap_roles = ("public",)
+    marked: Any = view
+    marked._tanggap_roles = ("public",)
     return view
 
 
 def principal() -> Principal:
-    return g.principal
+    who: Principal = g.principal
+    return who

@@ -26,7 +26,7 @@ class ManualClock:
     def now(self) -> datetime:
         return self._now
 
-    def advance(self, **delta) -> datetime:
+    def advance(self, **delta: float) -> datetime:
         self._now += timedelta(**delta)
         return self._now
 

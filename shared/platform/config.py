@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 class ConfigError(ValueError):
     """An environment variable has a value the services cannot use."""
 
 
-def _var(name: str, default, help: str):
+def _var(name: str, default: Any, help: str) -> Any:
     return field(default=default, metadata={"env": name, "help": help})
 
 
@@ -106,12 +107,12 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
-        values = {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
             raw = environ.get(f.metadata["env"])
             if raw is None or raw == "":
                 continue
-            kind = type(f.default)
+            kind: type[Any] = type(f.default)
             try:
                 values[f.name] = kind(raw.strip()) if kind is not str else raw
             except ValueError:

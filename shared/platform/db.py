@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import mongoengine
 from pymongo.collection import Collection
@@ -10,10 +11,10 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.platform.config import Settings
 
-_current: tuple | None = None
+_current: tuple[str, str, int] | None = None
 
 
-def connect(settings: Settings, *, pool_size: int | None = None) -> Database:
+def connect(settings: Settings, *, pool_size: int | None = None) -> Database[dict[str, Any]]:
     """Connect the default mongoengine alias.
 
     Calling it again with the same server, database and pool size keeps the connection;
@@ -22,7 +23,7 @@ def connect(settings: Settings, *, pool_size: int | None = None) -> Database:
     global _current
     wanted = (settings.mongodb_uri, settings.mongodb_db, pool_size or settings.mongodb_pool_size)
     if _current == wanted:
-        return mongoengine.get_db()
+        return database()
     mongoengine.disconnect()
     _forget_collections()
     mongoengine.connect(
@@ -37,7 +38,7 @@ def connect(settings: Settings, *, pool_size: int | None = None) -> Database:
         retryWrites=False,  # FerretDB has no retryable writes; our writes are idempotent by design
     )
     _current = wanted
-    return mongoengine.get_db()
+    return database()
 
 
 def _forget_collections() -> None:
@@ -53,8 +54,9 @@ def _forget_collections() -> None:
             cls._collection = None
 
 
-def database() -> Database:
-    return mongoengine.get_db()
+def database() -> Database[dict[str, Any]]:
+    db: Database[dict[str, Any]] = mongoengine.get_db()
+    return db
 
 
 def ping(timeout_ms: int = 2000) -> None:
@@ -65,7 +67,7 @@ def ping(timeout_ms: int = 2000) -> None:
 DUPLICATE_KEY = 11000
 
 
-def insert_new(coll: Collection, docs: Sequence[dict], chunk: int = 500) -> list[int]:
+def insert_new(coll: Collection[Any], docs: Sequence[dict[str, Any]], chunk: int = 500) -> list[int]:
     """Insert ``docs``; one whose unique key exists already counts as done (that is how a
     claim or an idempotent record is made: the unique index is the one atomic operation on
     every MongoDB-protocol server). Returns the positions of the documents that existed;
@@ -82,7 +84,7 @@ def insert_new(coll: Collection, docs: Sequence[dict], chunk: int = 500) -> list
     return existed
 
 
-def insert_one_new(coll: Collection, doc: dict) -> bool:
+def insert_one_new(coll: Collection[Any], doc: dict[str, Any]) -> bool:
     """Insert one document: True if it is new, False if its unique key existed already."""
     try:
         coll.insert_one(doc)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class ApiError(Exception):
     """Raise from a view to answer with the error shape."""
 
     def __init__(self, status: int, message: str | None = None, message_en: str | None = None, *,
-                 code: str | None = None, errors: dict | None = None, headers: dict | None = None, **extra):
+                 code: str | None = None, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
         default_code, default_id, default_en = MESSAGES.get(status, ("error", "Kesalahan", "Error"))
         super().__init__(message_en or message or default_en)
         self.status = status
@@ -44,16 +46,16 @@ class ApiError(Exception):
         self.headers = headers or {}
         self.extra = extra
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "message_en": self.message_en,
                 "errors": self.errors, "status": self.status, **self.extra}
 
 
-def field_error(field: str, message: str, status: int = 422, **kw) -> ApiError:
+def field_error(field: str, message: str, status: int = 422, **kw: Any) -> ApiError:
     return ApiError(status, errors={field: [message]}, **kw)
 
 
-def flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
     """Nested marshmallow/webargs messages -> {"a.b": ["..."]}."""
     if isinstance(messages, dict):
         out: dict[str, list[str]] = {}
@@ -77,7 +79,7 @@ def flatten(messages, prefix: str = "") -> dict[str, list[str]]:
 def from_http_exception(exc: HTTPException) -> ApiError:
     status = exc.code or 500
     data = getattr(exc, "data", None) or {}
-    errors = {}
+    errors: dict[str, list[str]] = {}
     messages = data.get("messages")
     if messages:
         # webargs: {"json": {...}} / {"query": {...}}: the location is not part of the field path
@@ -90,7 +92,7 @@ def from_http_exception(exc: HTTPException) -> ApiError:
     return err
 
 
-def respond(err: ApiError):
+def respond(err: ApiError) -> Response:
     response = jsonify(err.body())
     response.status_code = err.status
     for key, value in err.headers.items():
@@ -103,7 +105,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, lambda exc: respond(from_http_exception(exc)))
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
+    def unexpected(exc: Exception) -> Response:
         incident = uuid.uuid4().hex[:12]
         log.exception("unhandled error", extra={"incident": incident})
         return respond(ApiError(500, incident=incident))

@@ -7,7 +7,7 @@ language (the product speaks Bahasa Indonesia first, and every page has the Engl
 """
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 
 LANGS = ("id", "en")
 
@@ -16,7 +16,8 @@ def current_lang() -> str:
     if "lang" not in g:
         chosen = request.args.get("lang") or request.cookies.get("lang")
         g.lang = chosen if chosen in LANGS else "id"
-    return g.lang
+    lang: str = g.lang
+    return lang
 
 
 def t(text_id: str, text_en: str) -> str:
@@ -27,7 +28,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(_=t, current_lang=current_lang)
 
     @app.after_request
-    def remember_language(response):
+    def remember_language(response: Response) -> Response:
         chosen = request.args.get("lang")
         if chosen in LANGS and request.cookies.get("lang") != chosen:
             response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

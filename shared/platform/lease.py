@@ -39,7 +39,8 @@ class Lease:
         self.epoch: int | None = None
 
     def _latest(self) -> LeaseEpoch | None:
-        return LeaseEpoch.objects(name=self.name).order_by("-epoch").first()
+        latest: LeaseEpoch | None = LeaseEpoch.objects(name=self.name).order_by("-epoch").first()
+        return latest
 
     def try_acquire(self) -> bool:
         """Take the lease if it is free or expired; True if we hold it now."""

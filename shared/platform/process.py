@@ -10,6 +10,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from shared.platform import db, logs
 from shared.platform.config import Settings
@@ -26,7 +27,7 @@ def stop_on_signals() -> threading.Event:
 
 
 def run(name: str, settings: Settings, body: Callable[[threading.Event], object], *, db_pool_size: int = 4,
-        **started_extra) -> None:
+        **started_extra: Any) -> None:
     """Run ``body(stop)`` as the process ``name`` until it returns (after ``stop`` is set)."""
     logs.setup(name, settings.log_level)
     db.connect(settings, pool_size=db_pool_size)

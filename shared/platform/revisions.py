@@ -11,9 +11,9 @@ moment between those two writes or after a crash in it.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from mongoengine import BooleanField, DateTimeField, Document, IntField, StringField
 from mongoengine.errors import NotUniqueError, ValidationError
@@ -21,6 +21,7 @@ from mongoengine.errors import NotUniqueError, ValidationError
 from shared.platform import db
 
 T = TypeVar("T", bound="Revisioned")
+_Item = TypeVar("_Item")
 
 _counter = itertools.count(1)
 _generation = 0
@@ -49,7 +50,7 @@ class RevisionConflict(Exception):
 class Revisioned(Document):
     """Base of revisioned documents. Subclasses set ``KEY`` and a unique (KEY, rev) index."""
 
-    meta = {"abstract": True}
+    meta: ClassVar[dict[str, Any]] = {"abstract": True}
     KEY = "code"
     IGNORED = ("id", "rev", "superseded", "changed_at", "changed_by")
 
@@ -61,21 +62,22 @@ class Revisioned(Document):
 
     @property
     def key(self) -> str:
-        return getattr(self, self.KEY)
+        key: str = getattr(self, self.KEY)
+        return key
 
-    def content(self) -> dict:
+    def content(self) -> dict[str, Any]:
         """The record's own data (what a revision changes)."""
         return {name: getattr(self, name) for name in self._fields if name not in self.IGNORED}
 
     @classmethod
     def head(cls: type[T], key: str, *, include_deleted: bool = False) -> T | None:
-        doc = cls.objects(**{cls.KEY: key}).order_by("-rev").first()
+        doc: T | None = cls.objects(**{cls.KEY: key}).order_by("-rev").first()
         if doc is None or (doc.deleted and not include_deleted):
             return None
         return doc
 
     @classmethod
-    def heads(cls: type[T], include_deleted: bool = False, **filters) -> list[T]:
+    def heads(cls: type[T], include_deleted: bool = False, **filters: Any) -> list[T]:
         """Current revisions matching ``filters`` (evaluated on the current revision only)."""
         candidates = list(cls.objects(superseded=False, **filters))
         if not candidates:
@@ -97,7 +99,7 @@ class Revisioned(Document):
         """Highest not-superseded revision of each key: a filter may have matched a revision
         whose successor no longer matches (the moment between a new revision's insert and the
         old one's ``superseded`` mark). Few keys are looked up by key, many by one scan."""
-        query: dict = {"superseded": False}
+        query: dict[str, Any] = {"superseded": False}
         if len(keys) <= 200:
             query[cls.KEY] = {"$in": sorted(keys)}
         newest: dict[str, int] = {}
@@ -108,7 +110,7 @@ class Revisioned(Document):
         return newest
 
     @classmethod
-    def save_revision(cls: type[T], key: str, values: dict, *, at: datetime, by: str | None,
+    def save_revision(cls: type[T], key: str, values: dict[str, Any], *, at: datetime, by: str | None,
                       expected_rev: int | None = None) -> tuple[T, bool]:
         """Write ``values`` as the next revision of ``key``.
 
@@ -138,7 +140,7 @@ class Revisioned(Document):
         return candidate, True
 
 
-def _chunks(items: list, size: int) -> Iterable[list]:
+def _chunks(items: list[_Item], size: int) -> Iterable[list[_Item]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -146,7 +148,7 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 class BulkResult:
-    def __init__(self):
+    def __init__(self) -> None:
         self.created: list[str] = []
         self.updated: list[str] = []
         self.unchanged: list[str] = []
@@ -154,8 +156,9 @@ class BulkResult:
         self.invalid: dict[str, str] = {}
 
 
-def bulk_save_revisions(cls: type[T], changes: dict[str, dict], *, at: datetime, by: str | None, dry_run: bool = False,
-                        chunk: int = 500, progress=None) -> BulkResult:
+def bulk_save_revisions(cls: type[T], changes: dict[str, dict[str, Any]], *, at: datetime, by: str | None,
+                        dry_run: bool = False, chunk: int = 500,
+                        progress: Callable[[int, int], object] | None = None) -> BulkResult:
     """:meth:`Revisioned.save_revision` for many keys at once (imports).
 
     One read of the current heads, one ``insert_many`` per chunk of new revisions (a key whose
@@ -166,8 +169,8 @@ def bulk_save_revisions(cls: type[T], changes: dict[str, dict], *, at: datetime,
     result = BulkResult()
     keys = list(changes)
     current: dict[str, T] = {}
-    for part in _chunks(keys, 1000):
-        for doc in cls.objects(**{f"{cls.KEY}__in": part}).order_by("-rev"):
+    for key_part in _chunks(keys, 1000):
+        for doc in cls.objects(**{f"{cls.KEY}__in": key_part}).order_by("-rev"):
             current.setdefault(doc.key, doc)
     new_docs: list[T] = []
     previous: dict[str, object] = {}
@@ -208,8 +211,8 @@ def bulk_save_revisions(cls: type[T], changes: dict[str, dict], *, at: datetime,
         result.created = [k for k in result.created if k not in failed]
         result.updated = [k for k in result.updated if k not in failed]
     replaced = [pk for key, pk in previous.items() if key not in failed]
-    for part in _chunks(replaced, 40):
-        coll.update_many({"_id": {"$in": part}}, {"$set": {"superseded": True}})
+    for pk_part in _chunks(replaced, 40):
+        coll.update_many({"_id": {"$in": pk_part}}, {"$set": {"superseded": True}})
     if progress:
         progress(len(keys), len(keys))
     return result

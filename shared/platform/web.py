@@ -10,12 +10,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any, TypeVar, cast
 from urllib.parse import parse_qsl
 
 import flask_swagger_ui
-from flask import Flask, Request, jsonify, send_from_directory
+from flask import Flask, Request, Response, jsonify, send_from_directory
+from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
 from flask_smorest import Api, Blueprint
-from werkzeug.exceptions import BadRequest
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.formparser import FormDataParser
 
 from shared.platform import db, errors, logs
@@ -26,12 +30,13 @@ from shared.platform.text import MAX_DEPTH, clean_text, depth, unstorable_paths
 
 log = logging.getLogger(__name__)
 SWAGGER_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class TanggapApi(Api):
     """flask-smorest's Api, answering errors in the project's shape."""
 
-    def handle_http_exception(self, error):
+    def handle_http_exception(self, error: HTTPException) -> Response:
         return errors.respond(errors.from_http_exception(error))
 
 
@@ -44,7 +49,7 @@ class Extension:
     api: TanggapApi
     service: str
     readiness: dict[str, Callable[[], None]] = field(default_factory=dict)
-    state: dict = field(default_factory=dict)  # service-specific singletons (producer, limiter, ...)
+    state: dict[str, Any] = field(default_factory=dict)  # service-specific singletons (producer, limiter, ...)
 
 
 def create_service_app(service: str, *, title: str, description: str, settings: Settings | None = None,
@@ -75,9 +80,11 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
     )
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+        # Flask's documented way to add WSGI middleware, but Flask's annotations declare wsgi_app a method
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)  # type: ignore[method-assign]
+    json_provider = cast(DefaultJSONProvider, app.json)  # Flask's default provider, typed as its base class
+    json_provider.ensure_ascii = False
+    json_provider.sort_keys = False
     api = TanggapApi(app)
     ext = Extension(settings=settings, clock=clock or SystemClock(), api=api, service=service)
     app.extensions["tanggap"] = ext
@@ -93,25 +100,27 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
 
     @app.get("/docs/static/<path:filename>")
     @public
-    def swagger_static(filename):
+    def swagger_static(filename: str) -> Response:
         return send_from_directory(SWAGGER_DIST, filename, max_age=3600)
 
     return app
 
 
-def body_limit(max_bytes: int):
+def body_limit(max_bytes: int) -> Callable[[F], F]:
     """Let a view take bodies up to ``max_bytes`` (imports) instead of ``MAX_CONTENT_LENGTH``.
     The limit is set before anything reads the body, so it holds for forms and uploads too."""
-    def mark(view):
-        view.tanggap_body_limit = max_bytes
+    def mark(view: F) -> F:
+        marked: Any = view
+        marked.tanggap_body_limit = max_bytes
         return view
     return mark
 
 
-def checks_own_form_text(view):
+def checks_own_form_text(view: F) -> F:
     """Mark a page view that checks its form's text itself, to show each error beside its
     field (the citizen form); the request check then leaves that form's fields to it."""
-    view.tanggap_own_form_text = True
+    marked: Any = view
+    marked.tanggap_own_form_text = True
     return view
 
 
@@ -119,7 +128,7 @@ def _unreadable(message: str, message_en: str, code: str, field: str, status: in
     return errors.ApiError(status, message, message_en, code=code, errors={field: [message_en]})
 
 
-def _check_request():
+def _check_request() -> None:
     """Every way in, before any view: the body within its limit, JSON nested at most
     ``MAX_DEPTH`` levels (a 400, never a RecursionError), forms in UTF-8, and no text that
     no database stores (a 422 naming each field)."""
@@ -157,7 +166,7 @@ def _check_request():
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _unclean_fields(fields) -> list[str]:
+def _unclean_fields(fields: MultiDict[str, str]) -> list[str]:
     """Names of the fields of a form or query string (a MultiDict) with text that is not allowed."""
     return [name if clean_text(name) else "_name" for name, values in fields.lists()
             if not clean_text(name) or not all(clean_text(v) for v in values)]
@@ -167,20 +176,25 @@ class NotUtf8(BadRequest):
     description = "Form fields must be UTF-8 text"
 
 
+_ParseResult = tuple[IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]
+
+
 class StrictFormDataParser(FormDataParser):
     """Form parsing that says when a form cannot be read, instead of handing views an empty
     or silently altered form: bytes that are not UTF-8 are a 400, not replacement
     characters (urlencoded: decoded strictly; multipart: Werkzeug replaces what it cannot
     decode by U+FFFD, so a field holding it is refused), and a malformed body is a 400."""
 
-    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+    def _parse_urlencoded(self, stream: IO[bytes], mimetype: str, content_length: int | None,
+                          options: dict[str, str]) -> _ParseResult:
         try:
             items = parse_qsl(stream.read().decode("utf-8"), keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
             raise NotUtf8() from None
         return stream, self.cls(items), self.cls()
 
-    def _parse_multipart(self, stream, mimetype, content_length, options):
+    def _parse_multipart(self, stream: IO[bytes], mimetype: str, content_length: int | None,
+                         options: dict[str, str]) -> _ParseResult:
         try:
             stream, form, files = super()._parse_multipart(stream, mimetype, content_length, options)
         except ValueError:
@@ -214,35 +228,38 @@ def enable_pages(app: Flask) -> None:
 
 
 def extension(app: Flask) -> Extension:
-    return app.extensions["tanggap"]
+    ext: Extension = app.extensions["tanggap"]
+    return ext
 
 
 def _health_blueprint() -> Blueprint:
     blp = Blueprint("health", __name__, description="Liveness and readiness (anyone may call these)")
 
-    @blp.route("/healthz")
+    # flask-smorest has no type information: its decorators are untyped
+    @blp.route("/healthz")  # type: ignore[untyped-decorator]
     @public
-    @blp.doc(summary="Liveness: the process answers", responses={200: {"description": "alive"}})
-    def healthz():
+    @blp.doc(summary="Liveness: the process answers", responses={200: {"description": "alive"}})  # type: ignore[untyped-decorator]
+    def healthz() -> Response:
         return jsonify(status="ok")
 
-    @blp.route("/readyz")
-    @blp.doc(summary="Readiness: every dependency answers; 503 names those that do not",
+    @blp.route("/readyz")  # type: ignore[untyped-decorator]
+    @blp.doc(summary="Readiness: every dependency answers; 503 names those that do not",  # type: ignore[untyped-decorator]
              responses={200: {"description": "ready"}, 503: {"description": "not ready"}})
     @public
-    def readyz():
+    def readyz() -> ResponseReturnValue:
         from flask import current_app
         ext = extension(current_app)
-        failing = {}
+        failing: dict[str, str] = {}
         started = time.monotonic()
         for name, check in ext.readiness.items():
             try:
                 check()
             except Exception as exc:  # any failure means "not ready"; the reason is reported
                 failing[name] = type(exc).__name__
-        body = {"status": "ready" if not failing else "unavailable", "service": ext.service,
-                "checks": {name: ("ok" if name not in failing else "unreachable") for name in ext.readiness},
-                "elapsed_ms": round((time.monotonic() - started) * 1000, 1)}
+        body: dict[str, Any] = {"status": "ready" if not failing else "unavailable", "service": ext.service,
+                                "checks": {name: ("ok" if name not in failing else "unreachable")
+                                           for name in ext.readiness},
+                                "elapsed_ms": round((time.monotonic() - started) * 1000, 1)}
         if failing:
             body.update(code="unavailable", message="Belum siap: " + ", ".join(sorted(failing)),
                         message_en="Not ready, unreachable: " + ", ".join(sorted(failing)),

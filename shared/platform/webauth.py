@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from shared.platform.auth import Principal, public
 from shared.platform.i18n import t
 from shared.platform.secrets import secret_key
-from shared.platform.users import attempt_key, authenticate, blocked_until, record_attempt
+from shared.records.users import attempt_key, authenticate, blocked_until, record_attempt
 
 COOKIE = "tanggap_session"
+F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("webauth", __name__)
 
 
@@ -38,10 +43,11 @@ def init_app(app: Flask) -> None:
 def csrf_token() -> str:
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
+    token: str = session["csrf"]
+    return token
 
 
-def _check_csrf():
+def _check_csrf() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
         return None
     if request.routing_exception is not None or request.endpoint is None:
@@ -56,10 +62,11 @@ def _check_csrf():
     return None
 
 
-def csrf_exempt(view):
+def csrf_exempt(view: F) -> F:
     """For anonymous forms (citizens' survey form): there is no session a forged request could
     ride on; those endpoints are idempotent and rate-limited instead."""
-    view._csrf_exempt = True
+    marked: Any = view
+    marked._csrf_exempt = True
     return view
 
 
@@ -75,15 +82,16 @@ def web_principal() -> WebPrincipal | None:
         if user:
             g.web_principal = WebPrincipal(sub=user["username"], roles=tuple(user["roles"]), nip=user.get("nip"),
                                            unit=user.get("unit"), username=user["username"])
-    return g.web_principal
+    who: WebPrincipal | None = g.web_principal
+    return who
 
 
-def login_required(*roles: str):
+def login_required(*roles: str) -> Callable[[F], F]:
     """Page decorator: redirect to the login page when not logged in, 403 without a role."""
 
-    def decorator(view):
+    def decorator(view: F) -> F:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             who = web_principal()
             if who is None:
                 return redirect(url_for("webauth.login", next=request.full_path.rstrip("?")))
@@ -93,8 +101,9 @@ def login_required(*roles: str):
                                                  "You are not allowed to open this page.")), 403
             return view(*args, **kwargs)
 
-        wrapper._tanggap_roles = tuple(roles) or ("logged-in",)
-        return wrapper
+        marked: Any = wrapper
+        marked._tanggap_roles = tuple(roles) or ("logged-in",)
+        return cast(F, wrapper)
 
     return decorator
 
@@ -110,7 +119,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login():
+def login() -> ResponseReturnValue:
     error, status = None, 200
     if request.method == "POST":
         ext = current_app.extensions["tanggap"]
@@ -142,6 +151,6 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @public
-def logout():
+def logout() -> Response:
     session.clear()
     return redirect(url_for("webauth.login"))

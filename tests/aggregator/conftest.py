@@ -40,9 +40,9 @@ COMMENTS = ["Antrean di loket KTP terlalu lama, mohon ditambah petugas.", "<scri
 @pytest.fixture(scope="module")
 def world(base_settings):
     from shared.platform import db
-    from shared.platform.users import WebUser, hash_password
     from shared.records.directory import Employee, Service, Unit
     from shared.records.responses import Response
+    from shared.records.users import WebUser, hash_password
 
     settings = isolated_settings(base_settings)
     ensure_topics(settings)

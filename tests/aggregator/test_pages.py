@@ -214,7 +214,7 @@ def test_bad_public_requests_get_a_friendly_page(app):
 # -- web login throttling ---------------------------------------------------------------------------
 
 def test_five_wrong_passwords_block_the_login_until_the_window_passes(app, world):
-    from shared.platform.users import WebUser, hash_password
+    from shared.records.users import WebUser, hash_password
     name = unique_user()
     WebUser.save_revision(name, {"password_hash": hash_password("benar-sekali-123"), "roles": ["evaluator"]},
                           at=world.clock.now(), by="test")
@@ -234,7 +234,7 @@ def test_five_wrong_passwords_block_the_login_until_the_window_passes(app, world
 
 
 def test_a_success_clears_earlier_failures(app, world):
-    from shared.platform.users import WebUser, hash_password
+    from shared.records.users import WebUser, hash_password
     name = unique_user()
     WebUser.save_revision(name, {"password_hash": hash_password("benar-sekali-123"), "roles": ["evaluator"]},
                           at=world.clock.now(), by="test")

@@ -12,7 +12,7 @@ from shared.platform.auth import issue_token
 from tests.aggregator.conftest import PASSWORD
 from tests.support.browser import browser
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration]
+pytestmark = pytest.mark.browser
 
 
 def number(text: str) -> float:

@@ -6,6 +6,8 @@ import pytest
 
 from tests.notifier.conftest import batch_of, case_event
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def api(nsettings, clock):

@@ -6,16 +6,17 @@ import pytest
 
 from tests.notifier.conftest import batch_of, case_event
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.mark.browser
 def test_a_supervisor_closes_the_loop_in_the_inbox_page(nsettings, processes, worker, org, clock, artifacts):
     from playwright.sync_api import sync_playwright
 
-    from shared.platform.users import WebUser, hash_password
+    from shared.records.users import WebUser, hash_password
     WebUser.save_revision("kasi.pelayanan", {"password_hash": hash_password("rahasia-sekali"), "roles": ["supervisor"],
                                               "nip": org.sup}, at=clock.now(), by="test")
     mine = case_event(org.staff[0], clock=clock)

@@ -7,10 +7,12 @@ import pytest
 
 from tests.notifier.conftest import batch_of, case_event
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def browser_client(nsettings, clock, org):
-    from shared.platform.users import WebUser, hash_password
+    from shared.records.users import WebUser, hash_password
 
     from services.notifier.app import create_app
     WebUser.save_revision("kasi", {"password_hash": hash_password("rahasia-sekali"), "roles": ["supervisor"],

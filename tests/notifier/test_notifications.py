@@ -2,7 +2,11 @@
 server, a signed webhook to a real HTTP receiver, and the in-app inbox."""
 from __future__ import annotations
 
+import pytest
+
 from tests.notifier.conftest import ADMIN_EMAIL, batch_of, case_event
+
+pytestmark = pytest.mark.integration
 
 
 def deliveries(**filters):

@@ -16,6 +16,8 @@ from shared.messaging.topics import Topics
 from tests.notifier.conftest import case_event
 from tests.support.waiting import eventually
 
+pytestmark = pytest.mark.race
+
 
 def publish(settings, events) -> None:
     producer = make_producer(settings, client_id="test-aggregator")

@@ -2,11 +2,14 @@
 Kafka, the notifier worker process, a real SMTP server and a real webhook receiver."""
 from __future__ import annotations
 
+import pytest
 from kafka import KafkaAdminClient
 
 from tests.notifier.conftest import case_event
 from tests.notifier.test_races import publish
 from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.integration
 
 
 def committed(settings) -> int:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
+
 from shared.messaging.topics import Topics
 from shared.platform.auth import Principal
 
 from tests.notifier.conftest import ADMIN_EMAIL, WEBHOOK_SECRET, batch_of, case_event
 from tests.support.kafka_read import read_topic
+
+pytestmark = pytest.mark.integration
 
 
 def tick(nsettings, clock, sender):

@@ -4,15 +4,15 @@ from __future__ import annotations
 import json
 import time
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
+from shared.messaging import clients
 from shared.platform.config import Settings
 
 
 def read_topic(settings: Settings, topic: str, timeout: float = 20.0) -> list:
     """Every record currently in ``topic`` (all partitions, from the start)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=None,
-                             enable_auto_commit=False, isolation_level="read_committed")
+    consumer = clients.make_reader(settings, client_id="test-reader")
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]

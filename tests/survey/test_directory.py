@@ -1,9 +1,13 @@
 """The organisation directory through the API: who may read and write what."""
 from __future__ import annotations
 
+import pytest
+
 from shared.records.directory import Employee
 
 from tests.survey.conftest import nip
+
+pytestmark = pytest.mark.integration
 
 
 def test_admin_creates_units_services_and_employees(survey, tokens, org):

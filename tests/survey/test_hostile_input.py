@@ -18,6 +18,8 @@ from shared.records.responses import Response
 
 from tests.survey.conftest import SKM_ANSWERS
 
+pytestmark = pytest.mark.integration
+
 ANSWERS_FORM = {f"a.{code}": str(value) for code, value in SKM_ANSWERS.items()}
 HYPOTHESIS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 

@@ -18,6 +18,8 @@ from tests.support.processes import free_port
 from tests.support.waiting import eventually
 from tests.survey.conftest import SKM_ANSWERS
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def private_broker(tmp_path):

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from shared.messaging.topics import Topics
 from shared.records.responses import Response
 
 from services.survey.outbox.relay import Relay
 from tests.support.kafka_read import read_topic
 from tests.survey.conftest import SKM_ANSWERS
+
+pytestmark = pytest.mark.integration
 
 
 def register(survey, tokens, deployment, device_id=None):

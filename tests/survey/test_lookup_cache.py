@@ -6,10 +6,14 @@ within the documented interval, which the injected clock moves past.
 """
 from __future__ import annotations
 
+import pytest
+
 from shared.records.directory import Employee
 
 from services.survey.submissions.citizen import lookups
 from tests.survey.conftest import SKM_ANSWERS
+
+pytestmark = pytest.mark.integration
 
 
 def _submit(survey, org, **extra):

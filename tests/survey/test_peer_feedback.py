@@ -1,7 +1,11 @@
 """Peer feedback: only colleagues in one's circle, once per colleague and month, never traceable."""
 from __future__ import annotations
 
+import pytest
+
 from shared.records.responses import Response
+
+pytestmark = pytest.mark.integration
 
 VALUES = {"BO": 4, "AK": 5, "KO": 3, "HA": 4, "LO": 5, "AD": 3, "KL": 4}
 

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from services.survey.app import create_app
 from tests.survey.conftest import SKM_ANSWERS
+
+pytestmark = pytest.mark.integration
 
 
 def test_too_many_responses_from_one_address(settings, clock, org):

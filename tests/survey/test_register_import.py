@@ -9,9 +9,13 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 from shared.records.directory import Employee
 
 from tests.survey.conftest import nip
+
+pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,6 +5,8 @@ import json
 import threading
 from dataclasses import replace
 
+import pytest
+
 from shared.contracts.events import from_json
 from shared.messaging.clients import make_producer, send_event
 from shared.messaging.topics import Topics
@@ -17,6 +19,8 @@ from services.survey.outbox.relay import Relay
 from tests.support.kafka_read import read_topic
 from tests.support.waiting import eventually
 from tests.survey.conftest import SKM_ANSWERS
+
+pytestmark = pytest.mark.integration
 
 
 def submit_many(settings, n, unit="RELAY-UNIT"):

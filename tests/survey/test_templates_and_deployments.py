@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from shared.records.responses import Response
 
 from tests.survey.conftest import SKM_ANSWERS
+
+pytestmark = pytest.mark.integration
 
 CUSTOM = {
     "title_id": "Survei Kebersihan", "title_en": "Cleanliness survey",

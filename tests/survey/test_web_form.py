@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from shared.records.responses import Response
+
+pytestmark = pytest.mark.integration
 
 
 def form_fields(html: str) -> dict:

@@ -24,7 +24,7 @@ from mongoengine import DateTimeField, DictField, Document, IntField, StringFiel
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import payloads
-from shared.contracts.events import new_event
+from shared.contracts.events import Event, new_event
 from shared.messaging.clients import send_event
 from shared.platform import db
 
@@ -131,7 +131,7 @@ class Decider:
         if not findings:
             return
         history = recorded(sorted({f.slot for f in findings}))
-        sends: list[tuple[str, object]] = []
+        sends: list[tuple[str, Event]] = []
         for finding in findings:
             entries = history.get(finding.slot, [])
             by_id = {case["_id"]: (case, closure) for case, closure, _ in entries}
@@ -148,7 +148,7 @@ class Decider:
             marks.append({"_id": key, "at": now})
         _insert_ignoring_duplicates(CaseEventPublished, marks)
 
-    def _do(self, action: Action, finding: Finding, by_id: dict) -> list[tuple[str, object]]:
+    def _do(self, action: Action, finding: Finding, by_id: dict) -> list[tuple[str, Event]]:
         if action.what == "open":
             case = self._open(action, finding)
             return [(f"{case['_id']}|opened", self._event(payloads.CASE_OPENED, case, None))]
@@ -188,7 +188,7 @@ class Decider:
         except DuplicateKeyError:
             return CaseClosure._get_collection().find_one({"_id": action.case_id})
 
-    def _event(self, type: str, case: dict, closure: dict | None):
+    def _event(self, type: str, case: dict, closure: dict | None) -> Event:
         payload = {"case_id": case["_id"], "rule": case["rule"], "subject_type": case["subject_type"],
                    "subject": case["subject"], "unit": case.get("unit"), "period": case["period"],
                    "opened_at": _iso(case["opened_at"]), "closed_at": _iso(closure["closed_at"]) if closure else None,

@@ -18,8 +18,7 @@ from shared.domain.periods import months_in, previous
 from services.aggregator import indicator_policy
 from services.aggregator.coaching import rules
 from services.aggregator.coaching.rules import Finding
-from services.aggregator.queries import results
-from services.aggregator.state import fold, officer_index, store
+from services.aggregator.state import fold, officer_index, results, store
 
 
 @dataclass
@@ -50,7 +49,7 @@ class SkmMonths:
     PROJECTIONS = {fold.SKM: {"scope": 1, "period": 1, "unit": 1},
                    fold.SKM_OFFICERS: {"scope": 1, "period": 1, "officers": 1}}
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._docs: dict[tuple[str, str], list[dict]] = {}
 
     def prefetch(self, months, kind: str = fold.SKM) -> None:
@@ -158,7 +157,7 @@ def _officer_findings(touched: Touched, active: list[rules.Rule], months_cache: 
     out = []
     for rule in active:
         for nip, month in sorted(touched.officers):
-            unit = min(units.get(nip, {None}) - {None}, default=None)
+            unit = min(units.get(nip, set()) - {None}, default=None)
             if rule.kind == rules.OFFICER_LOW:
                 out.append(rules.officer_low(rule, nip, unit, month,
                                              totals(nip, rules.window(month, rule.p("window_months")))))
@@ -181,8 +180,8 @@ def _employee_findings(touched: Touched, active: list[rules.Rule], peer: indicat
         for doc in store.collection().find({"kind": fold.APPRAISAL, "scope": {"$in": nips}}):
             appraisals[(doc["scope"], doc["period"])] = doc
         for (nip, period), _doc in appraisals.items():
-            months = set(months_in(period))
-            if (nip, period) in touched.employees or any((nip, m) in touched_months for m in months):
+            period_months = set(months_in(period))
+            if (nip, period) in touched.employees or any((nip, m) in touched_months for m in period_months):
                 wanted |= {(rule, nip, period) for rule in predikat_rules}
     if not wanted:
         return []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -53,11 +54,12 @@ PARAMS = {PREDIKAT_BELOW_BAIK: Schema.from_dict({})(), BERAKHLAK_BELOW: _Berakhl
           OFFICER_LOW: _OfficerLowParams(), OFFICER_DROP: _OfficerDropParams(), UNIT_IKM_LOW: _UnitIkmParams()}
 
 
-def check_params(kind: str, params: Mapping) -> dict:
+def check_params(kind: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
     """Parameters of a rule of ``kind`` with defaults filled in; ValidationError if invalid."""
     if kind not in PARAMS:
         raise ValidationError({"kind": [f"one of {', '.join(KINDS)}"]})
-    return PARAMS[kind].load(dict(params or {}))
+    checked: dict[str, Any] = PARAMS[kind].load(dict(params or {}))
+    return checked
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: rules are keys of per-batch work sets
@@ -65,14 +67,14 @@ class Rule:
     code: str
     kind: str
     severity: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
 
-    def p(self, name: str):
+    def p(self, name: str) -> Any:
         return self.checked_params[name]
 
     @functools.cached_property
-    def checked_params(self) -> dict:
+    def checked_params(self) -> dict[str, Any]:
         """Parameters with defaults, checked once (rules do not change after they are made)."""
         return check_params(self.kind, self.params)
 
@@ -107,8 +109,8 @@ class Finding:
     unit: str | None
     period: str
     problem: bool | None       # None: not decidable (too little data); the recorded state stays
-    evidence: dict
-    summary: dict              # {"id": ..., "en": ...}: no names
+    evidence: dict[str, Any]
+    summary: dict[str, str]    # {"id": ..., "en": ...}: no names
 
     @property
     def slot(self) -> str:
@@ -123,24 +125,24 @@ def case_id(rule: str, subject: str, period: str, generation: int) -> str:
     return f"{slot(rule, subject, period)}|{generation}"
 
 
-def _evidence(rule: Rule, period: str, values: dict) -> dict:
+def _evidence(rule: Rule, period: str, values: dict[str, Any]) -> dict[str, Any]:
     return {"rule": rule.code, "kind": rule.kind, "period": period,
             "thresholds": dict(rule.checked_params), "values": values}
 
 
 # -- the checks -------------------------------------------------------------------------------
 
-def predikat_below_baik(rule: Rule, nip: str, unit: str | None, period: str, predikat: Mapping) -> Finding:
+def predikat_below_baik(rule: Rule, nip: str, unit: str | None, period: str, predikat: Mapping[str, Any]) -> Finding:
     code = predikat.get("predikat")
     problem = None if code is None else code in berakhlak.BELOW_BAIK
-    label_id, label_en = berakhlak.PREDIKAT_LABELS.get(code, ("-", "-"))
+    label_id, label_en = berakhlak.PREDIKAT_LABELS.get(code, ("-", "-")) if code is not None else ("-", "-")
     values = {k: predikat.get(k) for k in ("hasil_kerja", "perilaku", "predikat")}
     return Finding(rule, "employee", nip, unit, period, problem, _evidence(rule, period, values),
                    {"id": f"Predikat kinerja {label_id}, di bawah Baik, periode {period}",
                     "en": f"Performance rating {label_en}, below Good, period {period}"})
 
 
-def berakhlak_below(rule: Rule, nip: str, unit: str | None, period: str, peer: Mapping) -> Finding:
+def berakhlak_below(rule: Rule, nip: str, unit: str | None, period: str, peer: Mapping[str, Any]) -> Finding:
     if not peer.get("released"):
         problem, below = None, []
     else:
@@ -156,7 +158,7 @@ def berakhlak_below(rule: Rule, nip: str, unit: str | None, period: str, peer: M
 
 
 def officer_low(rule: Rule, nip: str, unit: str | None, month: str, totals: skm.Totals) -> Finding:
-    from services.aggregator.queries.results import officer_index
+    from services.aggregator.state.results import officer_index
 
     threshold, minimum, months = rule.p("threshold"), rule.p("min_responses"), rule.p("window_months")
     index = officer_index(totals)
@@ -172,13 +174,13 @@ def officer_low(rule: Rule, nip: str, unit: str | None, month: str, totals: skm.
 
 def officer_drop(rule: Rule, nip: str, unit: str | None, month: str, current: skm.Totals,
                  before: skm.Totals) -> Finding:
-    from services.aggregator.queries.results import officer_index
+    from services.aggregator.state.results import officer_index
 
     points, minimum = rule.p("points"), rule.p("min_responses")
     now, then = officer_index(current), officer_index(before)
     enough = current.respondents >= minimum and before.respondents >= minimum and now is not None and then is not None
-    drop = round(then - now, 2) if enough else None
-    problem = drop >= points if enough else None
+    drop = round(then - now, 2) if enough and then is not None and now is not None else None
+    problem = drop >= points if enough and drop is not None else None
     values = {"index": now, "previous": then, "previous_period": previous(month), "drop": drop,
               "responses": current.respondents, "previous_responses": before.respondents}
     return Finding(rule, "employee", nip, unit, month, problem, _evidence(rule, month, values),
@@ -186,7 +188,7 @@ def officer_drop(rule: Rule, nip: str, unit: str | None, month: str, current: sk
                     "en": f"Officer satisfaction dropped {drop} points against {previous(month)}"})
 
 
-def unit_ikm_low(rule: Rule, unit: str, period: str, result: Mapping) -> Finding:
+def unit_ikm_low(rule: Rule, unit: str, period: str, result: Mapping[str, Any]) -> Finding:
     grades, minimum = rule.p("grades"), rule.p("min_respondents")
     grade = (result.get("grade") or {}).get("mutu")
     problem = None if result.get("respondents", 0) < minimum or grade is None else grade in grades
@@ -233,6 +235,6 @@ def decide(finding: Finding, recorded: list[Recorded]) -> list[Action]:
         generation = latest.generation + 1 if latest else 1
         actions.append(Action("open", case_id(finding.rule.code, finding.subject, finding.period, generation),
                               generation))
-    elif finding.problem is False and is_open:
+    elif finding.problem is False and is_open and latest is not None:
         actions.append(Action("close", latest.case_id, latest.generation))
     return actions

@@ -119,7 +119,7 @@ def incremental(settings: Settings, kinds: Iterable[str]) -> dict[str, dict]:
             for d in coll.find({"topic": topic, "kind": {"$in": list(kinds)}})}
 
 
-def _canonical(doc: dict) -> str:
+def _canonical(doc: object) -> str:
     return json.dumps(doc, sort_keys=True, default=str)
 
 

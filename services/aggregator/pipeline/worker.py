@@ -69,7 +69,7 @@ class IndicatorWorker:
         self._producer = producer
         self.batch_size = batch_size
         self.decisions = decisions
-        self.stats = defaultdict(int)
+        self.stats: defaultdict[str, int] = defaultdict(int)
         self._decider: cases.Decider | None = None
 
     @property

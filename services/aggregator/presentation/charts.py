@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "tanggap", "font.size": 10,
                             "font.family": "DejaVu Sans"})
 
-GRADE_COLOURS = {"A": "#1b6e20", "B": "#2f6fb0", "C": "#b36b00", "D": "#b00020"}
+GRADE_COLOURS: dict[str | None, str] = {"A": "#1b6e20", "B": "#2f6fb0", "C": "#b36b00", "D": "#b00020"}
 NO_GRADE = "#9aa5b1"
 GRADE_LINES = ((65.0, "C"), (76.61, "B"), (88.31, "A"))  # lower bounds of the grades on the IKM scale
 LINE_COLOURS = ("#0b5394", "#b36b00", "#1b6e20", "#b00020", "#6a3d9a", "#4a4a4a", "#2f6fb0", "#8c564b")

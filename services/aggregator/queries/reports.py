@@ -6,8 +6,7 @@ from shared.domain import skm
 from shared.domain.periods import months_in, previous
 
 from services.aggregator import indicator_policy
-from services.aggregator.queries import results
-from services.aggregator.state import fold, officer_index, store
+from services.aggregator.state import fold, officer_index, results, store
 
 
 def _skm_docs(period: str, unit: str | None = None, projection: dict | None = None) -> list[dict]:

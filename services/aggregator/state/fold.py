@@ -11,6 +11,9 @@ partitions (usually one) for a scope.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from shared.contracts import payloads
 from shared.contracts.events import Event, InvalidEvent
 
@@ -48,7 +51,7 @@ def target(event: Event) -> tuple[str, str, str]:
     raise ValueError(f"no indicator state for events of type {event.type}")
 
 
-def field_names(event: Event) -> list:
+def field_names(event: Event) -> list[object]:
     """Every payload value :func:`apply` writes as a field name of a state document."""
     p = event.payload
     if event.type == payloads.SKM_RESPONSE:
@@ -58,14 +61,14 @@ def field_names(event: Event) -> list:
     if event.type == payloads.PEER_FEEDBACK:
         return [*p["values"], p["relation"]]
     if event.type == payloads.SURVEY_RESPONSE:
-        names = list(p["answers"])
+        names: list[object] = list(p["answers"])
         for value in p["answers"].values():
             names += value if isinstance(value, list) else [str(value)]
         return names
     return []
 
 
-def _storable_name(name) -> bool:
+def _storable_name(name: object) -> bool:
     return (type(name) is str and 0 < len(name) <= 100 and "." not in name and not name.startswith("$")
             and "\x00" not in name)
 
@@ -74,9 +77,10 @@ def doc_id(topic: str, partition: int, kind: str, scope: str, period: str) -> st
     return f"{topic}|{partition}|{kind}|{scope}|{period}"
 
 
-def new_doc(topic: str, partition: int, kind: str, scope: str, period: str) -> dict:
-    doc = {"_id": doc_id(topic, partition, kind, scope, period), "topic": topic, "partition": partition,
-           "kind": kind, "scope": scope, "period": period, "applied": -1, "events": 0}
+def new_doc(topic: str, partition: int, kind: str, scope: str, period: str) -> dict[str, Any]:
+    doc: dict[str, Any] = {"_id": doc_id(topic, partition, kind, scope, period), "topic": topic,
+                           "partition": partition, "kind": kind, "scope": scope, "period": period, "applied": -1,
+                           "events": 0}
     if kind == SKM:
         doc.update(unit=_totals(), services={}, profile={}, channels={}, comments=0)
     elif kind == SKM_OFFICERS:
@@ -88,11 +92,11 @@ def new_doc(topic: str, partition: int, kind: str, scope: str, period: str) -> d
     return doc
 
 
-def _totals() -> dict:
+def _totals() -> dict[str, Any]:
     return {"respondents": 0, "sums": {}, "counts": {}}
 
 
-def _add(totals: dict, answers: dict) -> None:
+def _add(totals: dict[str, Any], answers: Mapping[str, int]) -> None:
     totals["respondents"] += 1
     sums, counts = totals["sums"], totals["counts"]
     for code, value in answers.items():
@@ -100,11 +104,11 @@ def _add(totals: dict, answers: dict) -> None:
         counts[code] = counts.get(code, 0) + 1
 
 
-def _inc(mapping: dict, key: str, by: int = 1) -> None:
+def _inc(mapping: dict[str, int], key: str, by: int = 1) -> None:
     mapping[key] = mapping.get(key, 0) + by
 
 
-def apply(doc: dict, event: Event, offset: int) -> bool:
+def apply(doc: dict[str, Any], event: Event, offset: int) -> bool:
     """Fold ``event`` (at ``offset``) into ``doc``; False if it was already folded in."""
     if offset <= doc["applied"]:
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from mongoengine import DictField, Document, IntField, StringField
 from pymongo import DeleteOne, ReplaceOne
@@ -81,8 +82,8 @@ def load(ids: Iterable[str]) -> dict[str, dict]:
     """
     groups: dict[tuple[bool, str, int, str], list[str]] = {}
     for did in ids:
-        topic, partition, kind, _scope, period = did.split("|")
-        groups.setdefault((kind == fold.SKM_OFFICERS, topic, int(partition), period), []).append(did)
+        topic, part, kind, _scope, period = did.split("|")
+        groups.setdefault((kind == fold.SKM_OFFICERS, topic, int(part), period), []).append(did)
     calls = []
     for (officers, topic, partition, period), wanted in groups.items():
         coll = collection(fold.SKM_OFFICERS if officers else None, period)
@@ -156,7 +157,7 @@ def find_months(query: dict, months: Iterable[str], projection: dict | None = No
     fixed = coll
     scope_list = None if scopes is None else sorted(set(scopes))
     if scope_list is None:
-        shapes = [{}]
+        shapes: list[dict[str, Any]] = [{}]
     elif len(scope_list) <= SCOPES_ONE_BY_ONE:
         shapes = [{"scope": s} for s in scope_list]
     else:

@@ -1,0 +1,1 @@
+"""HTTP: the API blueprints and the pages, on top of everything else in the service."""

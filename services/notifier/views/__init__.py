@@ -1,0 +1,1 @@
+"""HTTP: the inbox and delivery APIs and the inbox pages."""

@@ -2,13 +2,15 @@
 to acknowledge, record a coaching dialogue and resolve (login; supervisors and admins)."""
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from shared.platform.auth import ADMIN, SUPERVISOR
 from shared.platform.errors import ApiError, flatten
 from shared.platform.i18n import t
-from shared.platform.webauth import login_required, web_principal
+from shared.platform.webauth import WebPrincipal, login_required, web_principal
 
 from services.notifier import inbox
 from services.notifier.schemas import DialogueIn
@@ -64,7 +66,7 @@ def inbox_page():
 
 def _case_page(case_id: str, *, errors: dict | None = None, form: dict | None = None, status: int = 200):
     try:
-        case, state = inbox.get(case_id, web_principal())
+        case, state = inbox.get(case_id, cast(WebPrincipal, web_principal()))  # pages are behind login_required
     except ApiError as err:
         return _error_page(err)
     view = inbox.describe(_settings(), case, state)

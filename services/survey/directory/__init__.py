@@ -1,0 +1,1 @@
+"""Importing a staff register (CSV or JSON) into the shared directory."""

@@ -177,7 +177,7 @@ def import_rows(kind: str, rows: list[tuple[int, dict]], *, clock: Clock, by: st
         if not errors and key in valid:
             errors.append(RowError(line, _key_field(kind), f"ganda dengan baris {valid[key][0]} / duplicate of line "
                                                             f"{valid[key][0]}", key))
-        if errors:
+        if errors or key is None:  # no key: a required field is missing, reported above
             report.errors += errors
         else:
             valid[key] = (line, row)

@@ -103,7 +103,7 @@ def submit(data: dict, raw_body: dict, origin: Origin) -> acceptance.Accepted:
     if cache.get("unit", unit_code, lambda: Unit.head(unit_code)) is None:
         raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
     service_ref = Service.ref_of(unit_code, service) if service else None
-    if service and cache.get("service", service_ref, lambda: Service.head(service_ref)) is None:
+    if service_ref and cache.get("service", service_ref, lambda: Service.head(service_ref)) is None:
         raise ApiError(422, errors={"service": ["layanan tidak dikenal di unit ini / unknown service in this unit"]})
     if officer:
         person = cache.get("officer", officer, lambda: Employee.head(officer))

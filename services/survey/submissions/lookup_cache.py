@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from shared.platform import revisions
@@ -36,7 +36,7 @@ class LookupCache:
         self.ttl = timedelta(seconds=max(0.0, ttl_s))
         self.clock = clock
         self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, tuple[int, object, object]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[int, datetime, object]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0

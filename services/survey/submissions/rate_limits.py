@@ -24,7 +24,7 @@ class RateLimiter:
         self._hits: OrderedDict[str, deque] = OrderedDict()
         self._lock = threading.Lock()
 
-    def check(self, key: str, now: datetime) -> None:
+    def check(self, key: str | None, now: datetime) -> None:
         """Count one request for ``key``; raise 429 when over the limit."""
         if not self.limit or not key:
             return

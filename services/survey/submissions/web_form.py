@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from shared.domain import skm
 from shared.platform.text import clean_text
@@ -32,7 +33,7 @@ ONE_VALUE = "hanya satu nilai / only one value"
 
 @dataclass
 class FormRead:
-    body: dict                                     # what the API would have been sent
+    body: dict[str, Any]                           # what the API would have been sent
     errors: dict[str, list[str]] = field(default_factory=dict)   # by the API's field path
 
 
@@ -49,15 +50,15 @@ def _path(name: str, template: spec.TemplateSpec) -> str | None:
     return None
 
 
-def _number(raw: str):
+def _number(raw: str) -> int | str:
     return int(raw) if DIGITS.match(raw) else raw   # anything else is refused by the question's check
 
 
 def read(form: Mapping[str, Sequence[str]], template: spec.TemplateSpec) -> FormRead:
     """The API body for a submitted form (``form``: field name -> every value sent)."""
     out = FormRead(body={})
-    answers: dict = {}
-    profile: dict = {}
+    answers: dict[str, Any] = {}
+    profile: dict[str, str] = {}
     for name, values in form.items():
         path = _path(name, template)
         if path is None:
@@ -67,7 +68,7 @@ def read(form: Mapping[str, Sequence[str]], template: spec.TemplateSpec) -> Form
             out.errors[path] = [BAD_CHARACTERS]
             continue
         if path.startswith("answers."):
-            question = template.question(name[2:])
+            question = cast(spec.Question, template.question(name[2:]))  # _path found the question
             if question.type == spec.MULTIPLE:
                 picked = [v for v in values if v != ""]
                 if picked:
@@ -78,7 +79,7 @@ def read(form: Mapping[str, Sequence[str]], template: spec.TemplateSpec) -> Form
             continue
         raw = values[0]
         if path.startswith("answers."):
-            question = template.question(name[2:])
+            question = cast(spec.Question, template.question(name[2:]))
             text = raw.strip()
             if text:
                 answers[question.code] = _number(text) if question.type in (spec.SCALE, spec.NPS) else text
@@ -118,7 +119,7 @@ def page_errors(errors: Mapping[str, Sequence[str]], template: spec.TemplateSpec
     """What the page shows for ``errors`` (API field paths), one entry per field, in the
     order of the form; problems with fields the respondent never sees (the hidden id and
     version, fields the form does not have) become one line asking to reload the page."""
-    def pick(pair):
+    def pick(pair: tuple[str, str]) -> str:
         return pair[1] if lang == "en" else pair[0]
 
     order = {f"answers.{q.code}": i for i, q in enumerate(template.questions)}
@@ -128,8 +129,7 @@ def page_errors(errors: Mapping[str, Sequence[str]], template: spec.TemplateSpec
     general = False
     for path in sorted(errors, key=lambda p: order.get(p, len(order) + 1)):
         message = (errors[path] or [""])[0]
-        if path.startswith("answers.") and template.question(path[8:]) is not None:
-            question = template.question(path[8:])
+        if path.startswith("answers.") and (question := template.question(path[8:])) is not None:
             text = localized(message, lang) or pick(("Jawaban tidak valid", "Invalid answer"))
             out.append(PageError(f"answers-{question.code}", pick((question.text_id, question.text_en)), text))
         elif path == "answers":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from shared.domain import berakhlak, skm
 
@@ -46,7 +46,8 @@ class Question:
                 return None, "wajib diisi / required"
             return None, None
         if self.type in (SCALE, NPS):
-            low, high = (1, self.scale) if self.type == SCALE else (0, 10)
+            # a scale question always has its scale (the template schema requires it)
+            low, high = (1, cast(int, self.scale)) if self.type == SCALE else (0, 10)
             if isinstance(value, bool) or not isinstance(value, int):
                 return None, f"harus bilangan bulat {low}-{high} / must be an integer {low}-{high}"
             if not low <= value <= high:
@@ -87,7 +88,7 @@ class TemplateSpec:
     def question(self, code: str) -> Question | None:
         return next((q for q in self.questions if q.code == code), None)
 
-    def check_answers(self, answers: Mapping[str, Any]) -> tuple[dict, dict[str, list[str]]]:
+    def check_answers(self, answers: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
         """Clean answers (unanswered left out) and errors by ``answers.<code>``."""
         errors: dict[str, list[str]] = {}
         clean: dict[str, Any] = {}
@@ -105,11 +106,12 @@ class TemplateSpec:
             errors["answers"] = ["jawab minimal satu pertanyaan / answer at least one question"]
         return clean, errors
 
-    def event_answers(self, clean: Mapping[str, Any]) -> dict:
+    def event_answers(self, clean: Mapping[str, Any]) -> dict[str, Any]:
         """What may travel in an event: numbers and choice codes, never free text."""
-        return {code: value for code, value in clean.items() if self.question(code).type != TEXT}
+        # clean answers (check_answers) are keyed by this template's question codes only
+        return {code: value for code, value in clean.items() if cast(Question, self.question(code)).type != TEXT}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code, "version": self.version, "kind": self.kind, "title_id": self.title_id,
             "title_en": self.title_en, "builtin": self.builtin,
@@ -117,7 +119,7 @@ class TemplateSpec:
         }
 
 
-def question_to_dict(q: Question) -> dict:
+def question_to_dict(q: Question) -> dict[str, Any]:
     """Storable form: text pairs are objects (the local MongoDB-protocol server stores no
     nested arrays)."""
     return {"code": q.code, "type": q.type, "text_id": q.text_id, "text_en": q.text_en, "required": q.required,
@@ -126,7 +128,7 @@ def question_to_dict(q: Question) -> dict:
             "guides": [{"id": i, "en": e} for i, e in q.guides], "max_length": q.max_length}
 
 
-def question_from_dict(data: Mapping) -> Question:
+def question_from_dict(data: Mapping[str, Any]) -> Question:
     return Question(code=data["code"], type=data["type"], text_id=data["text_id"], text_en=data["text_en"],
                     required=bool(data.get("required")), scale=data.get("scale"),
                     labels=tuple((p["id"], p["en"]) for p in data.get("labels") or ()),

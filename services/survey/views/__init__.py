@@ -1,0 +1,1 @@
+"""HTTP: the API blueprints and the citizen pages (web form, kiosk)."""

@@ -4,7 +4,11 @@ Served by the project itself (no CDN), so pages work on an office network withou
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from flask import Blueprint, Flask
+from flask.typing import ResponseReturnValue
 
 from shared.platform import i18n
 
@@ -17,9 +21,9 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     app.register_blueprint(bp)
     # The blueprint's static route is public by nature (stylesheets, scripts).
-    static = app.view_functions["ui.static"]
+    static = cast(Callable[..., ResponseReturnValue], app.view_functions["ui.static"])  # Flask's sync static view
 
-    def ui_static(filename):
+    def ui_static(filename: str) -> ResponseReturnValue:
         return static(filename)
 
     app.view_functions["ui.static"] = public(ui_static)

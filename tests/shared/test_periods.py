@@ -1,0 +1,31 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.domain import periods
+
+pytestmark = pytest.mark.unit
+
+
+def test_month_follows_local_time():
+    late_utc = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)  # 01:00 on 1 Dec in Jakarta
+    assert periods.month_of(late_utc, "Asia/Jakarta") == "2026-12"
+    assert periods.month_of(late_utc, "UTC") == "2026-11"
+
+
+def test_quarters_and_years_are_unions_of_months():
+    assert periods.months_in("2026-Q4") == ["2026-10", "2026-11", "2026-12"]
+    assert len(periods.months_in("2026")) == 12
+    assert periods.months_in("2026-02") == ["2026-02"]
+
+
+@pytest.mark.parametrize("period,prev", [("2026-01", "2025-12"), ("2026-Q1", "2025-Q4"), ("2026", "2025"),
+                                         ("2026-07", "2026-06"), ("2026-Q3", "2026-Q2")])
+def test_previous_period(period, prev):
+    assert periods.previous(period) == prev
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "26-01", "2026-Q5", "", "2026/01"])
+def test_bad_periods_are_rejected(bad):
+    with pytest.raises(periods.PeriodError):
+        periods.months_in(bad)
