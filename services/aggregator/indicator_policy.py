@@ -1,4 +1,5 @@
-"""Configuration data an admin edits: SKM weights, populations, peer thresholds, coaching rules.
+"""Configuration data an admin edits: SKM weights, populations, peer thresholds (the
+coaching rules are :mod:`.coaching.rule_config`).
 
 Each is a revisioned record (:mod:`shared.revisions`): an edit inserts the next revision, so
 concurrent edits by several API workers never lose each other. Absent records fall back to
@@ -8,13 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mongoengine import BooleanField, DictField, FloatField, IntField, StringField
+from mongoengine import DictField, FloatField, IntField, StringField
 
-from shared.contracts.formats import CODE
 from shared.domain import berakhlak, skm
 from shared.platform.revisions import Revisioned
-
-from services.aggregator.coaching import rules as rule_logic
 
 GLOBAL = "*"  # the scope of a setting that applies to every unit
 
@@ -50,17 +48,6 @@ class PeerPolicy(Revisioned):
     min_raters = IntField(required=True, min_value=berakhlak.MIN_RATERS_FLOOR)
     below = FloatField(required=True)
     above = FloatField(required=True)
-
-
-class CoachingRule(Revisioned):
-    """One coaching rule: which check (``kind``), its parameters, severity, on or off."""
-
-    meta = {"collection": "agg_coaching_rules", "indexes": [{"fields": ["code", "rev"], "unique": True}, "superseded"]}
-    code = StringField(required=True, regex=CODE)
-    kind = StringField(required=True, choices=rule_logic.KINDS)
-    enabled = BooleanField(default=True)
-    severity = StringField(required=True, choices=("info", "warning", "critical"))
-    params = DictField()
 
 
 @dataclass(frozen=True)
@@ -105,15 +92,6 @@ def peer() -> Peer:
     if record is None:
         return Peer()
     return Peer(berakhlak.min_raters(record.min_raters), record.below, record.above)
-
-
-def rules() -> list[rule_logic.Rule]:
-    """Every rule: stored ones, and the built-in defaults not stored yet."""
-    stored = {r.code: rule_logic.Rule(r.code, r.kind, r.severity, dict(r.params or {}), r.enabled)
-              for r in CoachingRule.heads()}
-    out = dict(rule_logic.DEFAULT_RULES)
-    out.update(stored)
-    return [out[code] for code in sorted(out)]
 
 
 def check_weights(weights: dict) -> dict[str, float]:

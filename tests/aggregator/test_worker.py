@@ -132,7 +132,7 @@ def test_predikat_below_baik_opens_one_case_and_closes_it_when_it_recovers(fresh
 
 
 def test_unit_ikm_falling_to_c_goes_to_the_unit_and_reopens_as_a_new_generation(fresh_settings, clock):
-    from services.aggregator.indicator_policy import CoachingRule
+    from services.aggregator.coaching.rule_config import CoachingRule
     directory(clock)
     CoachingRule.save_revision("unit-ikm-low", {"kind": "unit_ikm_low", "severity": "warning",
                                                 "params": {"min_respondents": 2}}, at=clock.now(), by="test")
@@ -148,7 +148,7 @@ def test_unit_ikm_falling_to_c_goes_to_the_unit_and_reopens_as_a_new_generation(
 
 
 def test_officer_satisfaction_below_threshold_and_a_drop(fresh_settings, clock):
-    from services.aggregator.indicator_policy import CoachingRule
+    from services.aggregator.coaching.rule_config import CoachingRule
     directory(clock)
     CoachingRule.save_revision("officer-low", {"kind": "officer_low", "severity": "warning",
                                                "params": {"min_responses": 3, "threshold": 75}},

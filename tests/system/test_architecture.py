@@ -33,7 +33,7 @@ RULES: dict[str, tuple[str, ...]] = {
     # the aggregator: write side (state <- coaching <- pipeline), read side (state <- queries <- presentation)
     "services.aggregator.state": SHARED,
     "services.aggregator.coaching": (*SHARED, "services.aggregator.state", "services.aggregator.indicator_policy"),
-    "services.aggregator.indicator_policy": (*SHARED, "services.aggregator.coaching.rules"),
+    "services.aggregator.indicator_policy": SHARED,
     "services.aggregator.pipeline": (*SHARED, "services.aggregator.state", "services.aggregator.coaching",
                                      "services.aggregator.indicator_policy"),
     "services.aggregator.queries": (*SHARED, "services.aggregator.state", "services.aggregator.indicator_policy"),

@@ -35,7 +35,7 @@ from shared.platform.clock import Clock, SystemClock
 from shared.platform.config import Settings
 
 from services.aggregator import indicator_policy
-from services.aggregator.coaching import cases, evaluation
+from services.aggregator.coaching import cases, evaluation, rule_config
 from services.aggregator.state import fold, officer_index, store
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class IndicatorWorker:
         an admin's change applies to batches from then on."""
         now = time.monotonic()
         if self._policy is None or now - self._policy[0] >= self.policy_ttl_s:
-            self._policy = (now, indicator_policy.rules(), indicator_policy.peer())
+            self._policy = (now, rule_config.rules(), indicator_policy.peer())
         return self._policy[1], self._policy[2]
 
     # -- the loop -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from shared.platform.errors import ApiError
 from shared.platform.revisions import RevisionConflict
 
 from services.aggregator import indicator_policy
-from services.aggregator.coaching import rules
+from services.aggregator.coaching import rule_config, rules
 
 blp = Blueprint("aggregator-admin", __name__, url_prefix="/api/v1/admin",
                 description="Aggregator configuration (admins): weights, populations, peer thresholds, coaching rules")
@@ -188,7 +188,7 @@ class RuleOut(Schema):
 def list_rules():
     """Every coaching rule, with its parameters filled in (built-in defaults until edited)."""
     return [{"code": r.code, "kind": r.kind, "severity": r.severity, "enabled": r.enabled,
-             "params": rules.check_params(r.kind, r.params)} for r in indicator_policy.rules()]
+             "params": rules.check_params(r.kind, r.params)} for r in rule_config.rules()]
 
 
 @blp.route("/rules/<code>", methods=["PUT"])
@@ -199,7 +199,7 @@ def put_rule(data, code):
     """Create or change a rule (``enabled: false`` switches it off). Applies from the next batch."""
     if not re.match(CODE, code):
         raise ApiError(422, errors={"code": ["kode tidak valid / invalid code"]})
-    record = _save(indicator_policy.CoachingRule, code, data)
+    record = _save(rule_config.CoachingRule, code, data)
     return {"code": record.code, "kind": record.kind, "severity": record.severity, "enabled": record.enabled,
             "params": record.params}
 
