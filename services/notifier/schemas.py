@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.contracts.formats import StrictBoolean
+
 from services.notifier.inbox import STATUSES
 from services.notifier.models import CHANNELS, DELIVERY_STATUSES
 
@@ -109,15 +111,15 @@ class ActionOut(Schema):
 
 
 class PreferencesIn(Schema):
-    email = fields.Boolean(load_default=True)
-    webhook = fields.Boolean(load_default=True)
+    email = StrictBoolean(load_default=True)
+    webhook = StrictBoolean(load_default=True)
     webhook_url = fields.Url(schemes={"http", "https"}, require_tld=False, allow_none=True,
                              validate=validate.Length(max=500))
     webhook_secret = fields.String(allow_none=True, validate=validate.Length(min=16, max=200),
                                    metadata={"description": "HMAC key for your webhook; never shown again"})
     quiet_start = fields.String(allow_none=True, validate=validate.Regexp(HHMM, error="format HH:MM"))
     quiet_end = fields.String(allow_none=True, validate=validate.Regexp(HHMM, error="format HH:MM"))
-    digest = fields.Boolean(load_default=False)
+    digest = StrictBoolean(load_default=False)
 
     @validates_schema
     def consistent(self, data, **kwargs):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts.formats import code_field, nip_field
+from shared.contracts.formats import StrictBoolean, code_field, nip_field
 from shared.domain import skm
 
 from services.survey.surveys import spec
@@ -121,7 +121,7 @@ class EmployeeIn(Schema):
     email = fields.Email(allow_none=True)
     supervisor_nip = nip_field(allow_none=True)
     lang = fields.String(validate=validate.OneOf(["id", "en"]), load_default="id")
-    active = fields.Boolean(load_default=True)
+    active = StrictBoolean(load_default=True)
 
 
 class EmployeeOut(Schema):
@@ -175,7 +175,7 @@ class QuestionSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(spec.TYPES))
     text_id = fields.String(required=True, validate=validate.Length(min=1, max=500))
     text_en = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    required = fields.Boolean(load_default=False)
+    required = StrictBoolean(load_default=False)
     scale = fields.Integer(strict=True, allow_none=True, validate=validate.Range(2, 10))
     labels = fields.List(fields.Nested(TextPair), load_default=list,
                          metadata={"description": "one {id, en} label per scale point"})
@@ -235,7 +235,7 @@ class DeploymentIn(Schema):
     service = code_field(allow_none=True)
     officer = nip_field(allow_none=True)
     title = fields.String(allow_none=True, validate=validate.Length(max=200))
-    active = fields.Boolean(load_default=True)
+    active = StrictBoolean(load_default=True)
 
 
 class DeploymentOut(Schema):

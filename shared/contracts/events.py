@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from marshmallow import Schema, ValidationError, fields, validate
-
-from shared.platform.clock import Clock, SystemClock
 
 
 class InvalidEvent(ValueError):
@@ -64,6 +62,12 @@ class Event:
         return json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False).encode()
 
 
+class Clock(Protocol):
+    """What an event needs of a clock (:class:`shared.platform.clock.Clock` is one)."""
+
+    def now(self) -> datetime: ...
+
+
 def new_event(type: str, key: str, payload: dict[str, Any], *, producer: str, clock: Clock | None = None,
               event_id: uuid.UUID | None = None) -> Event:
     """Build an event, validating ``payload`` against the registered schema (latest version)."""
@@ -78,7 +82,7 @@ def new_event(type: str, key: str, payload: dict[str, Any], *, producer: str, cl
     if problem:
         raise InvalidEvent(f"bad payload for {type}: {problem}")
     event = Event(event_id=event_id or uuid.uuid4(), type=type, schema_version=version,
-                  occurred_at=(clock or SystemClock()).now(), producer=producer, key=key, payload=payload)
+                  occurred_at=clock.now() if clock else datetime.now(UTC), producer=producer, key=key, payload=payload)
     size = len(event.encode())
     if size > payloads.MAX_EVENT_BYTES:
         raise EventTooLarge(f"event of {size} bytes, more than {payloads.MAX_EVENT_BYTES}")

@@ -31,6 +31,16 @@ PERIOD_MESSAGE = "YYYY-MM, YYYY-Qn atau YYYY / YYYY-MM, YYYY-Qn or YYYY"
 MONTH_MESSAGE = "YYYY-MM"
 
 
+class StrictBoolean(fields.Boolean):
+    """``true`` or ``false`` in a JSON body, nothing else (marshmallow's Boolean also takes 1,
+    "yes", "on", ...; query strings keep those, through the plain Boolean)."""
+
+    def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 def code_field(error: str = CODE_MESSAGE, **kw: Any) -> fields.String:
     return fields.String(validate=validate.Regexp(CODE, error=error), **kw)
 

@@ -1,7 +1,9 @@
 """One error shape for every API: ``{"code", "message", "message_en", "errors", "status"}``.
 
-``code`` is a stable machine-readable string, ``message`` is Bahasa Indonesia,
-``message_en`` English, and ``errors`` maps a field path (``answers.U1``) to messages.
+``code`` is a stable machine-readable string from :data:`CODES`, ``message`` is Bahasa
+Indonesia, ``message_en`` English, and ``errors`` maps a field path (``answers.U1``) to
+messages. :class:`ErrorOut` is that body as a schema: every operation of every service's
+OpenAPI document answers errors with it.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,30 @@ MESSAGES = {
     503: ("unavailable", "Layanan belum siap", "Service unavailable"),
 }
 
+# Every code an error body may carry: the generic one of each status above, and the specific
+# ones views raise (a test checks that every code raised in the code is listed here).
+CODES = tuple(code for code, _, _ in MESSAGES.values()) + (
+    "error",                  # a status without a code of its own
+    "malformed_json", "too_deep", "not_utf8", "invalid_characters",
+    "idempotency_conflict", "duplicate_feedback", "not_in_circle", "not_an_employee",
+    "kiosk_revoked", "kiosk_survey_inactive", "no_valid_rows",
+    "already_acknowledged", "already_resolved", "not_acknowledged", "not_due", "no_dialogue", "escalated",
+)
+
+
+class ErrorOut(Schema):
+    """The body of every error answer."""
+
+    code = fields.String(required=True, validate=validate.OneOf(CODES),
+                         metadata={"description": "stable machine-readable code"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, in Bahasa Indonesia"})
+    message_en = fields.String(required=True, metadata={"description": "what went wrong, in English"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
+                         metadata={"description": "field path (e.g. answers.U1) -> messages; empty when no field"})
+    status = fields.Integer(required=True, metadata={"description": "the HTTP status, repeated"})
+    incident = fields.String(metadata={"description": "500 only: the id of the incident in the logs"})
+    published = fields.Integer(metadata={"description": "appraisal import during a Kafka outage: rows published"})
+
 
 class ApiError(Exception):
     """Raise from a view to answer with the error shape."""
@@ -37,6 +64,8 @@ class ApiError(Exception):
                  code: str | None = None, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
                  **extra: Any) -> None:
         default_code, default_id, default_en = MESSAGES.get(status, ("error", "Kesalahan", "Error"))
+        if code is not None and code not in CODES:
+            raise ValueError(f"error code {code!r} is not in errors.CODES (the documented list)")
         super().__init__(message_en or message or default_en)
         self.status = status
         self.code = code or default_code
@@ -88,8 +117,14 @@ def from_http_exception(exc: HTTPException) -> ApiError:
     if status == 400 and errors.get("_schema") == ["Invalid JSON body."]:
         return ApiError(400, "Badan permintaan bukan JSON yang valid", "The request body is not valid JSON",
                         code="malformed_json", errors={"_body": ["Invalid JSON body."]})
-    err = ApiError(status, errors=errors, headers=dict(data.get("headers") or {}))
-    return err
+    headers = dict(data.get("headers") or {})
+    allow = dict(exc.get_headers()).get("Allow")
+    if allow:   # 405: the methods the resource has (RFC 9110)
+        headers["Allow"] = allow
+    specific = getattr(exc, "code_name", None)   # our own HTTPExceptions (a form that is not UTF-8)
+    if specific:
+        return ApiError(status, code=specific, errors={"_body": [str(exc.description)]}, headers=headers)
+    return ApiError(status, errors=errors, headers=headers)
 
 
 def respond(err: ApiError) -> Response:

@@ -18,11 +18,12 @@ from flask import Flask, Request, Response, jsonify, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields, validate
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.formparser import FormDataParser
 
-from shared.platform import db, errors, logs
+from shared.platform import db, errors, logs, openapi
 from shared.platform.auth import public
 from shared.platform.clock import Clock, SystemClock
 from shared.platform.config import Settings
@@ -34,7 +35,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class TanggapApi(Api):
-    """flask-smorest's Api, answering errors in the project's shape."""
+    """flask-smorest's Api, answering errors in the project's shape, and documenting them so."""
+
+    ERROR_SCHEMA = errors.ErrorOut
+
+    def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), openapi.Conventions()], **kwargs)
+        self.ma_plugin.converter.add_attribute_function(openapi.text_pattern)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return errors.respond(errors.from_http_exception(error))
@@ -174,6 +181,7 @@ def _unclean_fields(fields: MultiDict[str, str]) -> list[str]:
 
 class NotUtf8(BadRequest):
     description = "Form fields must be UTF-8 text"
+    code_name = "not_utf8"
 
 
 _ParseResult = tuple[IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]
@@ -232,19 +240,40 @@ def extension(app: Flask) -> Extension:
     return ext
 
 
+class HealthOut(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["ok"]))
+
+
+class ReadyOut(Schema):
+    """Readiness; when not ready (503) also ``code``, ``message``, ``message_en`` and
+    ``errors`` as in every error body."""
+
+    status = fields.String(required=True, validate=validate.OneOf(["ready", "unavailable"]))
+    service = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(["ok", "unreachable"])),
+                         required=True)
+    elapsed_ms = fields.Float(required=True)
+    code = fields.String(validate=validate.OneOf(["unavailable"]))
+    message = fields.String()
+    message_en = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
 def _health_blueprint() -> Blueprint:
     blp = Blueprint("health", __name__, description="Liveness and readiness (anyone may call these)")
 
     # flask-smorest has no type information: its decorators are untyped
     @blp.route("/healthz")  # type: ignore[untyped-decorator]
     @public
-    @blp.doc(summary="Liveness: the process answers", responses={200: {"description": "alive"}})  # type: ignore[untyped-decorator]
+    @blp.doc(summary="Liveness: the process answers")  # type: ignore[untyped-decorator]
+    @blp.response(200, HealthOut, description="alive")  # type: ignore[untyped-decorator]
     def healthz() -> Response:
         return jsonify(status="ok")
 
     @blp.route("/readyz")  # type: ignore[untyped-decorator]
-    @blp.doc(summary="Readiness: every dependency answers; 503 names those that do not",  # type: ignore[untyped-decorator]
-             responses={200: {"description": "ready"}, 503: {"description": "not ready"}})
+    @blp.doc(summary="Readiness: every dependency answers; 503 names those that do not")  # type: ignore[untyped-decorator]
+    @blp.response(200, ReadyOut, description="ready")  # type: ignore[untyped-decorator]
+    @blp.alt_response(503, schema=ReadyOut, description="not ready: the checks that fail")  # type: ignore[untyped-decorator]
     @public
     def readyz() -> ResponseReturnValue:
         from flask import current_app

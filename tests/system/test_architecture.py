@@ -26,8 +26,8 @@ PAGE = (ROOT / "docs" / "architecture.md").read_text()
 SHARED = ("shared.domain", "shared.contracts", "shared.platform", "shared.records", "shared.messaging")
 RULES: dict[str, tuple[str, ...]] = {
     "shared.domain": (),
-    "shared.contracts": ("shared.domain", "shared.platform.clock"),
-    "shared.platform": ("shared.domain", "shared.records.users"),
+    "shared.contracts": ("shared.domain",),
+    "shared.platform": ("shared.domain", "shared.contracts", "shared.records.users"),
     "shared.records": ("shared.platform", "shared.contracts", "shared.domain"),
     "shared.messaging": ("shared.platform", "shared.contracts", "shared.domain"),
     # the aggregator: write side (state <- coaching <- pipeline), read side (state <- queries <- presentation)

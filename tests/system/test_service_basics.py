@@ -51,4 +51,26 @@ def test_unknown_path_and_method_use_the_error_shape(service, settings, clock):
     missing = client.get("/nope")
     assert missing.status_code == 404
     assert set(missing.json) >= {"code", "message", "message_en", "errors"}
-    assert client.delete("/healthz").json["code"] == "method_not_allowed"
+    wrong = client.delete("/healthz")
+    assert wrong.status_code == 405 and wrong.json["code"] == "method_not_allowed"
+    assert set(wrong.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}   # RFC 9110
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_operation_documents_its_errors_with_the_one_error_schema(service, settings, clock):
+    spec = app_factories()[service](settings, clock).test_client().get("/openapi.json").json
+    error = spec["components"]["schemas"]["ErrorOut"]
+    assert error["properties"]["code"]["type"] == "string" and "validation_error" in error["properties"]["code"]["enum"]
+    assert set(error["required"]) == {"code", "message", "message_en", "errors", "status"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            responses = operation["responses"]
+            assert "default" in responses, (method, path)
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400 and "$ref" not in response and path != "/readyz":
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (method, path, status)
+            if operation.get("security"):
+                assert {"401", "403"} <= set(responses), (method, path)

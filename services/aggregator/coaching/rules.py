@@ -9,11 +9,13 @@ one, re-publish an event whose publication was not recorded, or nothing.
 """
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import marshmallow
 from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.domain import berakhlak, skm
@@ -52,6 +54,23 @@ class _UnitIkmParams(Schema):
 
 PARAMS = {PREDIKAT_BELOW_BAIK: Schema.from_dict({})(), BERAKHLAK_BELOW: _BerakhlakParams(),
           OFFICER_LOW: _OfficerLowParams(), OFFICER_DROP: _OfficerDropParams(), UNIT_IKM_LOW: _UnitIkmParams()}
+
+
+def _any_params() -> type[Schema]:
+    """Every parameter some kind takes, with its own check and no default: what a rule's
+    ``params`` may hold before its kind says which apply (the API documents it so)."""
+    merged: dict[str, fields.Field[Any]] = {}
+    for schema in PARAMS.values():
+        for name, declared in schema.declared_fields.items():
+            if name not in merged:
+                copied = copy.deepcopy(declared)
+                copied.load_default = marshmallow.missing
+                copied.dump_default = marshmallow.missing
+                merged[name] = copied
+    return Schema.from_dict(merged, name="RuleParams")
+
+
+AnyParams = _any_params()
 
 
 def check_params(kind: str, params: Mapping[str, Any] | None) -> dict[str, Any]:

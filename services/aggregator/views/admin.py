@@ -8,10 +8,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts.formats import CODE, period_field
+from shared.contracts.formats import CODE, StrictBoolean, period_field
 from shared.domain import berakhlak, skm
 from shared.platform.auth import ADMIN, principal, require
 from shared.platform.errors import ApiError
+from shared.platform.openapi import refuses
 from shared.platform.revisions import RevisionConflict
 
 from services.aggregator import indicator_policy
@@ -53,8 +54,15 @@ class WeightsIn(Schema):
 
 class WeightsOut(Schema):
     scope = fields.String()
-    weights = fields.Dict()
+    weights = fields.Dict(keys=fields.String(validate=validate.OneOf(skm.UNSUR_CODES)), values=fields.Float())
     rev = fields.Integer()
+
+
+SCOPE = {"in": "path", "name": "scope", "description": "'*' (every unit without its own) or a unit code",
+         "schema": {"type": "string", "pattern": r"^(\*|[A-Za-z0-9][A-Za-z0-9_-]{0,63})$"}}
+POPULATION_SCOPE = {"in": "path", "name": "scope", "description": "UNIT, or UNIT~SERVICE",
+                    "schema": {"type": "string",
+                               "pattern": r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}(~[A-Za-z0-9][A-Za-z0-9_-]{0,63})?$"}}
 
 
 @blp.route("/weights", methods=["GET"])
@@ -65,10 +73,12 @@ def list_weights():
     return indicator_policy.SkmWeights.heads()
 
 
-@blp.route("/weights/<scope>", methods=["PUT"])
+@blp.route("/weights/<scope>", methods=["PUT"], parameters=[SCOPE])
 @require(ADMIN)
 @blp.arguments(WeightsIn)
 @blp.response(200, WeightsOut)
+@refuses(blp, 422, "weights that are not all the unsur's, or that do not sum to 1")
+@refuses(blp, 409, "changed concurrently: send it again")
 def put_weights(data, scope):
     """Set the weights of a unit, or of every unit ('*')."""
     return _save(indicator_policy.SkmWeights, _scope(scope), {"weights": data["weights"]})
@@ -105,10 +115,11 @@ def list_populations(args):
     return indicator_policy.Population.heads(**({"period": args["period"]} if args.get("period") else {}))
 
 
-@blp.route("/populations/<scope>", methods=["PUT"])
+@blp.route("/populations/<scope>", methods=["PUT"], parameters=[POPULATION_SCOPE])
 @require(ADMIN)
 @blp.arguments(PopulationIn)
 @blp.response(200, PopulationOut)
+@refuses(blp, 409, "changed concurrently: send it again")
 def put_population(data, scope):
     """Set the population of a unit (``UNIT``) or a service (``UNIT~SERVICE``) in a period."""
     parts = scope.split("~")
@@ -152,6 +163,8 @@ def get_peer_policy():
 @require(ADMIN)
 @blp.arguments(PeerIn)
 @blp.response(200, PeerOut)
+@refuses(blp, 422, "``below`` not lower than ``above``")
+@refuses(blp, 409, "changed concurrently: send it again")
 def put_peer_policy(data):
     """Mean below ``below``: Di Bawah Ekspektasi; at or above ``above``: Di Atas; else Sesuai."""
     _save(indicator_policy.PeerPolicy, indicator_policy.GLOBAL, data)
@@ -163,8 +176,10 @@ def put_peer_policy(data):
 class RuleIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(rules.KINDS))
     severity = fields.String(load_default="warning", validate=validate.OneOf(["info", "warning", "critical"]))
-    enabled = fields.Boolean(load_default=True)
-    params = fields.Dict(load_default=dict)
+    enabled = StrictBoolean(load_default=True)
+    params = fields.Nested(rules.AnyParams, load_default=dict,
+                           metadata={"description": "the kind's parameters (each kind takes some of these); "
+                                                    "absent ones take the kind's defaults"})
 
     @validates_schema
     def params_fit_the_kind(self, data, **kwargs):
@@ -179,7 +194,7 @@ class RuleOut(Schema):
     kind = fields.String()
     severity = fields.String()
     enabled = fields.Boolean()
-    params = fields.Dict()
+    params = fields.Nested(rules.AnyParams)
 
 
 @blp.route("/rules", methods=["GET"])
@@ -195,6 +210,8 @@ def list_rules():
 @require(ADMIN)
 @blp.arguments(RuleIn)
 @blp.response(200, RuleOut)
+@refuses(blp, 422, "parameters the rule's kind does not take")
+@refuses(blp, 409, "changed concurrently: send it again")
 def put_rule(data, code):
     """Create or change a rule (``enabled: false`` switches it off). Applies from the next batch."""
     if not re.match(CODE, code):

@@ -16,10 +16,13 @@ from marshmallow import Schema, fields, validate
 
 from shared.contracts import payloads
 from shared.contracts.events import new_event
+from shared.contracts.formats import StrictBoolean
+from shared.domain import berakhlak
 from shared.messaging.clients import make_producer, reachable, send_event
 from shared.messaging.topics import Topics
 from shared.platform.auth import ADMIN, EVALUATOR, require
 from shared.platform.errors import ApiError
+from shared.platform.openapi import refuses
 from shared.records.directory import Employee
 
 from services.aggregator import appraisal_import
@@ -38,26 +41,35 @@ class RowIn(Schema):
 class ImportIn(Schema):
     items = fields.List(fields.Nested(RowIn), required=True,
                         validate=validate.Length(min=1, max=appraisal_import.MAX_ROWS))
-    dry_run = fields.Boolean(load_default=False)
+    dry_run = StrictBoolean(load_default=False)
 
 
 class DryRunQuery(Schema):
     dry_run = fields.Boolean(load_default=False, metadata={"description": "check only, publish nothing"})
 
 
+class RecordedOut(Schema):
+    line = fields.Integer(metadata={"description": "the row's line (CSV: the header is line 1) or item number"})
+    nip = fields.String()
+    period = fields.String()
+    hasil_kerja = fields.String(validate=validate.OneOf(berakhlak.RATINGS))
+    unit = fields.String(allow_none=True)
+
+
 class ImportOut(Schema):
     dry_run = fields.Boolean()
     rows = fields.Integer()
     published = fields.Integer()
-    items = fields.List(fields.Dict())
+    items = fields.List(fields.Nested(RecordedOut))
 
 
 @blp.route("", methods=["POST"])
 @require(ADMIN, EVALUATOR)
 @blp.arguments(ImportIn)
 @blp.response(200, ImportOut)
-@blp.alt_response(422, description="invalid rows: errors keyed '<item number>.<field>'")
-@blp.alt_response(503, description="Kafka unavailable: nothing or not everything was recorded; send again")
+@refuses(blp, 422, "a row naming an unknown employee, an invalid NIP, period or rating: errors keyed "
+                   "'<item number>.<field>'; nothing is recorded")
+@refuses(blp, 503, "Kafka unavailable: nothing or not everything was recorded; send again", beyond_schema=False)
 def import_json(data):
     """Record hasil kerja ratings given as JSON items (``?dry_run`` / ``dry_run``: check only)."""
     rows, errors = appraisal_import.check_all((i + 1, item) for i, item in enumerate(data["items"]))
@@ -68,10 +80,11 @@ def import_json(data):
 @require(ADMIN, EVALUATOR)
 @blp.arguments(DryRunQuery, location="query")
 @blp.response(200, ImportOut)
-@blp.alt_response(422, description="invalid rows: errors keyed '<line>.<field>' (the header is line 1)")
-@blp.alt_response(503, description="Kafka unavailable: nothing or not everything was recorded; send again")
-@blp.doc(requestBody={"content": {"text/csv": {"schema": {"type": "string"}},
-                                  "multipart/form-data": {"schema": {"type": "object",
+@refuses(blp, 422, "a file that is not UTF-8 CSV with the columns nip, period, hasil_kerja, or a row that is "
+                   "invalid: errors keyed '<line>.<field>' (the header is line 1); nothing is recorded")
+@refuses(blp, 503, "Kafka unavailable: nothing or not everything was recorded; send again", beyond_schema=False)
+@blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {"type": "string"}},
+                                  "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
                                                                      "properties": {"file": {"type": "string",
                                                                                              "format": "binary"}}}}}})
 def import_csv(query):

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.contracts.formats import code_field, nip_field, period_field
 from shared.platform.auth import ADMIN, EVALUATOR, SUPERVISOR, require
+from shared.platform.openapi import refuses
 
 from services.aggregator.coaching.cases import listing
 from services.aggregator.views.access import people
@@ -23,6 +24,11 @@ class CaseQuery(Schema):
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
 
 
+class SummaryOut(Schema):
+    id = fields.String(metadata={"description": "in Bahasa Indonesia"})
+    en = fields.String()
+
+
 class CaseOut(Schema):
     case_id = fields.String(attribute="_id")
     rule = fields.String()
@@ -34,14 +40,15 @@ class CaseOut(Schema):
     severity = fields.String()
     opened_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
-    summary = fields.Dict()
-    evidence = fields.Dict()
+    summary = fields.Nested(SummaryOut, metadata={"description": "what the rule found, naming nobody"})
+    evidence = fields.Dict(metadata={"description": "the rule, its thresholds and the values it saw"})
 
 
 @blp.route("", methods=["GET"])
 @require(ADMIN, EVALUATOR, SUPERVISOR)
 @blp.arguments(CaseQuery, location="query")
 @blp.response(200, CaseOut(many=True))
+@refuses(blp, 403, "a supervisor asking about someone outside their team")
 def list_cases(args):
     """Newest first. Supervisors see the cases of employees in their team only."""
     return listing(status=args["status"], period=args.get("period"), unit=args.get("unit"), rule=args.get("rule"),

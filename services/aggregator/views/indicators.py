@@ -8,10 +8,12 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from shared.platform.auth import ADMIN, EVALUATOR, SUPERVISOR, require
+from shared.platform.openapi import refuses
 
 from services.aggregator.presentation import exports
 from services.aggregator.queries import reports
-from services.aggregator.views.access import IndicatorQuery, ListOut, people, period_of
+from services.aggregator.views.access import IndicatorQuery, people, period_of
+from services.aggregator.views.rows import EmployeeResultOut, OfficersOut, PeersOut, PredikatsOut, ServicesOut, UnitsOut
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1/indicators",
                 description="ASN performance indicators (evaluators, admins; supervisors: their own team)")
@@ -29,7 +31,7 @@ def _answer(rows, args, period, name):
 @blp.route("/units", methods=["GET"])
 @require(*ROLES)
 @blp.arguments(IndicatorQuery, location="query")
-@blp.response(200, ListOut)
+@blp.response(200, UnitsOut)
 @blp.doc(**EXPORT_DOC)
 def units(args):
     """SKM per unit: respondents, NRR per unsur, SKM 1-4, IKM 25-100, mutu and kinerja, the
@@ -41,7 +43,7 @@ def units(args):
 @blp.route("/services", methods=["GET"])
 @require(*ROLES)
 @blp.arguments(IndicatorQuery, location="query")
-@blp.response(200, ListOut)
+@blp.response(200, ServicesOut)
 @blp.doc(**EXPORT_DOC)
 def services(args):
     """SKM per service (jenis layanan) of each unit, computed like the unit's."""
@@ -52,7 +54,7 @@ def services(args):
 @blp.route("/officers", methods=["GET"])
 @require(*ROLES)
 @blp.arguments(IndicatorQuery, location="query")
-@blp.response(200, ListOut)
+@blp.response(200, OfficersOut)
 @blp.doc(**EXPORT_DOC)
 def officers(args):
     """Per officer named in citizens' responses: count, mean U6 and U7, mean of all unsur,
@@ -65,7 +67,7 @@ def officers(args):
 @blp.route("/peer", methods=["GET"])
 @require(*ROLES)
 @blp.arguments(IndicatorQuery, location="query")
-@blp.response(200, ListOut)
+@blp.response(200, PeersOut)
 @blp.doc(**EXPORT_DOC)
 def peer(args):
     """Peer (BerAKHLAK 360) per employee: mean per value, raters, perilaku rating; self-ratings
@@ -78,7 +80,7 @@ def peer(args):
 @blp.route("/predikat", methods=["GET"])
 @require(*ROLES)
 @blp.arguments(IndicatorQuery, location="query")
-@blp.response(200, ListOut)
+@blp.response(200, PredikatsOut)
 @blp.doc(**EXPORT_DOC)
 def predikat(args):
     """Predikat kinerja per employee: imported hasil kerja x perilaku (peer result)."""
@@ -90,7 +92,8 @@ def predikat(args):
 @blp.route("/employees/<nip>", methods=["GET"])
 @require(*ROLES)
 @blp.arguments(IndicatorQuery, location="query")
-@blp.response(200)
+@blp.response(200, EmployeeResultOut)
+@refuses(blp, 403, "a supervisor asking about someone outside their team")
 def employee(args, nip):
     """Everything about one employee for a period: officer satisfaction, peer result, predikat."""
     import re

@@ -11,9 +11,11 @@ from shared.contracts.formats import period_field
 from shared.domain.periods import PeriodError, kind_of
 from shared.platform.auth import public
 from shared.platform.errors import ApiError
+from shared.platform.openapi import refuses
 from shared.platform.web import this_month
 
 from services.aggregator.queries import publication
+from services.aggregator.views.rows import SampleOut, nrr_field
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Public unit-level SKM results")
 
@@ -31,19 +33,20 @@ class UnitSkmOut(Schema):
     unit = fields.String()
     period = fields.String()
     respondents = fields.Integer()
-    nrr = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+    nrr = nrr_field()
     skm = fields.Float(allow_none=True, metadata={"description": "perception value 1-4 (weighted mean of NRR)"})
     ikm = fields.Float(allow_none=True, metadata={"description": "converted value 25-100"})
     grade = fields.Nested(GradeOut, allow_none=True)
     lowest_unsur = fields.List(fields.String())
-    sample = fields.Dict(metadata={"description": "population, Krejcie-Morgan target, adequate "
-                                                  "(when a population is configured)"})
+    sample = fields.Nested(SampleOut, metadata={"description": "population, Krejcie-Morgan target, adequate "
+                                                              "(when a population is configured)"})
 
 
 @blp.route("/units/<code>", methods=["GET"])
 @public
 @blp.arguments(PeriodQuery, location="query")
 @blp.response(200, UnitSkmOut)
+@refuses(blp, 404, "no unit with this code (and no responses under it)")
 def unit_skm(args, code):
     """SKM of one unit for a period: respondents, NRR per unsur, IKM and grade."""
     period = args.get("period") or this_month()

@@ -9,9 +9,11 @@ from marshmallow import Schema, fields, validate
 
 from shared.contracts.formats import period_field
 from shared.platform.auth import ADMIN, EVALUATOR, require
+from shared.platform.openapi import refuses
 
 from services.aggregator.presentation import skm_report_data, skm_report_layout
 from services.aggregator.views.access import period_of
+from services.aggregator.views.rows import SkmReportOut
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="The SKM report as units publish it (evaluators, admins)")
@@ -28,11 +30,11 @@ class ReportQuery(Schema):
 @blp.route("/skm/<unit>", methods=["GET"])
 @require(ADMIN, EVALUATOR)
 @blp.arguments(ReportQuery, location="query")
-@blp.response(200)
+@blp.response(200, SkmReportOut)
+@refuses(blp, 404, "no unit with this code")
 @blp.doc(responses={200: {"content": {"application/json": {}, "application/pdf": {},
                                       skm_report_layout.FILE_TYPES["xlsx"]: {}},
-                          "description": "the report's data, or the PDF / XLSX with ?format="},
-                    404: {"description": "unknown unit"}})
+                          "description": "the report's data, or the PDF / XLSX with ?format="}})
 def skm_report(args, unit):
     """Respondents and their profile, NRR per unsur (with weights), SKM, IKM, mutu and
     kinerja, results per service, the lowest unsur as improvement priorities, comments.

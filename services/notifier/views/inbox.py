@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from shared.platform.auth import ADMIN, SUPERVISOR, principal, require
 from shared.platform.errors import ApiError
+from shared.platform.openapi import refuses
 from shared.platform.revisions import RevisionConflict
 
 from services.notifier import inbox, notify
@@ -53,8 +54,8 @@ def list_cases(query):
 @blp.route("/cases/<case_id>", methods=["GET"])
 @require(SUPERVISOR, ADMIN)
 @blp.response(200, CaseOut)
-@blp.alt_response(403, description="not a case of your team")
-@blp.alt_response(404, description="no such case")
+@refuses(blp, 403, "not a case of the caller's team")
+@refuses(blp, 404, "no case with this id")
 def get_case(case_id):
     case, state = inbox.get(case_id, principal())
     return inbox.describe(_ext().settings, case, state)
@@ -62,10 +63,12 @@ def get_case(case_id):
 
 @blp.route("/cases/<case_id>/acknowledge", methods=["POST"])
 @require(SUPERVISOR, ADMIN)
-@blp.arguments(AcknowledgeIn)
+@blp.arguments(AcknowledgeIn, required=False)  # every field is optional: no body is {}
 @blp.response(201, ActionOut)
-@blp.alt_response(200, description="already acknowledged by you: the earlier result")
-@blp.alt_response(409, description="acknowledged by someone else, resolved, or escalated meanwhile")
+@blp.alt_response(200, schema=ActionOut, description="already acknowledged by you: the earlier result")
+@refuses(blp, 403, "not a case of the caller's team")
+@refuses(blp, 404, "no case with this id")
+@refuses(blp, 409, "acknowledged by someone else, resolved, or escalated meanwhile")
 def acknowledge(data, case_id):
     """Acknowledge the case (once). Send ``level`` to be refused if it was escalated meanwhile."""
     return _action(inbox.acknowledge(case_id, principal(), _ext().clock.now(), data.get("level")))
@@ -75,7 +78,10 @@ def acknowledge(data, case_id):
 @require(SUPERVISOR, ADMIN)
 @blp.arguments(DialogueIn)
 @blp.response(201, ActionOut)
-@blp.alt_response(409, description="not acknowledged yet, or already resolved")
+@refuses(blp, 403, "not a case of the caller's team")
+@refuses(blp, 404, "no case with this id")
+@refuses(blp, 409, "not acknowledged yet, or already resolved")
+@refuses(blp, 422, "a follow-up date before the dialogue's date")
 def add_dialogue(data, case_id):
     """Record a coaching dialogue: date, notes, agreed actions, follow-up date."""
     return _action(inbox.add_dialogue(case_id, principal(), _ext().clock.now(), data))
@@ -83,10 +89,12 @@ def add_dialogue(data, case_id):
 
 @blp.route("/cases/<case_id>/resolve", methods=["POST"])
 @require(SUPERVISOR, ADMIN)
-@blp.arguments(ResolveIn)
+@blp.arguments(ResolveIn, required=False)  # every field is optional: no body is {}
 @blp.response(201, ActionOut)
-@blp.alt_response(200, description="already resolved by you: the earlier result")
-@blp.alt_response(409, description="not acknowledged, no dialogue recorded, or resolved by someone else")
+@blp.alt_response(200, schema=ActionOut, description="already resolved by you: the earlier result")
+@refuses(blp, 403, "not a case of the caller's team")
+@refuses(blp, 404, "no case with this id")
+@refuses(blp, 409, "not acknowledged, no dialogue recorded, or resolved by someone else")
 def resolve(data, case_id):
     """Resolve the case; the answer links to the employee's indicator trend."""
     return _action(inbox.resolve(case_id, principal(), _ext().clock.now(), data.get("notes")))
@@ -122,6 +130,7 @@ def _own_nip() -> str:
 @blp.route("/preferences", methods=["GET"])
 @require(SUPERVISOR)
 @blp.response(200, PreferencesOut)
+@refuses(blp, 422, "a token without a NIP")
 def get_preferences():
     """Your channels, quiet hours and digest choice (the webhook secret is never shown)."""
     return _prefs_body(_own_nip())
@@ -129,9 +138,10 @@ def get_preferences():
 
 @blp.route("/preferences", methods=["PUT"])
 @require(SUPERVISOR)
-@blp.arguments(PreferencesIn)
+@blp.arguments(PreferencesIn, required=False)  # every field is optional: no body is {}
 @blp.response(200, PreferencesOut)
-@blp.alt_response(409, description="changed concurrently")
+@refuses(blp, 422, "a token without a NIP, or a personal webhook without its secret")
+@refuses(blp, 409, "changed concurrently: send it again")
 def put_preferences(data):
     """Set your preferences (a new revision). Leaving ``webhook_secret`` out keeps the stored one."""
     nip = _own_nip()

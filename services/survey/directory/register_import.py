@@ -112,6 +112,9 @@ def parse(content: str, fmt: str) -> list[tuple[int, dict]]:
     try:
         if not reader.fieldnames:
             raise RegisterError("CSV tanpa baris judul / CSV has no header row")
+        if not any(ALIASES.get(str(name).strip().lower().replace(" ", "_")) for name in reader.fieldnames):
+            raise RegisterError("baris judul tanpa kolom yang dikenal (mis. nip, nama, kode_unit) / the header "
+                                "names no known column (e.g. nip, name, unit)")
         for row in reader:
             if not any((v or "").strip() for k, v in row.items() if k is not None and isinstance(v, str)):
                 continue

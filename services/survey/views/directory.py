@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_smorest import Blueprint
+from marshmallow import Schema
 
+from shared.contracts.formats import code_field
 from shared.platform.auth import ADMIN, EMPLOYEE, EVALUATOR, SUPERVISOR, principal, public, require
 from shared.platform.errors import ApiError
+from shared.platform.openapi import refuses
 from shared.platform.revisions import RevisionConflict
 from shared.platform.web import body_limit
 from shared.records.directory import Employee, Service, Unit, is_in_team, nip_problems, team
@@ -55,6 +58,7 @@ def list_units():
 @blp.route("/units/<code>", methods=["GET"])
 @public
 @blp.response(200, UnitOut)
+@refuses(blp, 404, "no unit with this code")
 def get_unit(code):
     unit = Unit.head(code)
     if unit is None:
@@ -66,7 +70,8 @@ def get_unit(code):
 @require(ADMIN)
 @blp.arguments(UnitIn)
 @blp.response(201, UnitOut)
-@blp.alt_response(409, description="changed concurrently")
+@refuses(blp, 422, "an unknown parent unit, a hierarchy that would loop, or an implausible head's NIP")
+@refuses(blp, 409, "changed concurrently: send it again")
 def put_unit(data):
     """Create or update a unit (a new revision; unchanged data writes nothing)."""
     code = data.pop("code")
@@ -78,6 +83,7 @@ def put_unit(data):
 @blp.route("/units/<code>/services", methods=["GET"])
 @public
 @blp.response(200, ServiceOut(many=True))
+@refuses(blp, 404, "no unit with this code")
 def list_services(code):
     """The services (jenis layanan) a unit offers."""
     if Unit.head(code) is None:
@@ -89,6 +95,8 @@ def list_services(code):
 @require(ADMIN)
 @blp.arguments(ServiceIn)
 @blp.response(201, ServiceOut)
+@refuses(blp, 422, "an unknown unit")
+@refuses(blp, 409, "changed concurrently: send it again")
 def put_service(data):
     """Create or update a service of a unit."""
     if Unit.head(data["unit"]) is None:
@@ -96,14 +104,19 @@ def put_service(data):
     return _save(Service, Service.ref_of(data["unit"], data["code"]), data)
 
 
+class EmployeeQuery(Schema):
+    unit = code_field(metadata={"description": "only this unit's employees (admins and evaluators)"})
+
+
 @blp.route("/employees", methods=["GET"])
 @require(ADMIN, EVALUATOR, SUPERVISOR)
+@blp.arguments(EmployeeQuery, location="query")
 @blp.response(200, EmployeeOut(many=True))
-def list_employees():
+def list_employees(args):
     """Employees: all for admins and evaluators; a supervisor's own team for supervisors."""
     me = principal()
     if me.has(ADMIN, EVALUATOR):
-        unit = request.args.get("unit")
+        unit = args.get("unit")
         return Employee.heads(unit=unit) if unit else Employee.heads()
     return team(me.nip)
 
@@ -111,6 +124,8 @@ def list_employees():
 @blp.route("/employees/<nip>", methods=["GET"])
 @require(ADMIN, EVALUATOR, SUPERVISOR, EMPLOYEE)
 @blp.response(200, EmployeeOut)
+@refuses(blp, 403, "not the caller, nor in the caller's team")
+@refuses(blp, 404, "no employee with this NIP")
 def get_employee(nip):
     """One employee: admins, evaluators, the employee's supervisors (any level) and the employee."""
     me = principal()
@@ -126,6 +141,9 @@ def get_employee(nip):
 @require(ADMIN)
 @blp.arguments(EmployeeIn)
 @blp.response(201, EmployeeOut)
+@refuses(blp, 422, "an implausible NIP (birth date, appointment date, sex digit), an unknown unit or supervisor, "
+                   "or a supervisor chain that would loop")
+@refuses(blp, 409, "changed concurrently: send it again")
 def put_employee(data):
     """Create or update an employee (checks the NIP, the unit, and that the supervisor chain does not loop)."""
     from shared.records.directory import creates_cycle
@@ -149,12 +167,13 @@ def put_employee(data):
 @require(ADMIN)
 @blp.arguments(ImportQuery, location="query")
 @blp.response(200, ImportOut)
-@blp.alt_response(413, description="file too large")
-@blp.alt_response(415, description="not CSV or JSON")
-@blp.alt_response(422, description="the file cannot be read, or no row is valid")
-@blp.doc(requestBody={"content": {"text/csv": {"schema": {"type": "string"}},
+@refuses(blp, 413, "the file is larger than 20 MB", beyond_schema=False)
+@refuses(blp, 415, "neither CSV nor JSON nor a multipart upload", beyond_schema=False)
+@refuses(blp, 422, "the file cannot be read (not UTF-8, no header, empty), or no row is valid")
+@blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {"type": "string"}},
                                   "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-                                  "multipart/form-data": {"schema": {"type": "object", "properties": {
+                                  "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                                                     "properties": {
                                       "file": {"type": "string", "format": "binary"}}}}}})
 def import_register(args):
     """Import units, services or employees from a register export (CSV or JSON).
@@ -170,7 +189,10 @@ def import_register(args):
         raise ApiError(422, errors={"file": [str(exc)]}) from None
     report = register_import.import_rows(args["kind"], rows, clock=_ext().clock, by=principal().sub,
                                   dry_run=args["dry_run"])
-    if rows and report.rejected == len(rows):
+    if not rows:
+        raise ApiError(422, "Berkas tidak berisi baris", "The file has no rows", code="no_valid_rows",
+                       errors={"file": ["tidak ada baris data / no data rows"]})
+    if report.rejected == len(rows):
         raise ApiError(422, "Tidak ada baris yang valid", "No row is valid", code="no_valid_rows",
                        errors={f"line {e.line}.{e.field}": [e.message] for e in report.errors[:200]})
     return report.to_dict()
@@ -179,7 +201,7 @@ def import_register(args):
 def _upload() -> tuple[str, str]:
     if request.content_length and request.content_length > MAX_IMPORT_BYTES:
         raise ApiError(413)
-    if request.files:
+    if request.files or request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
             raise ApiError(422, errors={"file": ["kirim berkas di field 'file' / send the file in field 'file'"]})

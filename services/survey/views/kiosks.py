@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from shared.platform.auth import ADMIN, KIOSK, issue_token, principal, require
 from shared.platform.errors import ApiError
+from shared.platform.openapi import refuses
 from shared.platform.revisions import RevisionConflict
 from shared.records.directory import Unit
 
@@ -49,6 +50,8 @@ def _issue(device_id: str, values: dict, ttl_days: int) -> dict:
 @require(ADMIN)
 @blp.arguments(KioskIn)
 @blp.response(201, KioskOut)
+@refuses(blp, 422, "an unknown or inactive survey, or a survey of an unknown unit")
+@refuses(blp, 409, "changed concurrently: send it again")
 def register_kiosk(data):
     """Register (or re-register) a kiosk and issue its device token; any earlier token stops working."""
     dep = catalog.deployment(data["deployment"])
@@ -71,6 +74,8 @@ def list_kiosks():
 @blp.route("/kiosks/<device_id>/disable", methods=["POST"])
 @require(ADMIN)
 @blp.response(200, KioskOut)
+@refuses(blp, 404, "no kiosk with this device id")
+@refuses(blp, 409, "changed concurrently: send it again")
 def disable_kiosk(device_id):
     """Disable a lost or retired kiosk: its token is refused from now on."""
     device = KioskDevice.head(device_id)
@@ -86,6 +91,8 @@ def disable_kiosk(device_id):
 @blp.route("/kiosk/config", methods=["GET"])
 @require(KIOSK)
 @blp.response(200, KioskConfigOut)
+@refuses(blp, 403, "the kiosk was disabled or its token replaced", beyond_schema=False)
+@refuses(blp, 409, "the kiosk's survey is not active")
 def kiosk_config():
     """What a kiosk shows: its unit, its survey (exact template version) and the idle reset time."""
     device = kiosk_device(principal())

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from shared.platform.auth import EMPLOYEE, principal, require
 from shared.platform.errors import ApiError
+from shared.platform.openapi import refuses
 from shared.platform.pseudonyms import keyed_hash
 from shared.platform.web import this_month
 from shared.records.directory import Employee
@@ -42,6 +43,7 @@ def _claimed(rater_nip: str, ratee_nip: str) -> bool:
 @blp.route("/circle", methods=["GET"])
 @require(EMPLOYEE)
 @blp.response(200, ColleagueOut(many=True))
+@refuses(blp, 403, "the token's NIP is not an active employee")
 def my_circle():
     """Colleagues the caller may rate this period (same unit, direct supervisor, direct reports)."""
     rater = _rater()
@@ -53,9 +55,9 @@ def my_circle():
 @require(EMPLOYEE)
 @blp.arguments(PeerIn)
 @blp.response(201, PeerAcceptedOut)
-@blp.alt_response(403, description="the ratee is outside the caller's circle")
-@blp.alt_response(409, description="already rated this colleague in this period, or id reused")
-@blp.alt_response(422, description="invalid answers or unknown colleague")
+@refuses(blp, 403, "the caller is not an active employee, or the colleague is outside the caller's circle")
+@refuses(blp, 409, "this colleague was already rated this month, or the id was used with other content")
+@refuses(blp, 422, "answers that do not fit the survey, an unknown colleague, oneself, or an unknown version")
 def submit_feedback(data):
     """Rate a colleague on the seven BerAKHLAK values (one submission per colleague and month)."""
     ext = current_app.extensions["tanggap"]

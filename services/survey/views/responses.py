@@ -5,7 +5,8 @@ from flask import request
 from flask_smorest import Blueprint
 
 from shared.platform.auth import KIOSK, authenticate, public
-from shared.platform.errors import ApiError
+from shared.platform.errors import ApiError, ErrorOut
+from shared.platform.openapi import refuses
 
 from services.survey.schemas import AcceptedOut, ResponseIn
 from services.survey.submissions.citizen import Origin, accepted_body, submit
@@ -19,10 +20,15 @@ blp = Blueprint("responses", __name__, url_prefix="/api/v1/responses",
 @public
 @blp.arguments(ResponseIn)
 @blp.response(201, AcceptedOut)
-@blp.alt_response(403, description="a kiosk token that was revoked")
-@blp.alt_response(409, description="the id was already used with different content")
-@blp.alt_response(422, description="invalid answers, unknown unit, service, officer or survey")
-@blp.alt_response(429, description="too many responses from this client or device; see Retry-After")
+@refuses(blp, 401, "an Authorization header that is not a valid token", beyond_schema=False)
+@refuses(blp, 403, "a token that is not a kiosk's, or a kiosk token that was revoked", beyond_schema=False)
+@refuses(blp, 409, "the id was already used with different content")
+@refuses(blp, 422, "answers that do not fit the survey, an unknown unit, service, officer or survey, or an event "
+                   "that would be too large")
+@blp.alt_response(429, response={"description": "too many responses from this client or device",
+                                 "schema": ErrorOut, "content_type": None,
+                                 "headers": {"Retry-After": {"description": "seconds to wait",
+                                                             "schema": {"type": "integer"}}}})
 def submit_response(data):
     """Submit a response to a deployment (QR/web/kiosk) or a unit's built-in SKM.
 

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from shared.platform.auth import ADMIN, principal, public, require
 from shared.platform.errors import ApiError
+from shared.platform.openapi import refuses
 from shared.platform.revisions import RevisionConflict
 from shared.records.directory import Employee, Service, Unit
 
@@ -38,6 +39,7 @@ def list_templates():
 @public
 @blp.arguments(TemplateQuery, location="query")
 @blp.response(200, TemplateOut)
+@refuses(blp, 404, "no template with this code, or not this version")
 def get_template(args, code):
     """One template; ``version`` gives an older version (versions never change once made)."""
     found = catalog.template(code, args.get("version"))
@@ -50,6 +52,8 @@ def get_template(args, code):
 @require(ADMIN)
 @blp.arguments(TemplateIn)
 @blp.response(201, TemplateOut)
+@refuses(blp, 422, "a built-in template's code, or an unknown owner unit")
+@refuses(blp, 409, "changed concurrently: send it again")
 def put_template(data):
     """Create a custom template, or a new version of it (earlier versions stay as they were)."""
     code = data.pop("code")
@@ -88,6 +92,8 @@ def _check_target(data: dict) -> None:
 @require(ADMIN)
 @blp.arguments(DeploymentIn)
 @blp.response(201, DeploymentOut)
+@refuses(blp, 422, "unknown template or version, unit, service in the unit, or officer")
+@refuses(blp, 503, "no unique public code could be drawn (try again)", beyond_schema=False)
 def create_deployment(data):
     """Put a survey in front of respondents: returns its public code, form URL and QR codes."""
     _check_target(data)
@@ -105,6 +111,9 @@ def create_deployment(data):
 @require(ADMIN)
 @blp.arguments(DeploymentIn)
 @blp.response(200, DeploymentOut)
+@refuses(blp, 404, "no deployment with this code")
+@refuses(blp, 422, "unknown template or version, unit, service in the unit, or officer")
+@refuses(blp, 409, "changed concurrently: send it again")
 def update_deployment(data, code):
     """Change a deployment (e.g. deactivate it, or move it to a newer template version)."""
     if Deployment.head(code) is None:
@@ -127,18 +136,23 @@ def list_deployments():
 @blp.route("/deployments/<code>", methods=["GET"])
 @public
 @blp.response(200, DeploymentOut)
+@refuses(blp, 404, "no deployment with this code")
 def get_deployment(code):
-    """A deployment as the form needs it (public: it is printed on posters)."""
-    dep = catalog.deployment(code)
-    if dep is None:
-        raise ApiError(404, errors={"code": ["survei tidak dikenal atau tidak aktif / unknown or inactive survey"]})
+    """A deployment as the form needs it (public: it is printed on posters). An inactive one
+    is shown with ``active: false``: its form is closed and it takes no responses."""
+    dep = _known(code)
     return deployment_out(dep)
 
 
-def _qr(code: str, kind: str):
-    dep = catalog.deployment(code)
+def _known(code: str) -> Deployment:
+    dep = Deployment.head(code.upper())
     if dep is None:
-        raise ApiError(404, errors={"code": ["survei tidak dikenal atau tidak aktif / unknown or inactive survey"]})
+        raise ApiError(404, errors={"code": ["survei tidak dikenal / unknown survey"]})
+    return dep
+
+
+def _qr(code: str, kind: str):
+    dep = _known(code)
     url = deployment_out(dep)["url"]
     body, mimetype = (qr.png(url), "image/png") if kind == "png" else (qr.svg(url), "image/svg+xml")
     return FlaskResponse(body, mimetype=mimetype, headers={"Cache-Control": "public, max-age=3600"})
@@ -147,6 +161,7 @@ def _qr(code: str, kind: str):
 @blp.route("/deployments/<code>/qr.png", methods=["GET"])
 @public
 @blp.response(200, content_type="image/png", description="QR code opening the web form")
+@refuses(blp, 404, "no deployment with this code")
 def qr_png(code):
     return _qr(code, "png")
 
@@ -154,5 +169,6 @@ def qr_png(code):
 @blp.route("/deployments/<code>/qr.svg", methods=["GET"])
 @public
 @blp.response(200, content_type="image/svg+xml", description="QR code opening the web form")
+@refuses(blp, 404, "no deployment with this code")
 def qr_svg(code):
     return _qr(code, "svg")

@@ -1,0 +1,193 @@
+"""What the indicator and report answers hold, row by row: the schemas the OpenAPI document
+shows and every answer is dumped through (so a field the code adds without a schema here does
+not reach a client, and the document cannot lag behind)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from shared.domain import berakhlak, skm
+
+
+class Row(Schema):
+    """Rows are dicts: a key that is absent is absent from the answer (never a dict method of
+    the same name, such as ``values``)."""
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if isinstance(obj, Mapping):
+            return obj.get(attr, default)
+        return super().get_attribute(obj, attr, default)
+
+
+UNSUR = validate.OneOf(skm.UNSUR_CODES)
+VALUES = validate.OneOf(berakhlak.VALUE_CODES)
+RATINGS = validate.OneOf(berakhlak.RATINGS)
+
+
+class ResultGradeOut(Row):
+    mutu = fields.String(validate=validate.OneOf(["A", "B", "C", "D"]))
+    kinerja = fields.String(metadata={"description": "kinerja unit pelayanan (Bahasa Indonesia)"})
+    kinerja_en = fields.String()
+
+
+class SampleOut(Row):
+    population = fields.Integer(allow_none=True, metadata={"description": "service users, when configured"})
+    target = fields.Integer(allow_none=True, metadata={"description": "Krejcie-Morgan sample for the population"})
+    adequate = fields.Boolean(allow_none=True)
+
+
+def nrr_field(**kw) -> fields.Dict:
+    return fields.Dict(keys=fields.String(validate=UNSUR), values=fields.Float(allow_none=True),
+                       metadata={"description": "NRR per unsur (1-4); null: nobody answered it"}, **kw)
+
+
+class SkmResultOut(Row):
+    """The SKM of a unit (or service) for a period, as PermenPAN-RB 14/2017 computes it."""
+
+    unit = fields.String(required=True)
+    period = fields.String(required=True)
+    respondents = fields.Integer(required=True)
+    nrr = nrr_field(required=True)
+    skm = fields.Float(allow_none=True, metadata={"description": "perception value 1-4 (weighted mean of NRR)"})
+    ikm = fields.Float(allow_none=True, metadata={"description": "converted value 25-100"})
+    grade = fields.Nested(ResultGradeOut, allow_none=True)
+    lowest_unsur = fields.List(fields.String(validate=UNSUR), metadata={"description": "improvement priorities"})
+    sample = fields.Nested(SampleOut)
+    weights = fields.Raw(metadata={"description": "\"equal\", or the configured weight per unsur"})
+
+
+class ServiceResultOut(SkmResultOut):
+    service = fields.String(required=True)
+
+
+class TrendOut(Row):
+    previous = fields.Float(allow_none=True, metadata={"description": "officer index of the previous period"})
+    delta = fields.Float(allow_none=True)
+    direction = fields.String(allow_none=True, validate=validate.OneOf(["up", "down", "flat"]))
+
+
+class OfficerResultOut(Row):
+    nip = fields.String(required=True)
+    period = fields.String(required=True)
+    responses = fields.Integer(required=True)
+    u6 = fields.Float(allow_none=True, metadata={"description": "mean of U6 (competence), 1-4"})
+    u7 = fields.Float(allow_none=True, metadata={"description": "mean of U7 (behaviour), 1-4"})
+    mean_all = fields.Float(allow_none=True, metadata={"description": "mean of all unsur, 1-4"})
+    index = fields.Float(allow_none=True, metadata={"description": "officer index 25-100 (U6 and U7)"})
+    trend = fields.Nested(TrendOut)
+    units = fields.List(fields.String(), metadata={"description": "units whose responses named the officer"})
+
+
+class PeerValueOut(Row):
+    mean = fields.Float(allow_none=True)
+    n = fields.Integer()
+    rating = fields.String(allow_none=True, validate=RATINGS)
+
+
+class PeerResultOut(Row):
+    """Below the rater threshold only ``released: false``, ``raters`` and ``min_raters``."""
+
+    nip = fields.String(required=True)
+    unit = fields.String(allow_none=True)
+    period = fields.String(required=True)
+    released = fields.Boolean(required=True)
+    raters = fields.Integer(required=True, metadata={"description": "distinct raters (self-ratings excluded)"})
+    min_raters = fields.Integer(required=True)
+    values = fields.Dict(keys=fields.String(validate=VALUES), values=fields.Nested(PeerValueOut))
+    mean = fields.Float(allow_none=True)
+    perilaku = fields.String(allow_none=True, validate=RATINGS)
+
+
+class PredikatOut(Row):
+    nip = fields.String(required=True)
+    unit = fields.String(allow_none=True)
+    period = fields.String(required=True)
+    hasil_kerja = fields.String(allow_none=True, validate=RATINGS)
+    perilaku = fields.String(allow_none=True, validate=RATINGS)
+    predikat = fields.String(allow_none=True)
+    label = fields.String(allow_none=True)
+    label_en = fields.String(allow_none=True)
+
+
+class EmployeeResultOut(Row):
+    nip = fields.String(required=True)
+    period = fields.String(required=True)
+    officer = fields.Nested(OfficerResultOut, allow_none=True)
+    peer = fields.Nested(PeerResultOut, allow_none=True)
+    predikat = fields.Nested(PredikatOut, allow_none=True)
+
+
+class FiltersOut(Row):
+    unit = fields.String()
+    service = fields.String()
+    employee = fields.String()
+
+
+def list_of(row: type[Schema], name: str) -> type[Schema]:
+    """The JSON answer of a list endpoint: ``{period, filters, items}`` of ``row``."""
+    return Row.from_dict({"period": fields.String(required=True), "filters": fields.Nested(FiltersOut),
+                             "items": fields.List(fields.Nested(row), required=True)}, name=name)
+
+
+UnitsOut = list_of(SkmResultOut, "UnitsOut")
+ServicesOut = list_of(ServiceResultOut, "ServicesOut")
+OfficersOut = list_of(OfficerResultOut, "OfficersOut")
+PeersOut = list_of(PeerResultOut, "PeersOut")
+PredikatsOut = list_of(PredikatOut, "PredikatsOut")
+
+
+# -- the SKM report ------------------------------------------------------------------------------
+
+class ReportUnsurOut(Row):
+    code = fields.String(validate=UNSUR)
+    name = fields.String()
+    name_en = fields.String()
+    nrr = fields.Float(allow_none=True)
+    weight = fields.Float(allow_none=True, metadata={"description": "the weight the unsur carried"})
+    weighted = fields.Float(allow_none=True)
+
+
+class ReportPriorityOut(Row):
+    code = fields.String(validate=UNSUR)
+    name = fields.String()
+    name_en = fields.String()
+    nrr = fields.Float(allow_none=True)
+
+
+class ProfileCountOut(Row):
+    value = fields.String(allow_none=True, metadata={"description": "the answer; null: left empty"})
+    count = fields.Integer()
+
+
+class ReportServiceOut(Row):
+    service = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    respondents = fields.Integer()
+    ikm = fields.Float(allow_none=True)
+    grade = fields.Nested(ResultGradeOut, allow_none=True)
+
+
+class ReportCommentOut(Row):
+    date = fields.String(metadata={"description": "YYYY-MM-DD"})
+    service = fields.String(allow_none=True)
+    text = fields.String()
+
+
+class SkmReportOut(Row):
+    unit = fields.String(required=True)
+    unit_name = fields.String()
+    unit_name_en = fields.String()
+    period = fields.String(required=True)
+    generated_at = fields.String()
+    result = fields.Nested(SkmResultOut)
+    unsur = fields.List(fields.Nested(ReportUnsurOut))
+    priorities = fields.List(fields.Nested(ReportPriorityOut))
+    profile = fields.Dict(keys=fields.String(validate=validate.OneOf(list(skm.PROFILE))),
+                          values=fields.List(fields.Nested(ProfileCountOut)))
+    channels = fields.Dict(keys=fields.String(), values=fields.Integer())
+    services = fields.List(fields.Nested(ReportServiceOut))
+    comments = fields.List(fields.Nested(ReportCommentOut), metadata={"description": "the newest (at most 500)"})
+    comments_total = fields.Integer()
