@@ -9,7 +9,7 @@ import sys
 import time
 
 from infra import services
-from infra.proc import LOGS, InfraError, running_pid
+from infra.proc import LOGS, RUN, InfraError, pidfile, running_pid
 from infra.stack import Stack
 from infra.system import ensure_command
 
@@ -31,6 +31,14 @@ def cmd_start(args) -> int:
 
 
 def cmd_stop(args) -> int:
+    """Stop everything this tool started; a running `make up` is asked to stop itself first
+    (its supervisor would otherwise start the services again)."""
+    up = running_pid("up")
+    if up is not None:
+        os.kill(up, signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        while running_pid("up") is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
     services.stop_all()
     Stack().stop()
     return 0
@@ -58,6 +66,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_up(args) -> int:
+    RUN.mkdir(parents=True, exist_ok=True)
+    pidfile("up").write_text(f"{os.getpid()} infra\n")
     stack = Stack()
     started = stack.start()
     env = stack.env()
@@ -70,7 +80,9 @@ def cmd_up(args) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         subprocess.check_call([sys.executable, "-m", "services.cli", "topics", "create"], env=dict(os.environ, **env))
-        procs = services.start_all(env)
+        supervisor = services.supervisor(env)
+        supervisor.start_all()
+        procs = services.processes(env)
         subprocess.check_call([sys.executable, "-m", "services.cli", "demo", "load"], env=dict(os.environ, **env))
         print("\nTanggap is running:")
         for proc in procs:
@@ -81,12 +93,11 @@ def cmd_up(args) -> int:
             print("\nPages (demo logins in the README):")
             for what, url in pages:
                 print(f"  {what}: {url}")
-        print(f"(logs in {LOGS}; Ctrl-C or `make down` stops everything)", flush=True)
-        while all(running_pid(p.name) for p in procs):
+        print(f"(logs in {LOGS}; a process that exits is started again; Ctrl-C or `make down` stops everything)",
+              flush=True)
+        while True:
+            supervisor.check()
             time.sleep(1)
-        dead = [p.name for p in procs if not running_pid(p.name)]
-        print(f"stopping: {', '.join(dead)} exited; see {LOGS}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         interrupted = True
         return 0
@@ -97,6 +108,7 @@ def cmd_up(args) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         services.stop_all(procs)
         stack.stop(started)
+        pidfile("up").unlink(missing_ok=True)
         if interrupted:
             print("stopped", flush=True)
 

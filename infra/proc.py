@@ -62,8 +62,9 @@ def running_pid(name: str) -> int | None:
     except OSError:
         path.unlink(missing_ok=True)
         return None
-    if not _alive(pid) or (marker and marker not in cmdline):
-        # Gone, or the pid was reused by an unrelated process: never signal it.
+    if not _alive(pid) or (marker and cmdline and marker not in cmdline):
+        # Gone, or the pid was reused by an unrelated process: never signal it. (A process that
+        # is still starting shows an empty command line for a moment: that is not a mismatch.)
         path.unlink(missing_ok=True)
         return None
     return pid

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.proc import LOGS, ROOT, InfraError, spawn, stop, wait_for_port
+from infra.proc import ROOT, stop
+from infra.supervisor import Supervisor, Watched
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -47,19 +49,9 @@ def processes(env: dict[str, str]) -> list[Process]:
     ]
 
 
-def start_all(env: dict[str, str]) -> list[Process]:
-    started: list[Process] = []
-    full_env = dict(os.environ, **env, PYTHONUNBUFFERED="1")
-    try:
-        for proc in processes(env):
-            popen = spawn(proc.name, list(proc.argv), env=full_env, cwd=ROOT, marker=proc.argv[-1])
-            started.append(proc)
-            if proc.port:
-                wait_for_port(proc.name, "127.0.0.1", proc.port, 60, popen, LOGS / f"{proc.name}.log")
-    except InfraError:
-        stop_all(started)
-        raise
-    return started
+def supervisor(env: dict[str, str], clock=time.monotonic) -> Supervisor:
+    """The processes of :func:`processes`, kept running (see :mod:`infra.supervisor`)."""
+    return Supervisor([Watched(p.name, p.argv, p.port) for p in processes(env)], env, clock)
 
 
 def stop_all(started: list[Process] | None = None, env: dict[str, str] | None = None) -> None:

@@ -42,6 +42,60 @@ def token_create(settings, roles, sub, nip, unit, ttl):
 
 
 @main.group()
+def outbox():
+    """The relay's held events (Kafka refused them for good)."""
+
+
+@outbox.command("held")
+@click.pass_obj
+def outbox_held(settings):
+    """List the held events with their reasons."""
+    from shared.platform import db
+
+    from services.survey.outbox import held
+
+    db.connect(settings)
+    rows = held.listing()
+    for row in rows:
+        click.echo(f"{row['id']}  {row['unit'] or '-'}  {row['reason'] or '-'}  held {row['held_at']}"
+                   + ("  (discarded)" if row["discarded"] else ""))
+    if not rows:
+        click.echo("no held events")
+
+
+@outbox.command("release")
+@click.argument("response_id")
+@click.option("--by", default="cli", show_default=True, help="who decides (kept with the decision)")
+@click.pass_obj
+def outbox_release(settings, response_id, by):
+    """Send a held event again (the relay applies it on its next round)."""
+    _outbox_decide(settings, response_id, "release", by)
+
+
+@outbox.command("discard")
+@click.argument("response_id")
+@click.option("--by", default="cli", show_default=True, help="who decides (kept with the decision)")
+@click.pass_obj
+def outbox_discard(settings, response_id, by):
+    """Never send a held event."""
+    _outbox_decide(settings, response_id, "discard", by)
+
+
+def _outbox_decide(settings, response_id: str, action: str, by: str) -> None:
+    from shared.platform import db
+    from shared.platform.clock import SystemClock
+
+    from services.survey.outbox import held
+
+    db.connect(settings)
+    try:
+        held.decide(response_id, action, by=by, at=SystemClock().now())
+    except held.NotHeld:
+        raise click.ClickException(f"no held event {response_id}") from None
+    click.echo(f"{action}: {response_id} (the relay applies it on its next round)")
+
+
+@main.group()
 def user():
     """Web login users."""
 

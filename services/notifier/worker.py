@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 
 from shared.contracts.events import InvalidEvent, decode
 from shared.messaging.clients import make_producer
@@ -52,7 +53,7 @@ class NotifierWorker:
             self._producer = make_producer(self.settings, client_id="notifier-worker")
         return self._producer
 
-    def handle(self, batch: Batch) -> list[DeadLetter]:
+    def handle(self, batch: Batch, fence: Callable[[], None] = lambda: None) -> list[DeadLetter]:
         """Apply the batch's case events and send what is due; returns the records refused."""
         dead = []
         for tp, records in batch.items():

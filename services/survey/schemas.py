@@ -280,7 +280,17 @@ class KioskConfigOut(Schema):
     template = fields.Dict()
 
 
+class HeldOut(Schema):
+    id = fields.String(metadata={"description": "the response id"})
+    unit = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "what Kafka said (the error's class)"})
+    held_at = fields.DateTime(allow_none=True)
+    received_at = fields.DateTime(allow_none=True)
+    discarded = fields.Boolean()
+
+
 class BacklogOut(Schema):
-    pending = fields.Integer()
+    pending = fields.Integer(metadata={"description": "stored, waiting for the relay (held ones not counted)"})
     oldest_pending_at = fields.String(allow_none=True)
     published = fields.Integer()
+    held = fields.List(fields.Nested(HeldOut), metadata={"description": "events Kafka refused for good"})

@@ -90,6 +90,19 @@ class Rebalance(ConsumerRebalanceListener):
         self._revoked(set(revoked))
 
 
+def membership(consumer: KafkaConsumer) -> tuple[int, str] | None:
+    """``(generation, member id)`` while ``consumer`` is a stable member of its group; None
+    while it is not (rebalancing, or it left after outliving ``max.poll.interval.ms``). Two
+    equal answers mean it owned the same partitions all along."""
+    coordinator = getattr(consumer, "_coordinator", None)   # kafka-python keeps the group state there
+    if coordinator is None:
+        return None
+    generation = coordinator.generation_if_stable()
+    if generation is None or coordinator.need_rejoin():
+        return None
+    return generation.generation_id, generation.member_id
+
+
 def make_reader(settings: Settings, *, client_id: str, **overrides: Any) -> KafkaConsumer:
     """A consumer outside any group: the caller assigns partitions and seeks; nothing is committed."""
     config = dict(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=None, client_id=client_id,

@@ -7,7 +7,14 @@ in this order (a crash anywhere before step 4 replays the batch; handlers are id
    caught up, until records stop coming for ``linger_s``; with a backlog, keep polling for up
    to ``backlog_s`` so one batch folds many records per document;
 2. **handle** the batch: the handler returns when its effect is durable, with the records it
-   refuses (:class:`DeadLetter`: a record and the reason);
+   refuses (:class:`DeadLetter`: a record and the reason). A failure is told apart by
+   :mod:`.failures`: one a record causes is **isolated**: the batch is handled again in
+   halves, in order, until the one record that fails is found and refused with the failure's
+   reason, and the rest is handled; a transient one (database or broker unreachable) **backs
+   off** and reads the same batch again. Before it writes, a handler calls ``fence()``, which
+   raises :class:`.failures.Fenced` once this member no longer owns the batch's partitions
+   (the group rebalanced, or the batch outlived ``max.poll.interval.ms``): the batch is
+   dropped unwritten, and its new owner handles it;
 3. **dead-letter** those records, byte for byte, to the dead-letter topic with the headers
    ``reason``, ``source`` (topic/partition/offset) and ``consumer`` (the group), and wait for
    the broker to take them;
@@ -34,7 +41,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
-from shared.messaging import clients
+from shared.messaging import clients, failures
 from shared.platform.config import Settings
 
 log = logging.getLogger(__name__)
@@ -52,7 +59,7 @@ class DeadLetter:
 
 
 class Handler(Protocol):
-    def __call__(self, batch: Batch) -> list[DeadLetter]: ...
+    def __call__(self, batch: Batch, fence: Callable[[], None]) -> list[DeadLetter]: ...
 
 
 @dataclass(frozen=True)
@@ -128,9 +135,14 @@ def dead_letter(producer: KafkaProducer, topic: str, group: str, dead: Iterable[
 class ConsumerLoop:
     """A consumer-group member running ``handle`` on each gathered batch (see the module doc).
 
+    ``first_backoff_s`` .. ``max_backoff_s``: the waits after a transient failure, doubling.
+
     ``producer`` gives the producer dead letters are sent with (called only when there is
     one to send). ``consumer_options`` go to :func:`.clients.make_consumer` (session timeout,
     heartbeat, ...)."""
+
+    first_backoff_s = 0.5
+    max_backoff_s = 30.0
 
     def __init__(self, settings: Settings, *, topics: list[str], group_id: str, client_id: str, handle: Handler,
                  deadletter_topic: str, producer: Callable[[], Any], gather_policy: Gather | None = None,
@@ -150,6 +162,7 @@ class ConsumerLoop:
         self.on_revoked = on_revoked
         self.consumer_options = consumer_options
         self.stats: Counter[str] = Counter()
+        self._backoff = self.first_backoff_s
 
     def run(self, stop: threading.Event, max_batches: int | None = None) -> int:
         """Gather, handle, dead-letter, commit until ``stop`` is set (or ``max_batches`` were
@@ -163,7 +176,7 @@ class ConsumerLoop:
             while not stop.is_set() and (max_batches is None or batches < max_batches):
                 batch = gather(consumer, self.policy, stop)
                 if batch:
-                    handled += self._one(consumer, batch)
+                    handled += self._one(consumer, batch, stop)
                     batches += 1
                 if self.between_batches is not None:
                     self.between_batches()
@@ -171,9 +184,30 @@ class ConsumerLoop:
         finally:
             consumer.close(autocommit=False)
 
-    def _one(self, consumer: KafkaConsumer, batch: Batch) -> int:
+    def _one(self, consumer: KafkaConsumer, batch: Batch, stop: threading.Event) -> int:
         started = time.monotonic()
-        dead = self.handle(batch)
+        membership = clients.membership(consumer)
+
+        def fence() -> None:
+            if membership is None or clients.membership(consumer) != membership:
+                raise failures.Fenced()
+
+        try:
+            dead = self._isolating(batch, fence)
+        except Exception as exc:   # transient only: _isolating turns every other failure into dead letters
+            self._rewind(consumer, batch)
+            if isinstance(exc, failures.Fenced):
+                self.stats["fenced"] += 1
+                log.warning("the partitions moved during the batch; it is left to their new owner",
+                            extra={"group": self.group_id})
+                return 0
+            self.stats["retries"] += 1
+            log.warning("transient failure; the batch will be read again",
+                        extra={"error": failures.reason(exc), "retry_in_s": self._backoff, "group": self.group_id})
+            stop.wait(self._backoff)
+            self._backoff = min(self.max_backoff_s, self._backoff * 2)
+            return 0
+        self._backoff = self.first_backoff_s
         if dead:
             self.stats["dead_lettered"] += dead_letter(self.producer(), self.deadletter_topic, self.group_id, dead)
         offsets = {tp: clients.offset_meta(records[-1].offset + 1) for tp, records in batch.items() if records}
@@ -189,6 +223,34 @@ class ConsumerLoop:
         log.debug("batch", extra={"records": n, "ms": round((time.monotonic() - started) * 1000, 1)})
         return n
 
+    def _isolating(self, batch: Batch, fence: Callable[[], None]) -> list[DeadLetter]:
+        """``handle(batch)``; when a record makes it fail, the halves of the batch, in order,
+        until that record is alone: it is refused with the failure's reason."""
+        try:
+            return list(self.handle(batch, fence))
+        except Exception as exc:
+            if failures.kind_of(exc) == failures.TRANSIENT:
+                raise
+            records = [(tp, record) for tp, rs in batch.items() for record in rs]
+            if len(records) == 1:
+                tp, record = records[0]
+                self.stats["isolated"] += 1
+                log.error("a record could not be handled; it goes to the dead-letter topic",
+                          extra={"topic": tp.topic, "partition": tp.partition, "offset": record.offset,
+                                 "error": failures.reason(exc)})
+                return [DeadLetter(tp, record, failures.reason(exc))]
+            middle = len(records) // 2
+            return self._isolating(_as_batch(records[:middle]), fence) + \
+                self._isolating(_as_batch(records[middle:]), fence)
+
+    @staticmethod
+    def _rewind(consumer: KafkaConsumer, batch: Batch) -> None:
+        """Read the batch again from its first record, where this member still has its partitions."""
+        assigned = consumer.assignment()
+        for tp, records in batch.items():
+            if records and tp in assigned:
+                consumer.seek(tp, records[0].offset)
+
     def _assigned(self, partitions: set[TopicPartition]) -> None:
         names = sorted(str(p) for p in partitions)
         log.info("partitions assigned", extra={"group": self.group_id, "partitions": names})
@@ -200,6 +262,13 @@ class ConsumerLoop:
         log.info("partitions revoked", extra={"group": self.group_id, "partitions": names})
         if self.on_revoked is not None:
             self.on_revoked(partitions)
+
+
+def _as_batch(records: list[tuple[TopicPartition, Any]]) -> Batch:
+    batch: Batch = {}
+    for tp, record in records:
+        batch.setdefault(tp, []).append(record)
+    return batch
 
 
 def read_range(settings: Settings, topic: str, starts: Mapping[int, int], ends: Mapping[int, int],

@@ -135,9 +135,36 @@ def respond(err: ApiError) -> Response:
     return response
 
 
+RETRY_AFTER_S = 5   # what an outage answer asks a client to wait
+
+
+def outage(dependency: str) -> ApiError:
+    """The answer while a dependency is down: 503 with ``Retry-After``, never a 500."""
+    names = {"database": ("basis data", "the database"), "kafka": ("Kafka", "Kafka")}[dependency]
+    return ApiError(503, f"Layanan sementara tidak tersedia: {names[0]} tidak terjangkau",
+                    f"Temporarily unavailable: {names[1]} cannot be reached", code="unavailable",
+                    errors={dependency: ["unreachable"]}, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 def register(app: Flask) -> None:
+    from kafka import errors as kafka_errors
+    from pymongo import errors as mongo_errors
+
     app.register_error_handler(ApiError, respond)
     app.register_error_handler(HTTPException, lambda exc: respond(from_http_exception(exc)))
+
+    def database_down(exc: Exception) -> Response:
+        log.warning("the database cannot be reached", extra={"error": type(exc).__name__})
+        return respond(outage("database"))
+
+    def kafka_down(exc: Exception) -> Response:
+        log.warning("Kafka cannot be reached", extra={"error": type(exc).__name__})
+        return respond(outage("kafka"))
+
+    for cls in (mongo_errors.ConnectionFailure, mongo_errors.ExecutionTimeout):
+        app.register_error_handler(cls, database_down)
+    for cls in (kafka_errors.KafkaTimeoutError, kafka_errors.KafkaConnectionError, kafka_errors.NodeNotReadyError):
+        app.register_error_handler(cls, kafka_down)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

@@ -5,6 +5,11 @@ only process that changes a response afterwards (``published`` and ``published_a
 only writer of the append-only :class:`OutboxRecord` log saying where each event went. The
 aggregator reads both for full recomputations. See docs/storage.md.
 
+An event Kafka refuses for good (too large, invalid) is **held** by the relay (``held``, with
+the reason and the time): it is not sent again, and the others keep flowing. What becomes of
+it is an admin's :class:`OutboxDecision` (release: send it again; discard: never), an
+insert-only record the relay applies, so the relay stays the response's only writer.
+
 ``published`` is a top-level field on purpose: the local MongoDB-protocol server uses an index
 only for top-level fields, so the relay's "what is pending" query stays fast.
 """
@@ -18,6 +23,7 @@ from mongoengine import (
     EmbeddedDocument,
     EmbeddedDocumentField,
     IntField,
+    ListField,
     StringField,
 )
 
@@ -83,3 +89,22 @@ class Response(Document):
     outbox = EmbeddedDocumentField(Outbox, required=True)
     published = BooleanField(default=False)
     published_at = DateTimeField()
+    # held by the relay: Kafka refused the event for good (see the module doc)
+    held = BooleanField()
+    held_reason = StringField()
+    held_at = DateTimeField()
+    discarded = BooleanField()
+    decisions_applied = ListField(StringField())   # the OutboxDecision ids the relay applied
+
+
+class OutboxDecision(Document):
+    """An admin's decision about a held event: ``release`` (send it again, once the cause is
+    fixed) or ``discard`` (never send it). Insert-only; the relay applies each decision made
+    that it has not applied yet (it keeps their ids on the response)."""
+
+    meta = {"collection": "outbox_decisions", "indexes": ["response_id"]}
+    id = StringField(primary_key=True)
+    response_id = StringField(required=True)
+    action = StringField(required=True, choices=("release", "discard"))
+    by = StringField(required=True)
+    at = DateTimeField(required=True)

@@ -35,7 +35,7 @@ class Recorder:
         self.revoked: list[set] = []
         self.between = 0
 
-    def handle(self, batch):
+    def handle(self, batch, fence=lambda: None):
         dead = []
         for tp, records in batch.items():
             for record in records:
@@ -132,3 +132,50 @@ def test_read_range_reads_exactly_the_asked_offsets(fresh_settings):
     read_range(settings, topic, {partition: 6}, {partition: 6}, lambda tp, records: got.append("never"),
                client_id="test-range")
     assert len(got) == 3
+
+
+class Flaky(Recorder):
+    """Raises for a poison record (a bug on one record), and once, for the first batch, as if
+    the database were unreachable; records are 'stored' only when a whole call succeeds."""
+
+    def __init__(self):
+        super().__init__()
+        self.stored: list[bytes] = []
+        self.outage = True
+
+    def handle(self, batch, fence=lambda: None):
+        values = [r.value for records in batch.values() for r in records]
+        if self.outage:
+            self.outage = False
+            raise ConnectionError("database unreachable")
+        if b"poison" in values:
+            raise KeyError("the fold cannot take this one")
+        self.stored += values
+        return []
+
+
+def test_a_record_that_breaks_the_handler_is_isolated_and_an_outage_is_retried(fresh_settings):
+    settings = fresh_settings
+    topics = Topics.from_settings(settings)
+    group = f"{settings.kafka_topic_prefix}loop-isolation"
+    producer = clients.make_producer(settings, client_id="test-deadletters")
+    values = [f"ok-{i}".encode() for i in range(5)] + [b"poison"] + [f"ok-{i}".encode() for i in range(5, 10)]
+    send(settings, topics.responses, values, key="one-partition")
+    flaky = Flaky()
+    loop = ConsumerLoop(settings, topics=[topics.responses], group_id=group, client_id="test-loop", handle=flaky.handle,
+                        deadletter_topic=topics.deadletter, producer=lambda: producer, gather_policy=QUICK,
+                        session_timeout_ms=6000, heartbeat_interval_ms=2000)
+    loop.first_backoff_s = 0.05
+    stop, thread = run_in_thread(loop)
+    try:
+        eventually(lambda: len(flaky.stored) >= 10, timeout=60, message="the good records were not all stored")
+        eventually(lambda: loop.stats["dead_lettered"] >= 1, timeout=30, message="the poison was not dead-lettered")
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        producer.close(timeout=5)
+    assert sorted(flaky.stored) == sorted(v for v in values if v != b"poison")   # each once, in spite of retries
+    assert flaky.stored == [v for v in values if v != b"poison"]                 # and in order
+    assert loop.stats["retries"] == 1 and loop.stats["isolated"] == 1
+    (dead,) = read_topic(settings, topics.deadletter)
+    assert dead.value == b"poison" and dict(dead.headers)["reason"] == b"KeyError"   # the class, never the text

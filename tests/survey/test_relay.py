@@ -85,4 +85,4 @@ def test_outbox_backlog_is_visible_to_admins(survey, tokens, fresh_settings):
     assert backlog["pending"] == 3 and backlog["oldest_pending_at"]
     Relay(fresh_settings).run_once()
     assert client.get("/api/v1/admin/outbox", headers=admin).json == {"pending": 0, "oldest_pending_at": None,
-                                                                     "published": 3}
+                                                                     "published": 3, "held": []}

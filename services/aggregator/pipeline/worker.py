@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from shared.contracts.events import InvalidEvent, decode
 from shared.messaging.clients import make_producer
@@ -53,15 +54,21 @@ POLL_RECORDS = 5000     # records asked for per poll
 GATHER_S = 1.0          # longest a batch may wait for more records before it is handled
 BACKLOG_GATHER_S = 10.0  # ... when the partitions hold more than it has (catching up)
 LINGER_S = 0.05         # a batch is handled once no new record came for this long
+MAX_POLL_INTERVAL_MS = 300_000  # a batch (20,000 events: ~45 s on FerretDB, 2 cores) stays far below
 POLICY_TTL_S = 5.0  # rules and peer thresholds are read again after this many seconds
 
 
 class IndicatorWorker:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, producer=None,
                  batch_size: int = DEFAULT_BATCH, decisions: bool = True, session_timeout_ms: int = 10000,
-                 policy_ttl_s: float = POLICY_TTL_S):
+                 policy_ttl_s: float = POLICY_TTL_S, max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
+                 before_write: Callable[[], None] | None = None):
+        """``before_write`` runs just before a batch's state is written (a seam for tests that
+        stall a worker there; nothing in production sets it)."""
         self.settings = settings
         self.session_timeout_ms = session_timeout_ms
+        self.max_poll_interval_ms = max_poll_interval_ms
+        self.before_write = before_write
         self.policy_ttl_s = policy_ttl_s
         self._policy: tuple[float, list, indicator_policy.Peer] | None = None
         self.clock = clock or SystemClock()
@@ -85,7 +92,7 @@ class IndicatorWorker:
         return self._decider
 
     # -- one batch ----------------------------------------------------------------------------
-    def handle(self, batch: Batch) -> list[DeadLetter]:
+    def handle(self, batch: Batch, fence: Callable[[], None] = lambda: None) -> list[DeadLetter]:
         """Fold ``batch`` into the state and decide; returns the records refused (invalid)."""
         dead: list[DeadLetter] = []
         changed: list[dict] = []
@@ -123,9 +130,13 @@ class IndicatorWorker:
                              if docs[d]["kind"] == fold.SKM_OFFICERS
                              for nip in docs[d]["officers"] if nip not in known.get(d, ())}
             self.stats["events"] += len(parsed)
+        if self.before_write is not None:
+            self.before_write()
+        fence()   # still the owner of these partitions: nobody else writes their state meanwhile
         officer_index.mark_officers(new_officers)   # before the state that counts them (see officer_index.OfficerSeen)
         store.save(changed)
         if self.decisions and touched:
+            fence()
             self.decide(touched)
         self.stats["batches"] += 1
         self.stats["dead_lettered"] += len(dead)
@@ -159,7 +170,9 @@ class IndicatorWorker:
                             client_id="aggregator-worker", handle=self.handle, deadletter_topic=self.topics.deadletter,
                             producer=lambda: self.producer, gather_policy=self.gather_policy(),
                             session_timeout_ms=self.session_timeout_ms,
-                            heartbeat_interval_ms=max(1000, self.session_timeout_ms // 3))
+                            heartbeat_interval_ms=max(1000, self.session_timeout_ms // 3),
+                            max_poll_interval_ms=self.max_poll_interval_ms)
+        self.loop = loop   # its counters (fenced, retries, isolated, ...) are read by tests and logs
         try:
             return loop.run(stop, max_batches)
         finally:

@@ -7,6 +7,11 @@ relay first *reconciles*: it reads each partition after the last offset it logge
 every event it finds there as published, so it never sends an event twice; then it sends
 what is still unpublished. Marking is ``published`` first, then the log: a crash between
 the two leaves an event published but unlogged, which the next reconciliation logs.
+
+An event Kafka refuses for good (:func:`shared.messaging.failures.broker_refuses`: too large,
+invalid, not authorised) is **held**: the relay sets it aside with the reason, and the others
+keep flowing (a refused batch is sent again record by record, so only the culprit is held).
+Each round the relay applies the admins' decisions about held events (release, discard).
 """
 from __future__ import annotations
 
@@ -15,10 +20,11 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from kafka.errors import KafkaError
 
-from shared.messaging import clients
+from shared.messaging import clients, failures
 from shared.messaging.clients import make_producer
 from shared.messaging.consumer import read_range
 from shared.messaging.topics import Topics
@@ -26,7 +32,7 @@ from shared.platform import db, process
 from shared.platform.clock import Clock, SystemClock
 from shared.platform.config import Settings
 from shared.platform.lease import Lease
-from shared.records.responses import OutboxRecord, Response
+from shared.records.responses import OutboxDecision, OutboxRecord, Response
 
 log = logging.getLogger(__name__)
 MARK_CHUNK = 500  # responses marked published per update command
@@ -44,6 +50,7 @@ class Relay:
         self.send_timeout_s = send_timeout_s
         self.needs_reconcile = True
         self.published_total = 0
+        self.held_total = 0
 
     # -- Kafka side -------------------------------------------------------------------------
     def producer(self):
@@ -61,7 +68,8 @@ class Relay:
 
     # -- one round ----------------------------------------------------------------------------
     def pending(self, limit: int) -> list[dict]:
-        """Unpublished responses' outbox entries, in the server's natural (insertion) order.
+        """Unpublished responses' outbox entries, in the server's natural (insertion) order,
+        without the held ones.
 
         No sort on ``received_at``: with a sort the local MongoDB-protocol server reads and
         sorts the whole backlog for every batch; without one it stops at ``limit``. Natural
@@ -69,39 +77,114 @@ class Relay:
         they came (and ordering across batches is kept because a batch is published, and
         marked, before the next is read).
         """
-        return list(Response._get_collection().find({"published": False}, {"outbox": 1}).limit(limit))
+        return list(Response._get_collection().find({"published": False, "held": {"$ne": True}},
+                                                    {"outbox": 1}).limit(limit))
 
     def run_once(self) -> int:
         """Publish one batch; returns how many events were published (0: nothing pending)."""
         if self.needs_reconcile:
             self.reconcile()
+        self.apply_decisions()
         docs = self.pending(self.batch_size)
         if not docs:
             return 0
         producer = self.producer()
-        sent = []
+        sent: list[tuple[dict, Any]] = []
+        held: list[tuple[str, str]] = []
         try:
             for doc in docs:
-                # The event was checked against its schema when the response was accepted and
-                # has not changed since: send the stored JSON as it is.
-                outbox = doc["outbox"]
-                value = json.dumps(outbox["event"], separators=(",", ":"), ensure_ascii=False).encode()
-                future = producer.send(outbox["topic"], key=outbox["key"], value=value,
-                                       headers=[("type", outbox["event"]["type"].encode())])
-                sent.append((doc["_id"], outbox["topic"], future))
+                try:
+                    sent.append((doc, self._send(producer, doc)))
+                except KafkaError as exc:
+                    if not failures.broker_refuses(exc):
+                        raise
+                    held.append((doc["_id"], failures.reason(exc)))   # refused before it left (too large)
             producer.flush(timeout=self.send_timeout_s)
         except KafkaError as exc:
             log.warning("publishing failed; will reconcile and retry", extra={"error": type(exc).__name__})
-        delivered = [(rid, topic, f.value.partition, f.value.offset) for rid, topic, f in sent if f.succeeded()]
+        delivered = [(doc["_id"], doc["outbox"]["topic"], f.value.partition, f.value.offset)
+                     for doc, f in sent if f.succeeded()]
+        refused = [doc for doc, f in sent if f.failed() and failures.broker_refuses(f.exception)]
+        if refused:
+            alone = self._one_by_one(refused)
+            delivered += alone[0]
+            held += alone[1]
         self._mark(delivered)
-        if len(delivered) < len(docs):
+        self._hold(held)
+        if len(delivered) + len(held) < len(docs):
             # Outcome unknown for the rest: never resend blindly.
             self.needs_reconcile = True
             self._drop_producer()
-            if not delivered:
+            if not delivered and not held:
                 raise ConnectionError(f"Kafka did not take {len(docs)} events")
         self.published_total += len(delivered)
         return len(delivered)
+
+    @staticmethod
+    def _send(producer, doc: dict):
+        # The event was checked against its schema when the response was accepted and has not
+        # changed since: send the stored JSON as it is.
+        outbox = doc["outbox"]
+        value = json.dumps(outbox["event"], separators=(",", ":"), ensure_ascii=False).encode()
+        return producer.send(outbox["topic"], key=outbox["key"], value=value,
+                             headers=[("type", outbox["event"]["type"].encode())])
+
+    def _one_by_one(self, docs: list[dict]) -> tuple[list, list]:
+        """Send records of a refused batch alone: the broker refuses a whole batch for one
+        record (and the idempotent producer gives up on everything in flight), so each is
+        sent with a producer of its own round, and only what is still refused alone is held."""
+        delivered, held = [], []
+        for doc in docs:
+            self._drop_producer()   # a producer that met a fatal refusal takes nothing more
+            producer = self.producer()
+            try:
+                future = self._send(producer, doc)
+                producer.flush(timeout=self.send_timeout_s)
+            except KafkaError as exc:
+                if failures.broker_refuses(exc):
+                    held.append((doc["_id"], failures.reason(exc)))
+                continue
+            if future.succeeded():
+                delivered.append((doc["_id"], doc["outbox"]["topic"], future.value.partition, future.value.offset))
+            elif future.failed() and failures.broker_refuses(future.exception):
+                held.append((doc["_id"], failures.reason(future.exception)))
+        self._drop_producer()
+        return delivered, held
+
+    def _hold(self, held: list[tuple[str, str]]) -> None:
+        now = self.clock.now()
+        for rid, why in held:
+            Response._get_collection().update_one({"_id": rid, "published": False},
+                                                  {"$set": {"held": True, "held_reason": why, "held_at": now}})
+            log.error("Kafka refused an event for good; it is held until an admin decides",
+                      extra={"response_id": rid, "reason": why})
+        self.held_total += len(held)
+
+    def apply_decisions(self) -> int:
+        """Apply the admins' decisions about held events: release sends one again, discard
+        never. A decision is applied once (its id is kept on the response), so an event held
+        again later waits for a new decision. Returns how many were applied."""
+        decisions = list(OutboxDecision._get_collection().find({}, {"response_id": 1, "action": 1, "at": 1}))
+        if not decisions:
+            return 0
+        coll = Response._get_collection()
+        held = {d["_id"]: d for d in coll.find({"held": True, "discarded": {"$ne": True}}, {"decisions_applied": 1})}
+        applied = 0
+        for decision in sorted(decisions, key=lambda d: (d["at"], d["_id"])):
+            doc = held.get(decision["response_id"])
+            if doc is None or decision["_id"] in (doc.get("decisions_applied") or ()):
+                continue
+            change: dict = {"$addToSet": {"decisions_applied": decision["_id"]}}
+            if decision["action"] == "release":
+                change["$unset"] = {"held": "", "held_reason": "", "held_at": ""}
+            else:
+                change["$set"] = {"discarded": True}
+            coll.update_one({"_id": doc["_id"]}, change)
+            held.pop(doc["_id"])
+            applied += 1
+            log.info("an admin's decision about a held event applied",
+                     extra={"response_id": doc["_id"], "action": decision["action"]})
+        return applied
 
     def _mark(self, delivered: list[tuple[str, str, int, int]]) -> None:
         if not delivered:

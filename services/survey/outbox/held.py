@@ -1,0 +1,32 @@
+"""Held events: what the relay set aside because Kafka refused it for good, and the admins'
+decisions about each (release or discard). Decisions are insert-only records; the relay
+applies them (it is the only writer of a response after its insert)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from shared.records.responses import OutboxDecision, Response
+
+
+class NotHeld(LookupError):
+    """No held event with this response id."""
+
+
+def listing(limit: int = 200) -> list[dict]:
+    """The held events, oldest first: id, reason, since when, and whether it was discarded."""
+    rows = Response._get_collection().find({"held": True}, {"held_reason": 1, "held_at": 1, "discarded": 1,
+                                                            "unit": 1, "received_at": 1})
+    out = [{"id": r["_id"], "unit": r.get("unit"), "reason": r.get("held_reason"), "held_at": r.get("held_at"),
+            "received_at": r.get("received_at"), "discarded": bool(r.get("discarded"))} for r in rows]
+    return sorted(out, key=lambda r: r["held_at"] or r["received_at"])[:limit]
+
+
+def decide(response_id: str, action: str, *, by: str, at: datetime) -> dict:
+    """Record an admin's decision (``release`` or ``discard``) about a held event."""
+    doc = Response._get_collection().find_one({"_id": response_id, "held": True}, {"discarded": 1})
+    if doc is None or doc.get("discarded"):
+        raise NotHeld(response_id)
+    decision = OutboxDecision(id=uuid.uuid4().hex, response_id=response_id, action=action, by=by, at=at)
+    decision.save(force_insert=True)
+    return {"id": decision.id, "response_id": response_id, "action": action, "by": by, "at": at}
