@@ -8,16 +8,20 @@ from shared.platform.clock import Clock
 from shared.platform.config import Settings
 from shared.platform.web import create_service_app, enable_pages
 
+from services.notifier.channels import addresses
 from services.notifier.views import deliveries, inbox, pages
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
+def create_app(settings: Settings | None = None, clock: Clock | None = None,
+               resolver: addresses.Resolver | None = None) -> Flask:
+    """``resolver`` answers host names when supervisors' webhook URLs are checked (tests pass a table)."""
     settings = settings or Settings.from_env()
     app = create_service_app(
         "notifier", title="Tanggap Notifier API",
         description="Pemberitahuan pembinaan kepada atasan langsung dan catatan dialog kinerja.\n\n"
                     "Coaching notifications to direct supervisors and the coaching record.",
         settings=settings, clock=clock, readiness={"kafka": kafka_ready(settings)})
+    app.extensions["notifier_resolver"] = resolver or addresses.system_resolver
     api = app.extensions["tanggap"].api
     api.register_blueprint(inbox.blp)
     api.register_blueprint(deliveries.blp)

@@ -1,19 +1,29 @@
 """Deliveries: claimed once under their deduplication key, sent with retries, logged.
 
 A delivery is inserted under ``case|event|channel|recipient``: the same case event handled
-twice finds the key taken and sends nothing more. Each send is an :class:`DeliveryAttempt`
-inserted under ``(delivery_id, no)`` *before* the transport is called, so two schedulers
-can never send the same attempt; the attempt's holder then records the outcome on the
-attempt and the delivery. After ``NOTIFIER_MAX_ATTEMPTS`` failures the delivery is dead:
-marked in the log and, for webhooks, published to the notifications dead-letter topic.
-A crash between a successful send and its record makes the next scheduler try again
-(at-least-once towards the receiver; webhook receivers de-duplicate on ``delivery_id``).
+twice finds the key taken and sends nothing more. Each send is a :class:`DeliveryAttempt`
+inserted under ``(delivery_id, no)`` *before* the transport is called, and only when the
+delivery's latest state, read at claim time, allows attempt ``no``
+(:func:`delivery_timing.next_attempt`): never after a sent attempt, after a failed one only
+once it is due, while one is in flight only when its dispatcher died. So any number of
+dispatchers (notifier workers, ``tick`` beside them) send each delivery once; the
+attempt's holder records the outcome on the attempt and the delivery. After
+``NOTIFIER_MAX_ATTEMPTS`` failures the delivery is dead: marked in the log and, for
+webhooks, published to the notifications dead-letter topic. Only a dispatcher that dies
+between a successful send and its record leaves the attempt in flight; after
+:func:`in_flight` (5 minutes or more) the next attempt goes out (at-least-once towards the receiver in that one
+case; receivers de-duplicate on ``X-Tanggap-Delivery``).
+
+Supervisors' webhook URLs are checked again before each send (:mod:`channels.addresses`)
+and the request goes to the checked address.
 """
 from __future__ import annotations
 
 import json
 import logging
 import random
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,15 +35,21 @@ from shared.messaging.topics import Topics
 from shared.platform.config import Settings
 
 from services.notifier import delivery_timing, prefs
-from services.notifier.channels import SendError, smtp, webhook
+from services.notifier.channels import SendError, addresses, smtp, webhook
 from services.notifier.models import CHANNELS, Delivery, DeliveryAttempt
 
 if TYPE_CHECKING:
     from kafka import KafkaProducer
 
 log = logging.getLogger(__name__)
-IN_FLIGHT = timedelta(minutes=5)  # an attempt still "sending" after this was cut short by a crash
 DISPATCH_BATCH = 100
+
+
+def in_flight(settings: Settings) -> timedelta:
+    """How long an attempt may be "sending" before it counts as cut short (its dispatcher died):
+    well beyond the longest an attempt can take (a lookup plus the transport's deadline)."""
+    longest = addresses.RESOLVE_TIMEOUT_S + max(settings.webhook_timeout_s, settings.smtp_timeout_s)
+    return max(timedelta(minutes=5), timedelta(seconds=3 * longest))
 
 
 def key_of(case_id: str | None, event: str, channel: str, recipient: str) -> str:
@@ -56,7 +72,13 @@ class Sender:
     settings: Settings
     producer_factory: Callable[[], KafkaProducer] | None = None
     rand: Callable[[], float] = field(default_factory=lambda: random.random)
+    resolve: addresses.Resolver = addresses.system_resolver
     _producer: KafkaProducer | None = None
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def allowed(self) -> addresses.Allowlist:
+        return addresses.Allowlist.parse(self.settings.webhook_allowed_hosts)
 
     @property
     def producer(self):
@@ -68,39 +90,76 @@ class Sender:
                 self._producer = make_producer(self.settings, client_id="notifier-dlq")
         return self._producer
 
+    def stop(self) -> None:
+        """Finish the attempt in hand and start no other (a stopping worker)."""
+        self._stopping.set()
+
     def close(self) -> None:
         if self._producer is not None:
             self._producer.close(timeout=5)
             self._producer = None
 
     def dispatch_due(self, now: datetime, limit: int = DISPATCH_BATCH) -> dict[str, int]:
-        """Send every pending or retrying delivery whose time has come (at most ``limit``)."""
+        """Send every pending or retrying delivery whose time has come (at most ``limit``).
+
+        Each attempt is stamped with the time it is claimed (``now`` plus the time this
+        dispatch has taken so far), so a long batch never looks like a dead dispatcher's.
+        """
         counts = {"sent": 0, "failed": 0, "dead": 0, "skipped": 0}
+        started = time.monotonic()
         due = Delivery.objects(status__in=("pending", "retrying"), next_at__lte=now,
                                channel__in=("email", "webhook")).order_by("next_at").limit(limit)
         for delivery in list(due):
-            counts[self.attempt(delivery, now)] += 1
+            if self._stopping.is_set():
+                break
+            counts[self.attempt(delivery, now + timedelta(seconds=time.monotonic() - started))] += 1
         return counts
 
     def attempt(self, delivery: Delivery, now: datetime) -> str:
+        """Claim and make the next attempt of ``delivery`` if its latest state allows one now.
+
+        The state is read again here, whatever the caller's list said: a delivery another
+        dispatcher has sent, failed (and not yet due) or is sending is skipped, and the
+        claim of attempt ``n`` is refused when someone else already holds it. Whatever
+        goes wrong while sending is this attempt's failure.
+        """
+        current = Delivery.objects(pk=delivery.key).only("status", "next_at").first()
         last = DeliveryAttempt.objects(delivery_id=delivery.key).order_by("-no").first()
-        if last is not None and last.outcome == "sending" and last.at > now - IN_FLIGHT:
-            return "skipped"  # another scheduler is sending it right now
-        no = (last.no if last else 0) + 1
+        if current is None:
+            return "skipped"
+        if last is not None and last.outcome == "sent" and current.status != "sent":
+            self._settle_sent(delivery, last)
+        no = delivery_timing.next_attempt(
+            current.status, current.next_at,
+            (last.no, last.outcome, last.at, last.retry_at) if last is not None else None,
+            now, self.settings.delivery_max_attempts, in_flight(self.settings))
+        if no is None:
+            return "skipped"
         attempt = DeliveryAttempt(delivery_id=delivery.key, no=no, channel=delivery.channel, at=now, outcome="sending")
         try:
             attempt.save(force_insert=True)
         except NotUniqueError:
-            return "skipped"
+            return "skipped"  # another dispatcher claimed this attempt first
+        if last is not None and last.outcome == "sending":  # cut short: its dispatcher stopped
+            DeliveryAttempt.objects(pk=last.pk).update(set__outcome="failed", set__error="interrupted")
         try:
             self._send(delivery)
         except SendError as exc:
             return self._failed(delivery, attempt, now, str(exc))
+        except Exception as exc:  # a broken stored delivery or a lookup gone wrong: still only a failure
+            log.error("delivery attempt failed unexpectedly", extra={"delivery": delivery.key,
+                                                                     "error": type(exc).__name__})
+            return self._failed(delivery, attempt, now, f"internal {type(exc).__name__}")
         DeliveryAttempt.objects(pk=attempt.pk).update(set__outcome="sent")
         Delivery.objects(pk=delivery.key).update(set__status="sent", set__sent_at=now, set__attempts=no,
                                                  unset__next_at=True)
         log.info("delivery sent", extra={"delivery": delivery.key, "channel": delivery.channel, "attempt": no})
         return "sent"
+
+    def _settle_sent(self, delivery: Delivery, last: DeliveryAttempt) -> None:
+        """The attempt was sent but its holder stopped before marking the delivery: mark it."""
+        Delivery.objects(pk=delivery.key).update(set__status="sent", set__sent_at=last.at, set__attempts=last.no,
+                                                 unset__next_at=True)
 
     def _send(self, delivery: Delivery) -> None:
         c = delivery.content
@@ -108,11 +167,18 @@ class Sender:
             msg = smtp.build(self.settings, to=c["to"], subject=c["subject"], text=c["text"], html=c["html"],
                              message_key=delivery.key, lang=c.get("lang", "id"))
             smtp.send(self.settings, msg)
-        else:
-            secret = self._secret(delivery.target)
-            if not secret:
-                raise SendError("no webhook secret configured")
-            webhook.post(c["url"], c["body"], secret, delivery_id=delivery.key, timeout=self.settings.webhook_timeout_s)
+            return
+        secret = self._secret(delivery.target)
+        if not secret:
+            raise SendError("no webhook secret configured")
+        try:
+            if delivery.target in (None, "", "global"):
+                dest = addresses.unchecked(c["url"], self.resolve)   # the operator's own receiver
+            else:
+                dest = addresses.check(c["url"], self.allowed, self.resolve)  # again: DNS may have changed
+        except addresses.Refused as exc:
+            raise SendError(f"refused: {exc}") from None
+        webhook.post(dest, c["body"], secret, delivery_id=delivery.key, timeout=self.settings.webhook_timeout_s)
 
     def _secret(self, target: str | None) -> str | None:
         if target == "global" or not target:
@@ -139,16 +205,22 @@ class Sender:
         return "failed"
 
     def _dead_letter(self, delivery: Delivery, attempts: int, error: str) -> None:
+        """Publish a dead webhook for replay. The delivery log keeps it (status dead, with its
+        body) whether or not Kafka takes it, so a failed publish is logged, not raised."""
         if delivery.channel != "webhook":
             return  # dead mails are marked in the log; the topic carries webhook bodies for replay
         topic = Topics.from_settings(self.settings).notifications_dlq
-        value = json.dumps({"delivery_id": delivery.key, "case_id": delivery.case_id, "event": delivery.event,
-                            "channel": delivery.channel, "recipient": delivery.recipient, "attempts": attempts,
-                            "last_error": error, "body": json.loads(delivery.content["body"])},
-                           ensure_ascii=False).encode()
-        self.producer.send(topic, key=delivery.case_id or delivery.key, value=value,
-                           headers=[("reason", error.encode()), ("delivery", delivery.key.encode())])
-        self.producer.flush(timeout=30)
+        try:
+            value = json.dumps({"delivery_id": delivery.key, "case_id": delivery.case_id, "event": delivery.event,
+                                "channel": delivery.channel, "recipient": delivery.recipient, "attempts": attempts,
+                                "last_error": error, "body": json.loads(delivery.content["body"])},
+                               ensure_ascii=False).encode()
+            self.producer.send(topic, key=delivery.case_id or delivery.key, value=value,
+                               headers=[("reason", error.encode()), ("delivery", delivery.key.encode())])
+            self.producer.flush(timeout=30)
+        except Exception as exc:
+            log.error("dead webhook not published to the dead-letter topic (kept in the delivery log)",
+                      extra={"delivery": delivery.key, "error": type(exc).__name__})
 
 
 # -- the delivery log --

@@ -72,3 +72,30 @@ def sign(secret: str, body: bytes) -> str:
 def signature_matches(secret: str, body: bytes, header: str) -> bool:
     scheme, _, value = (header or "").partition("=")
     return scheme == "sha256" and hmac.compare_digest(value, sign(secret, body))
+
+
+def next_attempt(status: str, next_at: datetime | None, last: tuple[int, str, datetime, datetime | None] | None,
+                 now: datetime, max_attempts: int, in_flight: timedelta) -> int | None:
+    """The number of the attempt a dispatcher may claim now, or None: not this delivery, not now.
+
+    ``status``/``next_at`` are the delivery's latest state; ``last`` is its latest attempt as
+    ``(no, outcome, at, retry_at)``. A delivery is attempted only while pending or retrying
+    and due; never after an attempt that was sent; after a failed one only once its retry
+    time has come and attempts are left; while one is being sent only when that send is older
+    than ``in_flight`` (its dispatcher died: the interrupted attempt is not counted against
+    ``max_attempts``, so the delivery is still tried, and dies, like any other). Whoever
+    holds an older view than this asks for a number already taken, and the unique
+    ``(delivery, no)`` claim refuses it.
+    """
+    if status not in ("pending", "retrying") or (next_at is not None and next_at > now):
+        return None
+    if last is None:
+        return 1
+    no, outcome, at, retry_at = last
+    if outcome == "sending":  # cut short is not a try: the next one goes out even past the limit
+        return no + 1 if at <= now - in_flight else None
+    if outcome == "sent" or no >= max_attempts:
+        return None
+    if retry_at is None or retry_at > now:
+        return None
+    return no + 1

@@ -77,12 +77,17 @@ class Settings:
                               "true: upgrade the SMTP connection with STARTTLS before sending")
     smtp_username: str = _var("NOTIFIER_SMTP_USERNAME", "", "SMTP login (empty: no authentication)")
     smtp_password: str = _var("NOTIFIER_SMTP_PASSWORD", "", "SMTP password (from the environment only)")
-    smtp_timeout_s: int = _var("NOTIFIER_SMTP_TIMEOUT_SECONDS", 20, "SMTP connection timeout, seconds")
+    smtp_timeout_s: int = _var("NOTIFIER_SMTP_TIMEOUT_SECONDS", 20,
+                                "longest one mail may take, connection to the server's last answer, seconds")
     webhook_url: str = _var("NOTIFIER_WEBHOOK_URL", "",
                             "global webhook receiving every notification (empty: none; supervisors may set their own)")
     webhook_secret: str = _var("NOTIFIER_WEBHOOK_SECRET", "",
                                "HMAC-SHA256 key of the global webhook (from the environment only)")
-    webhook_timeout_s: int = _var("NOTIFIER_WEBHOOK_TIMEOUT_SECONDS", 10, "webhook request timeout, seconds")
+    webhook_timeout_s: int = _var("NOTIFIER_WEBHOOK_TIMEOUT_SECONDS", 10,
+                                 "longest one webhook request may take, connection to the whole answer, seconds")
+    webhook_allowed_hosts: str = _var("NOTIFIER_WEBHOOK_ALLOWED_HOSTS", "",
+                                      "internal hosts supervisors' webhooks may reach, comma-separated: names, "
+                                      ".domains, addresses or networks (empty: public addresses only)")
     delivery_max_attempts: int = _var("NOTIFIER_MAX_ATTEMPTS", 5,
                                       "attempts per mail or webhook delivery before it is dead-lettered")
     retry_base_s: int = _var("NOTIFIER_RETRY_BASE_SECONDS", 60,
@@ -137,6 +142,8 @@ class Settings:
             raise ConfigError(f"TANGGAP_TIMEZONE={self.timezone!r} is not a known time zone") from None
         if self.smtp_starttls not in ("true", "false"):
             raise ConfigError("NOTIFIER_SMTP_STARTTLS must be true or false")
+        if self.smtp_timeout_s < 1 or self.webhook_timeout_s < 1:
+            raise ConfigError("NOTIFIER_SMTP_TIMEOUT_SECONDS and NOTIFIER_WEBHOOK_TIMEOUT_SECONDS must be at least 1")
         if self.delivery_max_attempts < 1:
             raise ConfigError("NOTIFIER_MAX_ATTEMPTS must be at least 1")
         if self.escalate_after_days < 1:

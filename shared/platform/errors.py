@@ -39,6 +39,7 @@ CODES = tuple(code for code, _, _ in MESSAGES.values()) + (
     "malformed_json", "too_deep", "not_utf8", "invalid_characters",
     "idempotency_conflict", "duplicate_feedback", "not_in_circle", "not_an_employee",
     "kiosk_revoked", "kiosk_survey_inactive", "no_valid_rows",
+    "address_refused",
     "already_acknowledged", "already_resolved", "not_acknowledged", "not_due", "no_dialogue", "escalated",
 )
 

@@ -41,6 +41,7 @@ def nsettings(fresh_settings, smtp, hooks):
     webhook to the loopback receiver; 3 attempts before a delivery is dead."""
     return replace(fresh_settings, smtp_host="127.0.0.1", smtp_port=smtp.port, webhook_url=hooks.url,
                    webhook_secret=WEBHOOK_SECRET, admin_email=ADMIN_EMAIL, delivery_max_attempts=3,
+                   webhook_allowed_hosts="127.0.0.1",
                    retry_base_s=60, retry_max_s=3600, escalate_after_days=3, cooldown_hours=24,
                    notifier_public_url="https://tanggap.pemda.example", aggregator_public_url="https://agg.pemda.example")
 

@@ -66,3 +66,25 @@ def test_signature_is_hex_hmac_sha256_of_the_raw_body():
     assert not signature_matches("s3cret-s3cret-s3cret", body + b" ", "sha256=" + expected)
     assert not signature_matches("other-secret-other", body, "sha256=" + expected)
     assert not signature_matches("s3cret-s3cret-s3cret", body, expected)  # scheme required
+
+
+# -- which attempt a dispatcher may claim (the once-only rule) --
+
+def test_a_delivery_is_attempted_only_when_its_latest_state_allows():
+    from services.notifier.delivery_timing import next_attempt
+    now = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
+    minute, flight = timedelta(minutes=1), timedelta(minutes=5)
+
+    def may(status="pending", next_at=None, last=None, max_attempts=5):
+        return next_attempt(status, next_at, last, now, max_attempts, flight)
+
+    assert may() == 1
+    assert may(next_at=now + minute) is None                                  # not yet due
+    assert may(status="sent") is None and may(status="dead") is None and may(status="suppressed") is None
+    assert may(last=(1, "sent", now - minute, None)) is None                  # a stale list: sent already
+    assert may("retrying", now, (2, "failed", now - minute, now)) == 3        # failed, due now
+    assert may("retrying", now - minute, (2, "failed", now - minute, now + minute)) is None  # failed, not due
+    assert may("retrying", now, (5, "failed", now - minute, now)) is None    # no attempts left
+    assert may(last=(1, "sending", now - minute, None)) is None              # someone is sending it
+    assert may(last=(1, "sending", now - flight - minute, None)) == 2        # its dispatcher died
+    assert may("retrying", now, (5, "sending", now - flight - minute, None)) == 6  # even the last one

@@ -21,7 +21,7 @@ def test_a_supervisor_closes_the_loop_in_the_inbox_page(nsettings, processes, wo
                                               "nip": org.sup}, at=clock.now(), by="test")
     mine = case_event(org.staff[0], clock=clock)
     theirs = case_event(org.outsider, unit="DPM", clock=clock)
-    worker.handle(batch_of(mine, theirs))
+    worker.process(batch_of(mine, theirs))
     api = processes(nsettings).web("notifier")
 
     with sync_playwright() as p:

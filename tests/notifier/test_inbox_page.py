@@ -29,7 +29,7 @@ def csrf(page) -> str:
 
 def test_forms_need_the_csrf_token(browser_client, worker, org, clock):
     event = case_event(org.staff[0], clock=clock)
-    worker.handle(batch_of(event))
+    worker.process(batch_of(event))
     case_id = event.payload["case_id"]
     assert browser_client.post(f"/inbox/{case_id}/acknowledge", data={}).status_code == 400
     page = browser_client.get(f"/inbox/{case_id}")
@@ -40,7 +40,7 @@ def test_forms_need_the_csrf_token(browser_client, worker, org, clock):
 
 def test_a_bad_dialogue_is_shown_again_with_the_problem(browser_client, worker, org, clock):
     event = case_event(org.staff[1], clock=clock)
-    worker.handle(batch_of(event))
+    worker.process(batch_of(event))
     case_id = event.payload["case_id"]
     page = browser_client.get(f"/inbox/{case_id}")
     browser_client.post(f"/inbox/{case_id}/acknowledge", data={"csrf_token": csrf(page)})
@@ -55,7 +55,7 @@ def test_a_bad_dialogue_is_shown_again_with_the_problem(browser_client, worker, 
 def test_a_stale_acknowledgement_is_refused_on_the_page(browser_client, worker, org, clock, nsettings, sender):
     from services.notifier import scheduler
     event = case_event(org.staff[2], clock=clock)
-    worker.handle(batch_of(event))
+    worker.process(batch_of(event))
     case_id = event.payload["case_id"]
     page = browser_client.get(f"/inbox/{case_id}")                          # shows level 0
     clock.advance(days=3)
@@ -66,6 +66,6 @@ def test_a_stale_acknowledgement_is_refused_on_the_page(browser_client, worker, 
 
 def test_another_teams_case_page_is_forbidden(browser_client, worker, org, clock):
     event = case_event(org.outsider, unit="DPM", clock=clock)
-    worker.handle(batch_of(event))
+    worker.process(batch_of(event))
     assert browser_client.get(f"/inbox/{event.payload['case_id']}").status_code == 403
     assert browser_client.get("/inbox/no-such-case").status_code == 404

@@ -33,7 +33,7 @@ def supervisor(nip):
 def test_a_failing_webhook_is_retried_with_growing_delays_until_it_succeeds(worker, org, hooks, clock, nsettings,
                                                                             sender):
     hooks.fail_next(2)
-    worker.handle(batch_of(case_event(org.staff[0], clock=clock)))
+    worker.process(batch_of(case_event(org.staff[0], clock=clock)))
     hook = delivery(channel="webhook")
     assert hook.status == "retrying" and hook.attempts == 1 and hook.last_error == "HTTP 500"
     first_delay = hook.next_at - clock.now()
@@ -61,7 +61,7 @@ def test_a_webhook_that_never_succeeds_is_dead_lettered_after_the_last_attempt(w
                                                                                sender):
     hooks.fail_next(100)
     event = case_event(org.staff[1], clock=clock)
-    worker.handle(batch_of(event))
+    worker.process(batch_of(event))
     for _ in range(5):
         clock.advance(hours=2)
         tick(nsettings, clock, sender)
@@ -87,14 +87,14 @@ def test_a_webhook_to_a_supervisors_own_url_is_signed_with_their_secret(worker, 
         NotificationPreferences.save_revision(org.sup, {"webhook_url": own.url,
                                                         "webhook_secret": "own-secret-of-the-supervisor"},
                                               at=clock.now(), by="test")
-        worker.handle(batch_of(case_event(org.staff[2], clock=clock)))
+        worker.process(batch_of(case_event(org.staff[2], clock=clock)))
         [hook] = own.all()
         assert hook.signature_ok and hook.json["recipient"] == org.sup
 
 
 def test_an_unacknowledged_case_escalates_level_by_level(worker, org, smtp, clock, nsettings, sender):
     event = case_event(org.staff[3], clock=clock)
-    worker.handle(batch_of(event))
+    worker.process(batch_of(event))
     clock.advance(days=3, seconds=-1)
     assert tick(nsettings, clock, sender)["escalated"] == 0
     clock.advance(seconds=1)
@@ -126,7 +126,7 @@ def test_an_unacknowledged_case_escalates_level_by_level(worker, org, smtp, cloc
 def test_an_acknowledged_case_does_not_escalate(worker, org, smtp, clock, nsettings, sender):
     from services.notifier import inbox
     event = case_event(org.staff[4], clock=clock)
-    worker.handle(batch_of(event))
+    worker.process(batch_of(event))
     clock.advance(days=2)
     inbox.acknowledge(event.payload["case_id"], supervisor(org.sup), clock.now())
     clock.advance(days=10)
@@ -137,7 +137,7 @@ def test_an_acknowledged_case_does_not_escalate(worker, org, smtp, clock, nsetti
 def test_a_passed_follow_up_date_sends_one_reminder(worker, org, smtp, clock, nsettings, sender):
     from services.notifier import inbox
     event = case_event(org.staff[5], clock=clock)
-    worker.handle(batch_of(event))
+    worker.process(batch_of(event))
     who = supervisor(org.sup)
     case_id = event.payload["case_id"]
     inbox.acknowledge(case_id, who, clock.now())

@@ -1,6 +1,7 @@
 """A real SMTP server on a free loopback port (aiosmtpd) that keeps what it receives."""
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -30,8 +31,11 @@ class Received:
 class MailSink:
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay_s: float = 0.0  # a slow server: waits this long before accepting each message
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
@@ -47,10 +51,11 @@ class MailSink:
 
 
 class SmtpServer:
-    """``login=(user, password)`` makes the server demand AUTH (over plain TCP: loopback tests only)."""
+    """``login=(user, password)`` makes the server demand AUTH (over plain TCP: loopback tests only);
+    ``delay_s`` makes it slow."""
 
-    def __init__(self, login: tuple[str, str] | None = None):
-        self.sink = MailSink()
+    def __init__(self, login: tuple[str, str] | None = None, delay_s: float = 0.0):
+        self.sink = MailSink(delay_s=delay_s)
         self.port = free_port()
         self.logins: list[str] = []
         options = {}

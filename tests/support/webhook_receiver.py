@@ -2,7 +2,8 @@
 
 It computes the signature itself (``hmac`` over the raw body with the shared secret), so it
 checks the notifier rather than trusting the notifier's own signing code. ``fail_next(k)``
-makes the next ``k`` requests answer 500.
+makes the next ``k`` requests answer 500; ``fail_first=True`` makes the first request of every
+delivery (by ``X-Tanggap-Delivery``) answer 500 and its next one succeed.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class Hook:
     signature_ok: bool
     delivery_id: str
     answered: int
+    host: str = ""
 
     @property
     def json(self) -> dict:
@@ -28,8 +30,9 @@ class Hook:
 
 
 class WebhookReceiver:
-    def __init__(self, secret: str):
+    def __init__(self, secret: str, *, fail_first: bool = False):
         self.secret = secret
+        self.fail_first = fail_first
         self.requests: list[Hook] = []
         self._failures = 0
         self._lock = threading.Lock()
@@ -40,12 +43,13 @@ class WebhookReceiver:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 expected = "sha256=" + hmac.new(receiver.secret.encode(), raw, hashlib.sha256).hexdigest()
                 ok = hmac.compare_digest(expected, self.headers.get("X-Tanggap-Signature", ""))
+                delivery = self.headers.get("X-Tanggap-Delivery", "")
                 with receiver._lock:
-                    status = 500 if receiver._failures > 0 else (204 if ok else 401)
+                    first = receiver.fail_first and not any(r.delivery_id == delivery for r in receiver.requests)
+                    status = 500 if receiver._failures > 0 or first else (204 if ok else 401)
                     if receiver._failures > 0:
                         receiver._failures -= 1
-                    receiver.requests.append(Hook(self.path, raw, ok, self.headers.get("X-Tanggap-Delivery", ""),
-                                                  status))
+                    receiver.requests.append(Hook(self.path, raw, ok, delivery, status, self.headers.get("Host", "")))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

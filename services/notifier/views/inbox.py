@@ -11,6 +11,7 @@ from shared.platform.openapi import refuses
 from shared.platform.revisions import RevisionConflict
 
 from services.notifier import inbox, notify
+from services.notifier.channels import addresses
 from services.notifier.models import Delivery, NotificationPreferences
 from services.notifier.schemas import (
     AcknowledgeIn,
@@ -120,6 +121,17 @@ def _prefs_body(nip: str) -> dict:
             "quiet_end": doc.quiet_end, "digest": doc.digest, "rev": doc.rev}
 
 
+def _check_webhook(url: str) -> None:
+    """422 unless every address of the URL's host is public (or the operator allows the host)."""
+    settings = _ext().settings
+    try:
+        addresses.check(url, addresses.Allowlist.parse(settings.webhook_allowed_hosts),
+                        current_app.extensions["notifier_resolver"])
+    except addresses.Refused as exc:
+        raise ApiError(422, "Alamat webhook ditolak", "The webhook address is refused", code="address_refused",
+                       errors={"webhook_url": [str(exc)]}) from None
+
+
 def _own_nip() -> str:
     nip = principal().nip
     if not nip:
@@ -140,7 +152,8 @@ def get_preferences():
 @require(SUPERVISOR)
 @blp.arguments(PreferencesIn, required=False)  # every field is optional: no body is {}
 @blp.response(200, PreferencesOut)
-@refuses(blp, 422, "a token without a NIP, or a personal webhook without its secret")
+@refuses(blp, 422, "a token without a NIP, a personal webhook without its secret, or one whose host is not "
+                   "public (loopback, private, link-local, ...; see the README's security section)")
 @refuses(blp, 409, "changed concurrently: send it again")
 def put_preferences(data):
     """Set your preferences (a new revision). Leaving ``webhook_secret`` out keeps the stored one."""
@@ -155,6 +168,8 @@ def put_preferences(data):
     elif not (current and current.webhook_secret):
         raise ApiError(422, errors={"webhook_secret": ["webhook sendiri memerlukan kunci / "
                                                        "your own webhook needs a secret"]})
+    if data.get("webhook_url"):
+        _check_webhook(data["webhook_url"])
     try:
         NotificationPreferences.save_revision(nip, values, at=_ext().clock.now(), by=principal().sub)
     except RevisionConflict as exc:
