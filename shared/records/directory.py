@@ -7,6 +7,7 @@ who belongs to whose team.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from mongoengine import BooleanField, StringField
@@ -59,6 +60,20 @@ class Employee(Revisioned):
     supervisor_nip = StringField(regex=NIP)
     lang = StringField(choices=("id", "en"), default="id")
     active = BooleanField(default=True)
+
+
+def serves_in(officer_unit: str, unit_code: str, unit_of: Callable[[str], Unit | None] = Unit.head) -> bool:
+    """Whether an officer of ``officer_unit`` serves in ``unit_code``: the same unit or one
+    below it in the directory (a counter of a sub-unit rated at its OPD's survey)."""
+    current: str | None = officer_unit
+    for _ in range(MAX_CHAIN):
+        if current is None:
+            return False
+        if current == unit_code:
+            return True
+        unit = unit_of(current)
+        current = unit.parent if unit is not None else None
+    return False
 
 
 def unit_exists(code: str) -> bool:

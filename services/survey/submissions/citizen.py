@@ -2,7 +2,9 @@
 
 Resolves what a response is about (deployment or unit, service, officer), picks the exact
 template version, checks the answers, applies the rate limits, and stores the response
-with its event. Everything that can be wrong is a 4xx before anything is written.
+with its event. A response names an officer only through a deployment (or kiosk) pinned to
+that officer, or an officer who serves in the rated unit or one below it: nobody can rate a
+person of another unit into a coaching case. Everything that can be wrong is a 4xx before anything is written.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from flask import current_app
 
 from shared.platform.auth import Principal
 from shared.platform.errors import ApiError
-from shared.records.directory import Employee, Service, Unit
+from shared.records.directory import Employee, Service, Unit, serves_in
 
 from services.survey.submissions import acceptance
 from services.survey.submissions.lookup_cache import LookupCache
@@ -82,6 +84,10 @@ def submit(data: dict, raw_body: dict, origin: Origin) -> acceptance.Accepted:
                                                        "survey"]})
         unit_code, deployment = dep.unit, dep.code
         service = dep.service or service
+        if dep.officer and officer and officer != dep.officer:
+            raise ApiError(422, errors={"officer": ["survei ini untuk petugas lain / this survey is pinned to "
+                                                    "another officer"]})
+        pinned = dep.officer
         officer = dep.officer or officer
         version = data.get("template_version") or dep.template_version
         template = cache.get("template", (dep.template, version), lambda: catalog.template(dep.template, version))
@@ -89,7 +95,7 @@ def submit(data: dict, raw_body: dict, origin: Origin) -> acceptance.Accepted:
                                 and data["template_version"] != dep.template_version):
             raise ApiError(422, errors={"template_version": ["versi survei tidak dikenal / unknown survey version"]})
     elif data.get("unit"):
-        unit_code, deployment = data["unit"], None
+        unit_code, deployment, pinned = data["unit"], None, None
         template = catalog.template(spec.SKM_CODE, data.get("template_version"))
         if template is None:
             raise ApiError(422, errors={"template_version": ["versi survei tidak dikenal / unknown survey version"]})
@@ -109,6 +115,12 @@ def submit(data: dict, raw_body: dict, origin: Origin) -> acceptance.Accepted:
         person = cache.get("officer", officer, lambda: Employee.head(officer))
         if person is None or not person.active:
             raise ApiError(422, errors={"officer": ["petugas tidak dikenal / unknown officer"]})
+        def unit_of(code: str):
+            return cache.get("unit", code, lambda: Unit.head(code))
+
+        if officer != pinned and not serves_in(person.unit, unit_code, unit_of):
+            raise ApiError(422, errors={"officer": ["petugas ini tidak bertugas di unit ini / this officer does not "
+                                                    "serve in this unit"]})
     if template.kind != "skm" and data.get("profile"):
         raise ApiError(422, errors={"profile": ["profil hanya untuk SKM / the profile belongs to the SKM"]})
 

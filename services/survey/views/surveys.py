@@ -11,7 +11,7 @@ from shared.platform.auth import ADMIN, principal, public, require
 from shared.platform.errors import ApiError
 from shared.platform.openapi import refuses
 from shared.platform.revisions import RevisionConflict
-from shared.records.directory import Employee, Service, Unit
+from shared.records.directory import Employee, Service, Unit, serves_in
 
 from services.survey.schemas import DeploymentIn, DeploymentOut, TemplateIn, TemplateOut, TemplateQuery
 from services.survey.surveys import catalog, qr, spec
@@ -84,8 +84,12 @@ def _check_target(data: dict) -> None:
         raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
     if data.get("service") and Service.head(Service.ref_of(data["unit"], data["service"])) is None:
         raise ApiError(422, errors={"service": ["layanan tidak dikenal di unit ini / unknown service in this unit"]})
-    if data.get("officer") and Employee.head(data["officer"]) is None:
+    person = Employee.head(data["officer"]) if data.get("officer") else None
+    if data.get("officer") and person is None:
         raise ApiError(422, errors={"officer": ["petugas tidak dikenal / unknown officer"]})
+    if person is not None and not serves_in(person.unit, data["unit"]):
+        raise ApiError(422, errors={"officer": ["petugas ini tidak bertugas di unit ini / this officer does not "
+                                                "serve in this unit"]})
 
 
 @blp.route("/deployments", methods=["POST"])
