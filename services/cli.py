@@ -30,15 +30,54 @@ def token():
 @click.option("--nip", help="the employee's NIP (supervisor and employee tokens)")
 @click.option("--unit", help="the unit a kiosk token is bound to")
 @click.option("--ttl", type=int, help="lifetime in seconds (default TANGGAP_TOKEN_TTL_SECONDS)")
+@click.option("--service", "services", multiple=True, type=click.Choice(["survey", "aggregator", "notifier"]),
+              help="the service the token is for (repeatable; default all three)")
+@click.option("--show-id", is_flag=True, help="print the token's id (for revoking it) on stderr")
 @click.pass_obj
-def token_create(settings, roles, sub, nip, unit, ttl):
+def token_create(settings, roles, sub, nip, unit, ttl, services, show_id):
     """Print a signed bearer token."""
+    import jwt
+
     from shared.platform.auth import issue_token
 
     try:
-        click.echo(issue_token(settings, sub=sub, roles=list(roles), nip=nip, unit=unit, ttl_seconds=ttl))
+        token = issue_token(settings, sub=sub, roles=list(roles), nip=nip, unit=unit, ttl_seconds=ttl,
+                            services=list(services) or None)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    click.echo(token)
+    if show_id:
+        click.echo(f"id {jwt.decode(token, options={'verify_signature': False})['jti']}", err=True)
+
+
+@token.command("revoke")
+@click.argument("token_or_id")
+@click.option("--reason", help="why (kept with the revocation)")
+@click.option("--by", default="cli", show_default=True)
+@click.pass_obj
+def token_revoke(settings, token_or_id, reason, by):
+    """Revoke a token (give the token itself or its id): every service refuses it within seconds."""
+    from shared.platform import db
+    from shared.platform.auth import AuthError, verify_token
+    from shared.platform.clock import SystemClock
+    from shared.records import token_revocations
+
+    jti, expires = token_or_id, None
+    if token_or_id.count(".") == 2:
+        try:
+            principal = verify_token(settings, token_or_id)
+        except AuthError as exc:
+            raise click.ClickException(f"not a valid token of this installation: {exc}") from None
+        import jwt
+        claims = jwt.decode(token_or_id, options={"verify_signature": False})
+        jti = principal.token_id or ""
+        from datetime import UTC, datetime
+        expires = datetime.fromtimestamp(claims["exp"], UTC)
+    if not jti or not token_revocations.TokenRevocation.jti.regex.match(jti):
+        raise click.ClickException("a token id is letters, digits, '-' and '_'")
+    db.connect(settings)
+    done = token_revocations.revoke(jti, now=SystemClock().now(), by=by, reason=reason, expires=expires)
+    click.echo(f"revoked {jti}" if done else f"{jti} was already revoked")
 
 
 @main.group()
@@ -123,6 +162,47 @@ def user_create(settings, username, roles, nip, unit, password):
     WebUser.save_revision(username.lower(), {"password_hash": hashed, "roles": list(roles), "nip": nip, "unit": unit,
                                              "active": True}, at=SystemClock().now(), by="cli")
     click.echo(f"user {username.lower()}: {', '.join(roles)}")
+
+
+@user.command("disable")
+@click.option("--username", required=True)
+@click.pass_obj
+def user_disable(settings, username):
+    """Deactivate a web login and end its sessions at once."""
+    from shared.platform import db
+    from shared.platform.clock import SystemClock
+    from shared.records import web_sessions
+    from shared.records.users import WebUser
+
+    db.connect(settings)
+    name, now = username.lower(), SystemClock().now()
+    head = WebUser.head(name)
+    if head is None:
+        raise click.ClickException(f"no user {name}")
+    if head.active:
+        WebUser.save_revision(name, {"active": False}, at=now, by="cli")
+    ended = web_sessions.end_all(name, now=now, reason="user disabled", by="cli")
+    click.echo(f"user {name}: disabled, {ended} session(s) ended")
+
+
+@user.command("sessions")
+@click.option("--username", required=True)
+@click.option("--end", "end", is_flag=True, help="end every live session of the user")
+@click.pass_obj
+def user_sessions(settings, username, end):
+    """List a user's web sessions (and end them with --end)."""
+    from shared.platform import db
+    from shared.platform.clock import SystemClock
+    from shared.records import web_sessions
+
+    db.connect(settings)
+    name, now = username.lower(), SystemClock().now()
+    if end:
+        click.echo(f"{web_sessions.end_all(name, now=now, reason='ended by an administrator', by='cli')} "
+                   "session(s) ended")
+    for row in web_sessions.listing(name, now):
+        click.echo(f"{row['id']}  {row['service']}  {row['state']}  since {row['created']:%Y-%m-%d %H:%M} UTC"
+                   + (f"  ({row['reason']})" if row["reason"] else ""))
 
 
 @main.group()

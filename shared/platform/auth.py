@@ -2,15 +2,20 @@
 
 Tokens are JWTs (HS256) signed with the project's secret key. Claims: ``sub`` (who),
 ``roles`` (subset of :data:`ROLES`), optional ``nip`` (the employee behind the token) and
-``unit`` (a kiosk's unit), ``iat``, ``exp``, ``jti``. Every endpoint declares the roles it
-accepts with :func:`require`; the OpenAPI document shows them.
+``unit`` (a kiosk's unit), ``aud`` (the services it is for: ``tanggap:survey``,
+``tanggap:aggregator``, ``tanggap:notifier``), ``iat``, ``exp``, ``jti``. A service refuses a
+token not meant for it; tokens issued before :data:`AUDIENCE_REQUIRED_FROM` carry no audience
+and are accepted until they expire, any later token without one is refused. A token whose
+``jti`` an admin revoked (:mod:`shared.records.token_revocations`) is refused from then on.
+Every endpoint declares the roles it accepts with :func:`require`; the OpenAPI document
+shows them.
 """
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -26,6 +31,14 @@ ADMIN, EVALUATOR, SUPERVISOR, EMPLOYEE, KIOSK = "admin", "evaluator", "superviso
 ROLES = (ADMIN, EVALUATOR, SUPERVISOR, EMPLOYEE, KIOSK)
 ISSUER = "tanggap"
 ALGORITHM = "HS256"
+SERVICES = ("survey", "aggregator", "notifier")
+# Tokens issued from this moment on must name their audience (earlier ones, minted without
+# one, keep working until they expire: at most TANGGAP_TOKEN_TTL_SECONDS or the --ttl given).
+AUDIENCE_REQUIRED_FROM = datetime(2026, 12, 2, tzinfo=UTC)
+
+
+def audience(service: str) -> str:
+    return f"{ISSUER}:{service}"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,7 +61,11 @@ class Principal:
 
 def issue_token(settings: Settings, *, sub: str, roles: list[str] | tuple[str, ...], nip: str | None = None,
                 unit: str | None = None, ttl_seconds: int | None = None, clock: Clock | None = None,
-                token_id: str | None = None) -> str:
+                token_id: str | None = None, services: list[str] | tuple[str, ...] | None = None) -> str:
+    """A signed token for ``services`` (default: all three)."""
+    services = tuple(dict.fromkeys(services or SERVICES))
+    if set(services) - set(SERVICES):
+        raise ValueError(f"services must be some of {', '.join(SERVICES)}")
     unknown = sorted(set(roles) - set(ROLES))
     if not roles or unknown:
         raise ValueError(f"roles must be some of {', '.join(ROLES)}" + (f"; unknown: {unknown}" if unknown else ""))
@@ -59,7 +76,7 @@ def issue_token(settings: Settings, *, sub: str, roles: list[str] | tuple[str, .
     now = (clock or SystemClock()).now()
     claims = {"iss": ISSUER, "sub": sub, "roles": list(dict.fromkeys(roles)), "iat": int(now.timestamp()),
               "exp": int((now + timedelta(seconds=ttl_seconds or settings.token_ttl_seconds)).timestamp()),
-              "jti": token_id or uuid.uuid4().hex}
+              "jti": token_id or uuid.uuid4().hex, "aud": [audience(name) for name in services]}
     if nip:
         claims["nip"] = nip
     if unit:
@@ -67,15 +84,26 @@ def issue_token(settings: Settings, *, sub: str, roles: list[str] | tuple[str, .
     return jwt.encode(claims, secret_key(settings), algorithm=ALGORITHM)
 
 
-def verify_token(settings: Settings, token: str, clock: Clock | None = None) -> Principal:
+def verify_token(settings: Settings, token: str, clock: Clock | None = None, service: str | None = None) -> Principal:
+    """The token's principal; with ``service``, only if the token is meant for that service."""
     now = (clock or SystemClock()).now()
     try:
         claims = jwt.decode(token, secret_key(settings), algorithms=[ALGORITHM], issuer=ISSUER,
-                            options={"require": ["exp", "iat", "sub", "iss"], "verify_exp": False})
+                            options={"require": ["exp", "iat", "sub", "iss"], "verify_exp": False,
+                                     "verify_aud": False})
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid token: {exc}") from None
     if claims["exp"] <= now.timestamp():
         raise AuthError("token expired")
+    aud = claims.get("aud")
+    names = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else None
+    if aud is None:
+        if claims["iat"] >= AUDIENCE_REQUIRED_FROM.timestamp():
+            raise AuthError("token names no audience")
+    elif names is None or not all(isinstance(n, str) for n in names):
+        raise AuthError("invalid token: malformed audience")
+    elif service in SERVICES and audience(service) not in names:
+        raise AuthError(f"token is not meant for the {service} service")
     roles = tuple(r for r in claims.get("roles") or () if r in ROLES)
     if not roles:
         raise AuthError("token has no known role")
@@ -96,9 +124,12 @@ def authenticate() -> Principal:
         raise _unauthorized("missing bearer token")
     ext = current_app.extensions["tanggap"]
     try:
-        principal = verify_token(ext.settings, token.strip(), ext.clock)
+        principal = verify_token(ext.settings, token.strip(), ext.clock, service=ext.service)
     except AuthError as exc:
         raise _unauthorized(str(exc)) from None
+    from shared.records import token_revocations  # records import this module's roles
+    if principal.token_id and token_revocations.is_revoked(principal.token_id):
+        raise _unauthorized("token revoked")
     g.principal = principal
     return principal
 

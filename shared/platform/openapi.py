@@ -20,11 +20,12 @@ from typing import Any
 from apispec import BasePlugin
 from marshmallow import fields
 
-from shared.contracts.formats import CODE, NIP
+from shared.contracts.formats import CODE, NIP, USERNAME
 from shared.platform.text import DISALLOWED
 
 TEXT_PATTERN = f"^[^{DISALLOWED}]*$"
-PATH_FORMATS = {"nip": NIP, "unit": CODE, "code": CODE, "device_id": CODE}
+PATH_FORMATS = {"nip": NIP, "unit": CODE, "code": CODE, "device_id": CODE, "username": USERNAME,
+                "session_id": r"^[0-9a-f]{16}$"}
 _SPECIFIC = ("enum", "pattern", "format")
 BODY_METHODS = ("post", "put", "patch")
 

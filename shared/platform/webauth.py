@@ -1,5 +1,7 @@
-"""Login for the web pages: session cookies (signed, HttpOnly, SameSite=Lax, Secure when
-configured), CSRF tokens on every form, and the API's roles.
+"""Login for the web pages: server-side sessions (the signed, HttpOnly, SameSite=Lax cookie,
+Secure when configured, carries only the session key and the CSRF token;
+:mod:`shared.records.web_sessions`), throttled logins (:mod:`shared.records.login_attempts`),
+CSRF tokens on every form, and the API's roles, re-read from the user's record per request.
 
 The API itself never accepts the cookie (only bearer tokens), so cookies cannot be used to
 forge API calls; pages that change anything are POST forms checked for the CSRF token.
@@ -22,7 +24,8 @@ from werkzeug.wrappers import Response
 from shared.platform.auth import Principal, public
 from shared.platform.i18n import t
 from shared.platform.secrets import secret_key
-from shared.records.users import attempt_key, authenticate, blocked_until, record_attempt
+from shared.records import login_attempts, web_sessions
+from shared.records.users import authenticate
 
 COOKIE = "tanggap_session"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,15 +76,21 @@ def csrf_exempt(view: F) -> F:
 @dataclass(frozen=True)
 class WebPrincipal(Principal):
     username: str = ""
+    session_id: str = ""
 
 
 def web_principal() -> WebPrincipal | None:
+    """The logged-in user of this request: a live session and the user's current record."""
     if "web_principal" not in g:
-        user = session.get("user")
         g.web_principal = None
-        if user:
-            g.web_principal = WebPrincipal(sub=user["username"], roles=tuple(user["roles"]), nip=user.get("nip"),
-                                           unit=user.get("unit"), username=user["username"])
+        key = session.get("key")
+        if key:
+            ext = current_app.extensions["tanggap"]
+            live = web_sessions.current(secret_key(ext.settings), key, ext.clock.now())
+            if live is not None:
+                user = live.user
+                g.web_principal = WebPrincipal(sub=user.username, roles=tuple(user.roles), nip=user.nip,
+                                               unit=user.unit, username=user.username, session_id=live.sid)
     who: WebPrincipal | None = g.web_principal
     return who
 
@@ -125,8 +134,8 @@ def login() -> ResponseReturnValue:
         ext = current_app.extensions["tanggap"]
         now = ext.clock.now()
         username = request.form.get("username", "")
-        key = attempt_key(secret_key(ext.settings), username, request.remote_addr)
-        reopens = blocked_until(key, now)
+        keys = login_attempts.keys(secret_key(ext.settings), username, request.remote_addr)
+        reopens = login_attempts.blocked_until(keys, now)
         if reopens is not None:
             minutes = max(1, int((reopens - now).total_seconds() // 60) + 1)
             error = t(f"Terlalu banyak percobaan yang salah. Coba lagi dalam {minutes} menit.",
@@ -136,14 +145,14 @@ def login() -> ResponseReturnValue:
             response.headers["Retry-After"] = str(minutes * 60)
             return response
         user = authenticate(username, request.form.get("password", ""))
-        record_attempt(key, user is not None, now)
+        login_attempts.record(keys, user is not None, now)
         if user is None:
             error, status = t("Nama pengguna atau kata sandi salah.", "Wrong user name or password."), 401
         else:
             session.clear()
             session.permanent = True
-            session["user"] = {"username": user.username, "roles": list(user.roles), "nip": user.nip,
-                               "unit": user.unit}
+            session["key"] = web_sessions.start(secret_key(ext.settings), user.username, service=ext.service, now=now,
+                                                lifetime=timedelta(hours=ext.settings.session_hours))
             csrf_token()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("ui/login.html", error=error, next=request.args.get("next", "")), status
@@ -152,5 +161,9 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @public
 def logout() -> Response:
+    who = web_principal()
+    if who is not None:
+        web_sessions.end(who.session_id, who.username, now=current_app.extensions["tanggap"].clock.now(),
+                         reason="logout", by=who.username)
     session.clear()
     return redirect(url_for("webauth.login"))

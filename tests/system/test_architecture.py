@@ -27,7 +27,8 @@ SHARED = ("shared.domain", "shared.contracts", "shared.platform", "shared.record
 RULES: dict[str, tuple[str, ...]] = {
     "shared.domain": (),
     "shared.contracts": ("shared.domain",),
-    "shared.platform": ("shared.domain", "shared.contracts", "shared.records.users"),
+    "shared.platform": ("shared.domain", "shared.contracts", "shared.records.users", "shared.records.login_attempts",
+                        "shared.records.web_sessions", "shared.records.token_revocations"),
     "shared.records": ("shared.platform", "shared.contracts", "shared.domain"),
     "shared.messaging": ("shared.platform", "shared.contracts", "shared.domain"),
     # the aggregator: write side (state <- coaching <- pipeline), read side (state <- queries <- presentation)

@@ -37,7 +37,7 @@ def _issue(device_id: str, values: dict, ttl_days: int) -> dict:
     token_id = uuid.uuid4().hex
     ext = _ext()
     token = issue_token(ext.settings, sub=device_id, roles=["kiosk"], unit=values["unit"],
-                        ttl_seconds=ttl_days * 86400, clock=ext.clock, token_id=token_id)
+                        ttl_seconds=ttl_days * 86400, clock=ext.clock, token_id=token_id, services=["survey"])
     try:
         doc, _ = KioskDevice.save_revision(device_id, {**values, "token_id": token_id, "active": True},
                                            at=ext.clock.now(), by=principal().sub)
