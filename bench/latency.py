@@ -194,6 +194,13 @@ def run(settings, rate: float = 8.0, seconds: float = 60.0, normal_officers: int
             procs.append(python_module(name, [module, "relay" if module == "services.survey" else "worker"],
                                        settings, **extra))
         normal, low = seed(survey.url, settings, normal_officers, low_officers)
+        # Every submission comes from this one machine: one client, so the rule's minimum of
+        # distinct clients is lowered to 1 for the run (the rest of the rule is the default).
+        rule = requests.put(aggregator.url + "/api/v1/admin/rules/officer-low", headers=admin_headers(settings),
+                            json={"kind": "officer_low", "severity": "warning", "params": {"min_clients": 1}},
+                            timeout=30)
+        if rule.status_code not in (200, 201):
+            raise RuntimeError(f"setting the officer-low rule: {rule.status_code} {rule.text[:300]}")
         plan = schedule(normal, low, rate, seconds)
         poller = Poller(aggregator.url + "/api/v1/indicators/units", admin_headers(settings)).start()
         accepted: dict[str, list[float]] = {}

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mongoengine.connection import get_db
+
+from shared.platform.pseudonyms import client_of
 
 WINDOW = timedelta(minutes=15)
 KEEP = timedelta(hours=2)
@@ -49,21 +50,9 @@ class Keys:
         return [self.pair, self.user, self.address]
 
 
-def _client(address: str | None) -> str:
-    """The client an address stands for: an IPv4 address, or an IPv6 address's /64 (one
-    household or device picks freely among the addresses of its /64)."""
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
-        return address or ""
-    if ip.version == 6 and ip.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
-
-
 def keys(secret: str, username: str, address: str | None) -> Keys:
     name = username.strip().lower()
-    address = _client(address)
+    address = client_of(address)
 
     def h(kind: str, text: str) -> str:
         return hmac.new(secret.encode(), f"web-login\x1f{kind}\x1f{text}".encode(), hashlib.sha256).hexdigest()[:40]

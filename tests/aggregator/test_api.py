@@ -237,7 +237,8 @@ def test_peer_threshold_is_configurable_but_never_below_three(client, auth):
 def test_coaching_rules_are_data_an_admin_edits(client, auth):
     admin = auth("admin")
     rules = {r["code"]: r for r in client.get("/api/v1/admin/rules", headers=admin).json}
-    assert rules["officer-low"]["params"] == {"threshold": 76.61, "min_responses": 10, "window_months": 3}
+    assert rules["officer-low"]["params"] == {"threshold": 76.61, "min_responses": 10, "min_clients": 5,
+                                              "window_months": 3}
     bad = client.put("/api/v1/admin/rules/officer-low", json={"kind": "officer_low", "params": {"threshold": 500}},
                      headers=admin)
     assert bad.status_code == 422 and "params.threshold" in bad.json["errors"], bad.json

@@ -7,6 +7,7 @@ from shared.domain import skm
 
 from services.aggregator.coaching import rules
 from services.aggregator.coaching.rules import Recorded, Rule
+from services.aggregator.state.sources import Sources
 
 pytestmark = pytest.mark.unit
 
@@ -18,6 +19,14 @@ def totals(respondents, u6, u7, others=3):
     for _ in range(respondents):
         t.add({**dict.fromkeys(skm.UNSUR_CODES, others), "U6": u6, "U7": u7})
     return t
+
+
+def clients(n, kiosk=0):
+    """Sources: ``n`` distinct clients (one response each) and ``kiosk`` kiosk responses."""
+    return Sources(kiosk=kiosk, hours={"2026-11-23T03": {f"client{i:04}": 1 for i in range(n)}})
+
+
+MANY = clients(20)
 
 
 def rule(code):
@@ -63,22 +72,41 @@ def test_berakhlak_below_needs_a_released_result_and_names_the_values():
 
 def test_officer_low_over_a_rolling_window_with_a_minimum_of_responses():
     r = Rule("o", rules.OFFICER_LOW, "warning", {"threshold": 70, "min_responses": 5, "window_months": 3})
-    assert rules.officer_low(r, NIP, "X", "2026-11", totals(4, 1, 1)).problem is None      # too few
-    low = rules.officer_low(r, NIP, "X", "2026-11", totals(5, 2, 3))                       # (2+3)/2*25 = 62.5
+    assert rules.officer_low(r, NIP, "X", "2026-11", totals(4, 1, 1), MANY).problem is None      # too few
+    low = rules.officer_low(r, NIP, "X", "2026-11", totals(5, 2, 3), MANY)                       # (2+3)/2*25 = 62.5
     assert low.problem is True and low.evidence["values"]["index"] == 62.5
     assert low.evidence["values"]["window"] == ["2026-09", "2026-11"]
     assert low.evidence["thresholds"]["threshold"] == 70 and low.evidence["rule"] == "o"
-    assert rules.officer_low(r, NIP, "X", "2026-11", totals(5, 3, 3)).problem is False     # 75
+    assert rules.officer_low(r, NIP, "X", "2026-11", totals(5, 3, 3), MANY).problem is False     # 75
+
+
+def test_officer_rules_need_responses_from_several_clients_a_kiosk_response_counting_as_one():
+    r = Rule("o", rules.OFFICER_LOW, "warning", {"threshold": 70, "min_responses": 5, "min_clients": 5})
+    low = totals(12, 1, 1)
+    assert rules.officer_low(r, NIP, "X", "2026-11", low, clients(4)).problem is None     # 12 responses, 4 clients
+    one_client = Sources(hours={"2026-11-23T03": {"a": 12}})
+    assert rules.officer_low(r, NIP, "X", "2026-11", low, one_client).problem is None
+    found = rules.officer_low(r, NIP, "X", "2026-11", low, clients(2, kiosk=3))          # the counter's kiosk
+    assert found.problem is True and found.evidence["values"]["clients"] == 2 and found.evidence["values"]["kiosk"] == 3
+    d = Rule("d", rules.OFFICER_DROP, "info", {"points": 10, "min_responses": 2, "min_clients": 3})
+    assert rules.officer_drop(d, NIP, "X", "2026-11", totals(3, 1, 1), totals(3, 4, 4), clients(3),
+                              clients(2)).problem is None                                   # last month: 2 clients
+    assert rules.officer_drop(d, NIP, "X", "2026-11", totals(3, 1, 1), totals(3, 4, 4), clients(3),
+                              clients(3)).problem is True
 
 
 def test_officer_drop_against_the_previous_month():
     r = Rule("d", rules.OFFICER_DROP, "info", {"points": 10, "min_responses": 2})
-    assert rules.officer_drop(r, NIP, "X", "2026-11", totals(2, 3, 3), totals(2, 4, 4)).problem is True  # 75 vs 100
-    assert rules.officer_drop(r, NIP, "X", "2026-11", totals(2, 4, 3), totals(2, 4, 4)).problem is True   # 12.5 points
-    assert rules.officer_drop(r, NIP, "X", "2026-11", totals(2, 4, 4), totals(2, 3, 4)).problem is False  # it rose
-    assert rules.officer_drop(r, NIP, "X", "2026-11", totals(2, 3, 3), totals(2, 3, 4)).problem is True   # 12.5 >= 10
-    assert rules.officer_drop(r, NIP, "X", "2026-11", totals(2, 3, 3), totals(1, 4, 4)).problem is None
-    f = rules.officer_drop(r, NIP, "X", "2026-01", totals(2, 3, 3), totals(2, 4, 4))
+
+    def drop(now, before, month="2026-11"):
+        return rules.officer_drop(r, NIP, "X", month, now, before, MANY, MANY)
+
+    assert drop(totals(2, 3, 3), totals(2, 4, 4)).problem is True  # 75 vs 100
+    assert drop(totals(2, 4, 3), totals(2, 4, 4)).problem is True   # 12.5 points
+    assert drop(totals(2, 4, 4), totals(2, 3, 4)).problem is False  # it rose
+    assert drop(totals(2, 3, 3), totals(2, 3, 4)).problem is True   # 12.5 >= 10
+    assert drop(totals(2, 3, 3), totals(1, 4, 4)).problem is None
+    f = drop(totals(2, 3, 3), totals(2, 4, 4), "2026-01")
     assert f.evidence["values"]["previous_period"] == "2025-12" and f.evidence["values"]["drop"] == 25.0
 
 
@@ -92,7 +120,7 @@ def test_unit_ikm_falling_to_c_or_d(answer, problem):
 
 
 def test_summaries_carry_no_names_only_values():
-    f = rules.officer_low(rule("officer-low"), NIP, "X", "2026-11", totals(10, 1, 1))
+    f = rules.officer_low(rule("officer-low"), NIP, "X", "2026-11", totals(10, 1, 1), MANY)
     assert set(f.summary) == {"id", "en"} and NIP not in f.summary["id"] + f.summary["en"]
 
 

@@ -154,7 +154,7 @@ def test_officer_satisfaction_below_threshold_and_a_drop(fresh_settings, clock):
                                                "params": {"min_responses": 3, "threshold": 75}},
                                at=clock.now(), by="test")
     CoachingRule.save_revision("officer-drop", {"kind": "officer_drop", "severity": "info",
-                                                "params": {"min_responses": 2, "points": 20}},
+                                                "params": {"min_responses": 2, "min_clients": 2, "points": 20}},
                                at=clock.now(), by="test")
     october = [skm_event("DISDUK", 4, officer=nip(2), period="2026-10") for _ in range(2)]
     # November: served in two units, whose responses are merged for the officer.
@@ -166,7 +166,8 @@ def test_officer_satisfaction_below_threshold_and_a_drop(fresh_settings, clock):
     (low,) = by_rule["officer-low"]
     # Rolling window of 3 months: October's 2 responses and November's 3, index 70 < 75.
     assert low["subject"] == nip(2) and low["period"] == "2026-11"
-    assert low["evidence"]["values"] == {"index": 70.0, "responses": 5, "window": ["2026-09", "2026-11"]}
+    assert low["evidence"]["values"] == {"index": 70.0, "responses": 5, "clients": 5, "kiosk": 0,
+                                         "window": ["2026-09", "2026-11"]}
     (drop,) = by_rule["officer-drop"]
     values = drop["evidence"]["values"]
     assert values["drop"] == 50.0 and values["previous_period"] == "2026-10" and values["responses"] == 3

@@ -18,7 +18,7 @@ from shared.domain.periods import months_in, previous
 from services.aggregator import indicator_policy
 from services.aggregator.coaching import rules
 from services.aggregator.coaching.rules import Finding
-from services.aggregator.state import fold, officer_index, results, store
+from services.aggregator.state import fold, officer_index, results, sources, store
 
 
 @dataclass
@@ -145,6 +145,7 @@ def _officer_findings(touched: Touched, active: list[rules.Rule], months_cache: 
     units = results.officer_units(docs)
     wanted = set(nips)
     per_month = {month: results.officer_totals(month_docs, wanted) for month, month_docs in by_month.items()}
+    month_docs_of = by_month
 
     def totals(nip: str, months: list[str]) -> skm.Totals:
         merged = skm.Totals()
@@ -154,16 +155,21 @@ def _officer_findings(touched: Touched, active: list[rules.Rule], months_cache: 
                 merged = merged.merge(found)
         return merged
 
+    def origins(nip: str, months: list[str]) -> sources.Sources:
+        docs_of = [d for month in months for d in month_docs_of.get(month, [])]
+        return sources.sources(docs_of, {nip}).get(nip, sources.Sources())
+
     out = []
     for rule in active:
         for nip, month in sorted(touched.officers):
             unit = min(units.get(nip, set()) - {None}, default=None)
             if rule.kind == rules.OFFICER_LOW:
-                out.append(rules.officer_low(rule, nip, unit, month,
-                                             totals(nip, rules.window(month, rule.p("window_months")))))
+                span = rules.window(month, rule.p("window_months"))
+                out.append(rules.officer_low(rule, nip, unit, month, totals(nip, span), origins(nip, span)))
             else:
                 out.append(rules.officer_drop(rule, nip, unit, month, totals(nip, [month]),
-                                              totals(nip, [previous(month)])))
+                                              totals(nip, [previous(month)]), origins(nip, [month]),
+                                              origins(nip, [previous(month)])))
     return out
 
 

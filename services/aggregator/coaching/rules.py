@@ -21,6 +21,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 from shared.domain import berakhlak, skm
 from shared.domain.periods import previous, quarter_of
 
+from services.aggregator.state.sources import Sources
+
 PREDIKAT_BELOW_BAIK = "predikat_below_baik"
 BERAKHLAK_BELOW = "berakhlak_below"
 OFFICER_LOW = "officer_low"
@@ -37,12 +39,18 @@ class _BerakhlakParams(Schema):
 class _OfficerLowParams(Schema):
     threshold = fields.Float(validate=validate.Range(25, 100), load_default=76.61)
     min_responses = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=10)
+    min_clients = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=5,
+                                 metadata={"description": "distinct clients (a kiosk response counts as one) the "
+                                                          "responses must come from"})
     window_months = fields.Integer(strict=True, validate=validate.Range(1, 12), load_default=3)
 
 
 class _OfficerDropParams(Schema):
     points = fields.Float(validate=validate.Range(0.01, 75), load_default=10.0)
     min_responses = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=10)
+    min_clients = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=5,
+                                 metadata={"description": "distinct clients (a kiosk response counts as one) each "
+                                                          "month's responses must come from"})
 
 
 class _UnitIkmParams(Schema):
@@ -101,8 +109,9 @@ class Rule:
 DEFAULT_RULES = {r.code: r for r in (
     Rule("predikat-below-baik", PREDIKAT_BELOW_BAIK, "critical"),
     Rule("berakhlak-below", BERAKHLAK_BELOW, "warning", {"period": "quarter"}),
-    Rule("officer-low", OFFICER_LOW, "warning", {"threshold": 76.61, "min_responses": 10, "window_months": 3}),
-    Rule("officer-drop", OFFICER_DROP, "info", {"points": 10.0, "min_responses": 10}),
+    Rule("officer-low", OFFICER_LOW, "warning", {"threshold": 76.61, "min_responses": 10, "min_clients": 5,
+                                                 "window_months": 3}),
+    Rule("officer-drop", OFFICER_DROP, "info", {"points": 10.0, "min_responses": 10, "min_clients": 5}),
     Rule("unit-ikm-low", UNIT_IKM_LOW, "warning", {"grades": ["C", "D"], "min_respondents": 30, "period": "month"}),
 )}
 
@@ -176,14 +185,23 @@ def berakhlak_below(rule: Rule, nip: str, unit: str | None, period: str, peer: M
                     "en": f"Behaviour below expectations on {names} ({peer.get('raters')} raters), period {period}"})
 
 
-def officer_low(rule: Rule, nip: str, unit: str | None, month: str, totals: skm.Totals) -> Finding:
+def _sources_values(found: Sources) -> dict[str, int]:
+    return {"clients": found.clients, "kiosk": found.kiosk}
+
+
+def officer_low(rule: Rule, nip: str, unit: str | None, month: str, totals: skm.Totals,
+                found: Sources) -> Finding:
+    """Officer satisfaction under the threshold over a rolling window; not decidable with
+    fewer than ``min_responses`` responses or fewer than ``min_clients`` sources (distinct
+    clients, each kiosk response counting as one: :mod:`..state.sources`)."""
     from services.aggregator.state.results import officer_index
 
     threshold, minimum, months = rule.p("threshold"), rule.p("min_responses"), rule.p("window_months")
     index = officer_index(totals)
-    problem = None if totals.respondents < minimum or index is None else index < threshold
+    enough = totals.respondents >= minimum and found.independent >= rule.p("min_clients")
+    problem = None if not enough or index is None else index < threshold
     span = window(month, months)
-    values = {"index": index, "responses": totals.respondents, "window": [span[0], span[-1]]}
+    values = {"index": index, "responses": totals.respondents, **_sources_values(found), "window": [span[0], span[-1]]}
     return Finding(rule, "employee", nip, unit, month, problem, _evidence(rule, month, values),
                    {"id": f"Kepuasan terhadap petugas {index} di bawah {threshold} ({totals.respondents} responden, "
                           f"{span[0]} s.d. {span[-1]})",
@@ -192,16 +210,18 @@ def officer_low(rule: Rule, nip: str, unit: str | None, month: str, totals: skm.
 
 
 def officer_drop(rule: Rule, nip: str, unit: str | None, month: str, current: skm.Totals,
-                 before: skm.Totals) -> Finding:
+                 before: skm.Totals, found: Sources, found_before: Sources) -> Finding:
     from services.aggregator.state.results import officer_index
 
-    points, minimum = rule.p("points"), rule.p("min_responses")
+    points, minimum, clients = rule.p("points"), rule.p("min_responses"), rule.p("min_clients")
     now, then = officer_index(current), officer_index(before)
-    enough = current.respondents >= minimum and before.respondents >= minimum and now is not None and then is not None
+    enough = (current.respondents >= minimum and before.respondents >= minimum and now is not None
+              and then is not None and found.independent >= clients and found_before.independent >= clients)
     drop = round(then - now, 2) if enough and then is not None and now is not None else None
     problem = drop >= points if enough and drop is not None else None
     values = {"index": now, "previous": then, "previous_period": previous(month), "drop": drop,
-              "responses": current.respondents, "previous_responses": before.respondents}
+              "responses": current.respondents, "previous_responses": before.respondents,
+              **_sources_values(found)}
     return Finding(rule, "employee", nip, unit, month, problem, _evidence(rule, month, values),
                    {"id": f"Kepuasan terhadap petugas turun {drop} poin dibanding {previous(month)}",
                     "en": f"Officer satisfaction dropped {drop} points against {previous(month)}"})

@@ -13,15 +13,15 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 
 from shared.contracts.formats import code_field, period_field
 from shared.domain import berakhlak, skm
-from shared.domain.periods import kind_of, previous
+from shared.domain.periods import kind_of, months_in, previous
 from shared.platform.errors import ApiError, flatten
 from shared.records.directory import Employee, Service, Unit
 
 from services.aggregator.coaching import cases
 from services.aggregator.queries import reports
-from services.aggregator.state import fold, store
+from services.aggregator.state import fold, sources, store
 
-CHARTS = ("units", "services", "trend", "unsur", "peer", "coaching")
+CHARTS = ("units", "services", "trend", "unsur", "peer", "coaching", "bursts")
 TREND_LENGTH = {"month": 6, "quarter": 4, "year": 3}
 MAX_TREND_LINES = 8
 UNSUR_NAMES = {code: (name, name_en) for code, name, name_en, _, _ in skm.UNSUR}
@@ -176,7 +176,19 @@ def coaching_rows(f: Filters) -> list[dict]:
             for c in found]
 
 
-def rows_for(name: str, f: Filters) -> list[dict]:
+def burst_rows(f: Filters, timezone: str) -> list[dict]:
+    """Days of the period on which one officer got many responses from few clients
+    (:func:`.sources.bursts`): worth a look before trusting that officer's numbers."""
+    months = months_in(f.period)
+    docs = store.find_months({"kind": fold.SKM_OFFICERS}, months, {"scope": 1, "officers": 1},
+                             scopes=[f.unit] if f.unit else None)
+    found = sources.bursts(sources.sources(docs), timezone)
+    who = names(b.officer for b in found)
+    return [{"officer": b.officer, "name": who.get(b.officer), "day": b.day, "responses": b.responses,
+             "clients": b.clients, "top_client_percent": b.top_client_percent} for b in found]
+
+
+def rows_for(name: str, f: Filters, timezone: str) -> list[dict]:
     """The rows of one chart (its CSV download)."""
     if name == "units":
         return unit_rows(f)
@@ -190,6 +202,8 @@ def rows_for(name: str, f: Filters) -> list[dict]:
         return peer_rows(f)
     if name == "coaching":
         return coaching_rows(f)
+    if name == "bursts":
+        return burst_rows(f, timezone)
     raise ApiError(404, errors={"chart": [f"grafik tidak dikenal / unknown chart; one of {', '.join(CHARTS)}"]})
 
 

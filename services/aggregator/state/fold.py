@@ -17,6 +17,8 @@ from typing import Any
 from shared.contracts import payloads
 from shared.contracts.events import Event, InvalidEvent
 
+from services.aggregator.state import sources
+
 SKM, PEER, CUSTOM, APPRAISAL = "skm", "peer", "custom", "appraisal"
 # A unit's per-officer SKM totals are a document of their own: the unit document stays small
 # (read by every unit query), and the officers' totals are read only when officers are asked for.
@@ -56,8 +58,11 @@ def field_names(event: Event) -> list[object]:
     p = event.payload
     if event.type == payloads.SKM_RESPONSE:
         profile = p.get("profile") or {}
-        return [*p["answers"], p.get("service") or "-", p.get("officer") or "-", p["channel"], *profile,
-                *(v for v in profile.values() if v)]
+        skm_names: list[object] = [*p["answers"], p.get("service") or "-", p.get("officer") or "-", p["channel"],
+                                   *profile, *(v for v in profile.values() if v)]
+        if p.get("officer") and p["channel"] != sources.KIOSK:   # the officer's sources (see .sources)
+            skm_names += [sources.hour_of(p), str(p.get("client_hash") or sources.UNKNOWN)[:sources.TAG_LENGTH]]
+        return skm_names
     if event.type == payloads.PEER_FEEDBACK:
         return [*p["values"], p["relation"]]
     if event.type == payloads.SURVEY_RESPONSE:
@@ -126,7 +131,9 @@ def apply(doc: dict[str, Any], event: Event, offset: int) -> bool:
         if p.get("has_comment"):
             doc["comments"] += 1
     elif kind == SKM_OFFICERS:
-        _add(doc["officers"].setdefault(p["officer"], _totals()), p["answers"])
+        officer = doc["officers"].setdefault(p["officer"], _totals())
+        _add(officer, p["answers"])
+        sources.record(officer, p)
     elif kind == PEER:
         if p["relation"] == "self":
             _add(doc["self"], p["values"])  # kept apart: self-ratings never enter the peer result

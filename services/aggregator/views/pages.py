@@ -54,6 +54,11 @@ def home():
 
 # -- evaluation dashboard -----------------------------------------------------------------------
 
+def _timezone() -> str:
+    zone: str = current_app.extensions["tanggap"].settings.timezone
+    return zone
+
+
 @bp.route("/dashboard")
 @login_required(*EVALUATION)
 def dashboard_page():
@@ -73,7 +78,8 @@ def dashboard_page():
         services=dashboard.service_rows(f), trend=trend, trend_periods=periods,
         trend_series=dashboard.trend_series(trend, periods), unsur=dashboard.unsur_rows(f, units), peer=peer,
         peer_values=dashboard.peer_value_means(peer), value_codes=berakhlak.VALUE_CODES,
-        coaching=dashboard.coaching_rows(f), all_units=Unit.heads(), all_services=services_all,
+        coaching=dashboard.coaching_rows(f), bursts=dashboard.burst_rows(f, _timezone()), all_units=Unit.heads(),
+        all_services=services_all,
         periods=dashboard.period_choices(this_month(), f.period), lang=lang, **_helpers())
 
 
@@ -130,7 +136,7 @@ def chart(name):
 @login_required(*EVALUATION)
 def chart_data(name):
     f = dashboard.parse_filters(request.args, this_month())
-    rows = dashboard.rows_for(name, f)
+    rows = dashboard.rows_for(name, f, _timezone())
     filename = "-".join([name, f.period] + [v for v in (f.unit, f.service) if v])
     return Response(exports.to_csv(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})

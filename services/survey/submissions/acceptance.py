@@ -23,7 +23,7 @@ from shared.messaging.topics import Topics
 from shared.platform.clock import Clock
 from shared.platform.config import Settings
 from shared.platform.errors import ApiError
-from shared.platform.pseudonyms import keyed_hash
+from shared.platform.pseudonyms import client_of, keyed_hash
 from shared.records.responses import Outbox, Response
 
 from services.survey.surveys.spec import TemplateSpec
@@ -70,7 +70,7 @@ def event_id_for(response_id: str) -> uuid.UUID:
 
 
 def client_hash(settings: Settings, address: str | None) -> str | None:
-    return keyed_hash(settings, "client-address", address) if address else None
+    return keyed_hash(settings, "client-address", client_of(address)) if address else None
 
 
 def checked(template: TemplateSpec, answers: Any) -> dict:
