@@ -102,7 +102,8 @@ def _responses(settings: Settings, clock) -> int:
             profile = {"sex": rng.choice(["L", "P"]), "age_band": rng.choice(["20-29", "30-39", "40-49", "50-59"])}
             comment = COMMENTS[i % len(COMMENTS)] if i % 5 == 0 else None
             body = {"unit": unit, "answers": answers, "profile": profile, "comment": comment, "demo": i}
-            ctx = acceptance.Context(unit=unit, service=service, officer=officer if i % 2 == 0 else None, channel="web")
+            ctx = acceptance.Context(unit=unit, service=service, officer=officer if i % 2 == 0 else None, channel="web",
+                                     client_address=f"192.0.2.{i + 1}")   # each demo citizen on a phone of their own
             doc = acceptance.citizen_response(body, response_id=str(uuid.uuid5(NAMESPACE, f"{unit}|{month}|{i}")),
                                           template=template, answers=answers, ctx=ctx, profile=profile, comment=comment,
                                           lang="id", settings=settings, clock=clock)

@@ -18,12 +18,28 @@ GLOBAL = "*"  # the scope of a setting that applies to every unit
 
 
 class SkmWeights(Revisioned):
-    """Weights per unsur for a unit (``scope`` = unit code) or for everyone (``*``)."""
+    """Weights per unsur for a unit (``scope`` = unit code) or for everyone (``*``), as the
+    admin wrote them (text such as ``"0.15"`` or ``"1/9"``; records from before are numbers,
+    read as the decimals they print as), with the admin's reason for leaving equal weights."""
 
     KEY = "scope"
     meta = {"collection": "agg_skm_weights", "indexes": [{"fields": ["scope", "rev"], "unique": True}, "superseded"]}
     scope = StringField(required=True)
     weights = DictField(required=True)
+    reason = StringField(max_length=1000)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The weights a unit's SKM is computed with (None where equal: the regulation's)."""
+
+    weights: dict[str, skm.Weight]
+    reason: str | None = None
+    scope: str = GLOBAL
+
+    @property
+    def weighting(self) -> dict:
+        return skm.weighting(self.weights, self.reason)
 
 
 class Population(Revisioned):
@@ -57,20 +73,25 @@ class Peer:
     above: float = 4.2   # at or above: Di Atas
 
 
-def weights_for(unit: str | None) -> dict[str, float] | None:
+def _weights(record: SkmWeights) -> Weights | None:
+    weights = dict(record.weights)
+    return None if skm.is_equal(weights) else Weights(weights, record.reason, record.scope)
+
+
+def weights_for(unit: str | None) -> Weights | None:
     """The unit's weights, else the global ones, else None (equal weights)."""
     for scope in ([unit] if unit else []) + [GLOBAL]:
         record = SkmWeights.head(scope)
         if record is not None:
-            return dict(record.weights)
+            return _weights(record)
     return None
 
 
-def weights_by_unit(units: list[str]) -> dict[str, dict | None]:
+def weights_by_unit(units: list[str]) -> dict[str, Weights | None]:
     """Weights of many units in two queries."""
-    records = {r.scope: dict(r.weights) for r in SkmWeights.heads(scope__in=list(set(units)) + [GLOBAL])}
+    records = {r.scope: _weights(r) for r in SkmWeights.heads(scope__in=list(set(units)) + [GLOBAL])}
     fallback = records.get(GLOBAL)
-    return {u: records.get(u, fallback) for u in units}
+    return {u: records[u] if u in records else fallback for u in units}
 
 
 def population_ref(scope: str, period: str) -> str:
@@ -94,5 +115,5 @@ def peer() -> Peer:
     return Peer(berakhlak.min_raters(record.min_raters), record.below, record.above)
 
 
-def check_weights(weights: dict) -> dict[str, float]:
-    return skm.check_weights(weights)
+def check_weights(weights: dict) -> dict[str, skm.Weight]:
+    return dict(skm.check_weights(weights))

@@ -5,11 +5,14 @@ incremental aggregator, a full recomputation and the reports.
 """
 from __future__ import annotations
 
+import bisect
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, cast
+from fractions import Fraction
+from typing import Any
 
 # (code, official name, English, answer labels 1..4 in Bahasa Indonesia, in English)
 UNSUR = (
@@ -69,20 +72,81 @@ class WeightsError(ValueError):
     pass
 
 
-def equal_weights(codes: Sequence[str] = UNSUR_CODES) -> dict[str, float]:
-    return {code: 1 / len(codes) for code in codes}
+Weight = Fraction | Decimal | float | int | str
 
 
-def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
-    """Weights per unsur must be non-negative, name known unsur and sum to 1."""
+def exact(value: Weight) -> Fraction:
+    """A weight as an exact fraction: from its stored text (``"0.15"``, ``"1/9"``), a Decimal,
+    an int, or a float read as the shortest decimal that prints it (``0.1`` is 1/10, never
+    the binary 0.1000000000000000055...)."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool):
+        raise WeightsError("a weight is a number")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise WeightsError("a weight is a finite number")
+        return Fraction(Decimal(repr(value)))
+    if isinstance(value, (int, Decimal)):
+        return Fraction(value)
+    text = str(value).strip()
+    if not WEIGHT_TEXT.match(text):
+        raise WeightsError(f"not a weight: {text[:20]!r} (a decimal like 0.15 or a fraction like 1/9)")
+    return Fraction(text)
+
+
+WEIGHT_TEXT = re.compile(r"^(\d{1,3}(\.\d{1,17})?|\d{1,9}/[1-9]\d{0,8})$")
+
+
+def equal_weights(codes: Sequence[str] = UNSUR_CODES) -> dict[str, Fraction]:
+    """The regulation's weights: each unsur 1/9, exactly (printed rounded as 0,11 or 0,111)."""
+    return {code: Fraction(1, len(codes)) for code in codes}
+
+
+def check_weights(weights: Mapping[str, Weight]) -> dict[str, Fraction]:
+    """Weights per unsur: known unsur, non-negative, summing to exactly 1 (as exact
+    fractions of what was written: 0.1 + 0.2 + 0.7 is 1; write 1/9 rather than 0.111)."""
     unknown = sorted(set(weights) - set(UNSUR_CODES))
     if unknown:
         raise WeightsError(f"unknown unsur: {', '.join(unknown)}")
-    if any(w < 0 for w in weights.values()):
+    checked = {code: exact(w) for code, w in weights.items()}
+    if any(w < 0 for w in checked.values()):
         raise WeightsError("weights must not be negative")
-    if not math.isclose(sum(weights.values()), 1.0, abs_tol=1e-6):
-        raise WeightsError(f"weights must sum to 1, not {sum(weights.values()):.6f}")
-    return dict(weights)
+    total = sum(checked.values(), Fraction(0))
+    if total != 1:
+        raise WeightsError(f"weights must sum to 1 exactly, not {float(total):.6g} "
+                           "(fractions such as 1/9 are written as such)")
+    return checked
+
+
+def weight_text(value: Weight) -> str:
+    """How a weight is stored and shown: the decimal it was written as, or ``p/q`` for a
+    fraction with no short decimal."""
+    if isinstance(value, str):
+        exact(value)
+        return value.strip()
+    if isinstance(value, float):
+        exact(value)
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return format(Decimal(value), "f")
+    fr = exact(value)
+    for places in range(0, 18):
+        if (fr * 10 ** places).denominator == 1:
+            return format(half_up(fr, places), "f")
+    return f"{fr.numerator}/{fr.denominator}"
+
+
+def is_equal(weights: Mapping[str, Weight] | None) -> bool:
+    return weights is None or {c: exact(w) for c, w in weights.items()} == equal_weights()
+
+
+def half_up(value: Fraction, places: int) -> Decimal:
+    """``value`` rounded half-up (away from zero on a tie) to ``places`` decimals, exactly."""
+    scale = 10 ** places
+    sign = -1 if value < 0 else 1
+    units = (2 * abs(value.numerator) * scale + value.denominator) // (2 * value.denominator)
+    return Decimal(sign * units).scaleb(-places)
 
 
 @dataclass
@@ -116,34 +180,63 @@ class Totals:
                    {k: int(v) for k, v in (data.get("counts") or {}).items()})
 
 
-def nrr(totals: Totals) -> dict[str, float | None]:
-    """NRR per unsur: sum of answers / respondents who answered it (None: nobody did)."""
-    return {code: (totals.sums.get(code, 0) / totals.counts[code]) if totals.counts.get(code) else None
+def nrr_exact(totals: Totals) -> dict[str, Fraction | None]:
+    """NRR per unsur, exactly: sum of answers / respondents who answered it (None: nobody did)."""
+    return {code: Fraction(totals.sums.get(code, 0), totals.counts[code]) if totals.counts.get(code) else None
             for code in UNSUR_CODES}
 
 
-def skm_value(nrr_by_unsur: Mapping[str, float | None], weights: Mapping[str, float] | None = None) -> float | None:
-    """Perception value 1-4: sum of NRR x weight.
+def nrr(totals: Totals) -> dict[str, float | None]:
+    """NRR per unsur as floats (for ranking and charts; results use :func:`nrr_exact`)."""
+    return {code: float(v) if v is not None else None for code, v in nrr_exact(totals).items()}
+
+
+def skm_exact(nrr_by_unsur: Mapping[str, Fraction | None],
+              weights: Mapping[str, Weight] | None = None) -> Fraction | None:
+    """Perception value 1-4, exactly: sum of NRR x weight.
 
     An unsur nobody answered has no NRR; the regulation divides each NRR by the respondents
     who answered it, so such an unsur is left out and the remaining weights are scaled back
     to a sum of 1 (with equal weights: the mean of the NRR that exist).
     """
-    weights = weights or equal_weights()
-    present = {c: w for c, w in weights.items() if nrr_by_unsur.get(c) is not None}
-    total_weight = sum(present.values())
+    exact_weights = equal_weights() if weights is None else {c: exact(w) for c, w in weights.items()}
+    present = {c: w for c, w in exact_weights.items() if nrr_by_unsur.get(c) is not None}
+    total_weight = sum(present.values(), Fraction(0))
     if not present or total_weight <= 0:
         return None
-    return sum(cast(float, nrr_by_unsur[c]) * w for c, w in present.items()) / total_weight  # present: not None
+    weighted = sum((Fraction(nrr_by_unsur[c] or 0) * w for c, w in present.items()), Fraction(0))
+    return weighted / total_weight
+
+
+def skm_value(nrr_by_unsur: Mapping[str, Fraction | float | None],
+              weights: Mapping[str, Weight] | None = None) -> float | None:
+    """:func:`skm_exact` as a float (display helpers; results round the exact value)."""
+    value = skm_exact({c: Fraction(v) if v is not None else None for c, v in nrr_by_unsur.items()}, weights)
+    return float(value) if value is not None else None
 
 
 def round2(value: float) -> Decimal:
     return Decimal(repr(value)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
-def ikm(skm: float | None) -> Decimal | None:
-    """Converted value 25-100 (the published nilai IKM), rounded to two decimals."""
-    return None if skm is None else round2(skm * 25)
+def ikm(skm: Fraction | float | None) -> Decimal | None:
+    """Converted value 25-100 (the published nilai IKM): 25 x SKM, rounded half-up to two
+    decimals from the exact value."""
+    if skm is None:
+        return None
+    return half_up(Fraction(skm) * 25 if isinstance(skm, Fraction) else Fraction(Decimal(repr(skm))) * 25, 2)
+
+
+def worked_skm(value: Fraction) -> Decimal:
+    """The SKM as the report's worked line prints it: 4 decimals, or more when 4 would not
+    multiply by 25 to the IKM shown (3,0642 x 25 = 76,605, which is 76,61; printing 3,06420
+    would not help, so the digits that decide it are shown: 3,06420 x 25 = 76,6050 -> 76,61)."""
+    target = half_up(value * 25, 2)
+    for places in range(4, 13):
+        shown = half_up(value, places)
+        if half_up(Fraction(shown) * 25, 2) == target:
+            return shown
+    return half_up(value, 12)
 
 
 def grade(ikm_value: Decimal | float | None) -> dict[str, str] | None:
@@ -157,40 +250,83 @@ def grade(ikm_value: Decimal | float | None) -> dict[str, str] | None:
     return {"mutu": "D", "kinerja": "Tidak Baik", "kinerja_en": "Not good"}
 
 
-def lowest_unsur(nrr_by_unsur: Mapping[str, float | None], n: int = 3) -> list[str]:
+def lowest_unsur(nrr_by_unsur: Mapping[str, Fraction | float | None], n: int = 3) -> list[str]:
     """The n unsur with the lowest NRR (ties by unsur order): the improvement priorities."""
     ranked = sorted((v, UNSUR_CODES.index(c), c) for c, v in nrr_by_unsur.items() if v is not None)
     return [c for _, _, c in ranked[:n]]
 
 
-def krejcie_morgan(population: int) -> int:
-    """Minimum sample for a population (95% confidence, 5% margin, P = 0.5).
+# Krejcie & Morgan (1970), as published: population N -> sample S.
+KREJCIE_MORGAN = (
+    (10, 10), (15, 14), (20, 19), (25, 24), (30, 28), (35, 32), (40, 36), (45, 40), (50, 44), (55, 48), (60, 52),
+    (65, 56), (70, 59), (75, 63), (80, 66), (85, 70), (90, 73), (95, 76), (100, 80), (110, 86), (120, 92),
+    (130, 97), (140, 103), (150, 108), (160, 113), (170, 118), (180, 123), (190, 127), (200, 132), (210, 136),
+    (220, 140), (230, 144), (240, 148), (250, 152), (260, 155), (270, 159), (280, 162), (290, 165), (300, 169),
+    (320, 175), (340, 181), (360, 186), (380, 191), (400, 196), (420, 201), (440, 205), (460, 210), (480, 214),
+    (500, 217), (550, 226), (600, 234), (650, 242), (700, 248), (750, 254), (800, 260), (850, 265), (900, 269),
+    (950, 274), (1000, 278), (1100, 285), (1200, 291), (1300, 297), (1400, 302), (1500, 306), (1600, 310),
+    (1700, 313), (1800, 317), (1900, 320), (2000, 322), (2200, 327), (2400, 331), (2600, 335), (2800, 338),
+    (3000, 341), (3500, 346), (4000, 351), (4500, 354), (5000, 357), (6000, 361), (7000, 364), (8000, 367),
+    (9000, 368), (10000, 370), (15000, 375), (20000, 377), (30000, 379), (40000, 380), (50000, 381),
+    (75000, 382), (1000000, 384),
+)
 
-    The published table stops at 384 for very large populations (100,000 and more).
-    """
+
+def krejcie_morgan(population: int) -> int:
+    """Minimum sample for a population, from the published table (95% confidence, 5%
+    margin): a population on a row takes that row; between rows, the next row up (759 takes
+    the 800 row: 260); under 10, everyone; above 1,000,000, 384."""
     if population <= 0:
         return 0
-    if population >= 100_000:
-        return 384
-    chi2, p, d = 3.841, 0.5, 0.05
-    s = chi2 * population * p * (1 - p) / (d * d * (population - 1) + chi2 * p * (1 - p))
-    return min(population, math.ceil(round(s, 6)))
+    if population < KREJCIE_MORGAN[0][0]:
+        return population
+    index = bisect.bisect_left(KREJCIE_MORGAN, (population, 0))
+    return KREJCIE_MORGAN[index][1] if index < len(KREJCIE_MORGAN) else KREJCIE_MORGAN[-1][1]
 
 
-def evaluate(totals: Totals, weights: Mapping[str, float] | None = None,
+def _weighted(value: Fraction | None, weight: Fraction | None) -> float | None:
+    return float(half_up(value * weight, 4)) if value is not None and weight is not None else None
+
+
+def weights_used(nrr_by_unsur: Mapping[str, Fraction | None],
+                 weights: Mapping[str, Weight] | None = None) -> dict[str, Fraction | None]:
+    """The weight each unsur carried in :func:`skm_exact`: its own, scaled back to a sum of 1
+    over the answered unsur (None for an unsur nobody answered)."""
+    exact_weights = equal_weights() if weights is None else {c: exact(w) for c, w in weights.items()}
+    present = {c: w for c, w in exact_weights.items() if nrr_by_unsur.get(c) is not None}
+    total = sum(present.values(), Fraction(0))
+    return {c: (present[c] / total if c in present and total > 0 else None) for c in UNSUR_CODES}
+
+
+def weighting(weights: Mapping[str, Weight] | None, reason: str | None = None) -> dict[str, Any]:
+    """How the SKM was weighted, for everyone who reads a result: ``equal`` (the
+    regulation's 1/9 each), or ``custom`` with the weights as written and the stated reason."""
+    if is_equal(weights):
+        return {"kind": "equal"}
+    assert weights is not None
+    return {"kind": "custom", "weights": {c: weight_text(w) for c, w in weights.items()}, "reason": reason}
+
+
+def evaluate(totals: Totals, weights: Mapping[str, Weight] | None = None,
              population: int | None = None) -> dict[str, Any]:
     """Everything a report shows for one unit or service and period."""
-    by_unsur = nrr(totals)
-    value = skm_value(by_unsur, weights)
+    by_unsur = nrr_exact(totals)
+    value = skm_exact(by_unsur, weights)
     converted = ikm(value)
     result: dict[str, Any] = {
         "respondents": totals.respondents,
-        "nrr": {c: (round(v, 4) if v is not None else None) for c, v in by_unsur.items()},
-        "skm": round(value, 4) if value is not None else None,
+        "nrr": {c: (float(half_up(v, 4)) if v is not None else None) for c, v in by_unsur.items()},
+        "skm": float(half_up(value, 4)) if value is not None else None,
         "ikm": float(converted) if converted is not None else None,
         "grade": grade(converted),
         "lowest_unsur": lowest_unsur(by_unsur),
+        "weighting": weighting(weights),
     }
+    if value is not None:
+        result["skm_worked"] = str(worked_skm(value))
+    used = weights_used(by_unsur, weights)
+    result["unsur_weights"] = {c: (float(half_up(w, 4)) if w is not None else None) for c, w in used.items()}
+    result["unsur_weighted"] = {c: _weighted(by_unsur[c], w) for c, w in used.items()}
     if population:
         target = krejcie_morgan(population)
         result["sample"] = {"population": population, "target": target,

@@ -194,7 +194,8 @@ def test_public_endpoint_shows_unit_level_skm_and_nothing_individual(client):
     for who in (A1, A2, HEAD, SUP_A):
         assert who not in text
     assert "officers" not in r.json and "services" not in r.json and "Nama" not in text
-    assert set(r.json) <= {"unit", "period", "respondents", "nrr", "skm", "ikm", "grade", "lowest_unsur", "sample"}
+    assert set(r.json) <= {"unit", "period", "respondents", "nrr", "skm", "ikm", "grade", "lowest_unsur", "weighting",
+                           "sample"}
 
 
 # -- admin configuration --------------------------------------------------------------------------
@@ -203,8 +204,11 @@ def test_weights_and_population_change_the_official_numbers(client, auth):
     admin = auth("admin")
     before = items(client.get("/api/v1/indicators/units?unit=DISDUK", headers=admin))[0]
     weights = dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"), 0.1) | {"U9": 0.2}
-    r = client.put("/api/v1/admin/weights/DISDUK", json={"weights": weights}, headers=admin)
-    assert r.status_code == 200 and r.json["rev"] == 1
+    unexplained = client.put("/api/v1/admin/weights/DISDUK", json={"weights": weights}, headers=admin)
+    assert unexplained.status_code == 422 and "reason" in unexplained.json["errors"]
+    reason = "Sarana dinilai dua kali karena renovasi gedung"
+    r = client.put("/api/v1/admin/weights/DISDUK", json={"weights": weights, "reason": reason}, headers=admin)
+    assert r.status_code == 200 and r.json["rev"] == 1 and r.json["weights"]["U1"] == "0.1"
     r = client.put("/api/v1/admin/populations/DISDUK", json={"period": "2026-11", "population": 100}, headers=admin)
     assert r.status_code == 200 and r.json["target"] == 80
     after = items(client.get("/api/v1/indicators/units?unit=DISDUK", headers=admin))[0]
@@ -212,9 +216,16 @@ def test_weights_and_population_change_the_official_numbers(client, auth):
     assert after["sample"] == {"population": 100, "target": 80, "adequate": False}
     public = client.get("/api/v1/public/units/DISDUK?period=2026-11").json
     assert public["skm"] == after["skm"]  # the public figure is the official one
+    disclosed = {"kind": "custom", "weights": {k: str(v) for k, v in weights.items()}, "reason": reason}
+    assert public["weighting"] == after["weighting"] == disclosed
     bad = client.put("/api/v1/admin/weights/DISDUK", json={"weights": {"U1": 0.5}}, headers=admin)
     assert bad.status_code == 422 and "weights" in bad.json["errors"]
-    client.put("/api/v1/admin/weights/DISDUK", json={"weights": dict.fromkeys(weights, 1 / 9)}, headers=admin)
+    almost = client.put("/api/v1/admin/weights/DISDUK", json={"weights": dict.fromkeys(weights, 1 / 9)},
+                        headers=admin)
+    assert almost.status_code == 422 and "exactly" in str(almost.json["errors"]["weights"])   # 9 x 0.1111... != 1
+    equal = client.put("/api/v1/admin/weights/DISDUK", json={"weights": dict.fromkeys(weights, "1/9")}, headers=admin)
+    assert equal.status_code == 200
+    assert items(client.get("/api/v1/indicators/units?unit=DISDUK", headers=admin))[0]["weighting"] == {"kind": "equal"}
 
 
 def test_peer_threshold_is_configurable_but_never_below_three(client, auth):

@@ -118,6 +118,9 @@ def test_unit_result_uses_weights_and_population():
                                         "U9": 1})])
     totals = results.merge_skm(docs.values())["DISDUK"].unit
     weights = dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"), 0.1) | {"U9": 0.2}
-    result = results.unit_result("DISDUK", "2026-11", totals, weights, 100)
-    assert result["skm"] == pytest.approx(3.4) and result["ikm"] == 85.0 and result["weights"] == "custom"
+    from services.aggregator.indicator_policy import Weights
+    result = results.unit_result("DISDUK", "2026-11", totals, Weights(weights, "renovasi"), 100)
+    assert result["skm"] == 3.4 and result["ikm"] == 85.0 and result["weights"] == "custom"
+    assert result["weighting"] == {"kind": "custom", "reason": "renovasi",
+                                   "weights": {k: str(v) for k, v in weights.items()}}
     assert result["sample"] == {"population": 100, "target": 80, "adequate": False}

@@ -106,10 +106,8 @@ def synthetic_report() -> dict:
         totals.add({c: value for c in skm.UNSUR_CODES if c != "U4"})
     row = {"unit": "DISDUK", "period": "2026-11", **skm.evaluate(totals), "weights": "equal",
            "sample": {"population": 100, "target": 80, "adequate": False}}
-    weights = skm_report_data._weights_used(row, None)
-    unsur = [{"code": c, "name": n, "name_en": e, "nrr": row["nrr"][c], "weight": weights[c],
-              "weighted": row["nrr"][c] * weights[c] if row["nrr"][c] is not None else None}
-             for c, n, e, _, _ in skm.UNSUR]
+    unsur = [{"code": c, "name": n, "name_en": e, "nrr": row["nrr"][c], "weight": row["unsur_weights"][c],
+              "weighted": row["unsur_weighted"][c]} for c, n, e, _, _ in skm.UNSUR]
     return {"unit": "DISDUK", "unit_name": "Dinas Kependudukan", "unit_name_en": "Civil Registry", "period": "2026-11",
             "generated_at": "2026-11-23T03:00:00+00:00", "result": row, "unsur": unsur,
             "priorities": [{"code": c, "name": c, "name_en": c, "nrr": row["nrr"][c]} for c in row["lowest_unsur"]],
@@ -124,8 +122,10 @@ def test_weights_of_an_unanswered_unsur_are_spread_over_the_others():
     report = synthetic_report()
     weights = [u["weight"] for u in report["unsur"]]
     assert weights[3] is None and sum(w for w in weights if w) == pytest.approx(1.0)
+    # each weighted NRR is rounded on its own (half a unit of the 4th decimal at most), the total
+    # is the exact SKM rounded once: they may differ by the items' rounding, never more
     assert sum(u["weighted"] for u in report["unsur"] if u["weighted"]) == \
-        pytest.approx(report["result"]["skm"], abs=1e-4)
+        pytest.approx(report["result"]["skm"], abs=8 * 0.00005)
 
 
 def test_the_pdf_lays_out_the_numbers_and_the_comments_as_text():
@@ -146,3 +146,18 @@ def test_the_workbook_keeps_comments_as_text():
     cells = list(book["Saran"]["C"][1:])
     assert [c.value for c in cells] == ["Ruang tunggu <b>panas</b> & sempit", "@SUM(A1:A9)"]
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_the_worked_line_shows_the_digits_that_decide_the_rounding_and_the_weighting():
+    import pypdfium2 as pdfium
+
+    report = synthetic_report()
+    report["result"]["skm_worked"] = "3.06419"     # exact 3.06419...: x 25 = 76.60475, shown 76.60
+    report["result"]["ikm"] = 76.60
+    text = "\n".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(skm_report_layout.to_pdf(report)))
+    assert "IKM = 3,06419 × 25 = 76,60" in text.replace("\r", "")
+    assert "Pembobotan: sama, 1/9 per unsur" in text
+    report["result"]["weighting"] = {"kind": "custom", "weights": {"U1": "0.2"}, "reason": "renovasi gedung"}
+    book = load_workbook(io.BytesIO(skm_report_layout.to_xlsx(report, "en")))
+    rows = {r[0].value: r[1].value for r in book.worksheets[0].iter_rows() if r[0].value}
+    assert "reason: renovasi gedung" in rows["Weighting"] and "not the equal weights" in rows["Weighting"]

@@ -102,7 +102,9 @@ def _unit_findings(touched: Touched, active: list[rules.Rule], months_cache: Skm
         merged = skm.Totals()
         for month in months_in(period):
             merged = merged.merge(totals.get((unit, month), skm.Totals()))
-        out.append(rules.unit_ikm_low(rule, unit, period, skm.evaluate(merged, weights.get(unit))))
+        setting = weights.get(unit)
+        out.append(rules.unit_ikm_low(rule, unit, period,
+                                      skm.evaluate(merged, setting.weights if setting is not None else None)))
     return out
 
 

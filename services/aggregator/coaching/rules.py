@@ -13,6 +13,7 @@ import copy
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import marshmallow
@@ -217,7 +218,7 @@ def officer_drop(rule: Rule, nip: str, unit: str | None, month: str, current: sk
     now, then = officer_index(current), officer_index(before)
     enough = (current.respondents >= minimum and before.respondents >= minimum and now is not None
               and then is not None and found.independent >= clients and found_before.independent >= clients)
-    drop = round(then - now, 2) if enough and then is not None and now is not None else None
+    drop = float(Decimal(repr(then)) - Decimal(repr(now))) if enough and then is not None and now is not None else None
     problem = drop >= points if enough and drop is not None else None
     values = {"index": now, "previous": then, "previous_period": previous(month), "drop": drop,
               "responses": current.respondents, "previous_responses": before.respondents,

@@ -14,20 +14,11 @@ from shared.domain import skm
 from shared.domain.periods import months_in
 from shared.records.directory import Service, Unit
 
-from services.aggregator import indicator_policy
 from services.aggregator.queries import reports
 from services.aggregator.state import store
 
 MAX_COMMENTS = 500
 PROFILE_KEYS = tuple(skm.PROFILE)
-
-
-def _weights_used(row: Mapping, weights: Mapping[str, float] | None) -> dict[str, float | None]:
-    """The weight each answered unsur carried in the SKM value (rescaled like skm.skm_value)."""
-    weights = weights or skm.equal_weights()
-    present = {c: w for c, w in weights.items() if row["nrr"].get(c) is not None}
-    total = sum(present.values())
-    return {c: (present[c] / total if c in present and total > 0 else None) for c in skm.UNSUR_CODES}
 
 
 def load(unit: str, period: str, now: datetime) -> dict:
@@ -46,12 +37,10 @@ def build(unit: str, period: str, now: datetime) -> dict:
     /api/v1/indicators/units?unit=&period= (same function, same numbers)."""
     row = reports.units(period, unit)[0]
     record = Unit.head(unit)
-    weights = _weights_used(row, indicator_policy.weights_for(unit))
     unsur = []
     for code, name, name_en, _, _ in skm.UNSUR:
-        nrr, w = row["nrr"].get(code), weights[code]
-        unsur.append({"code": code, "name": name, "name_en": name_en, "nrr": nrr, "weight": w,
-                      "weighted": round(nrr * w, 4) if nrr is not None and w is not None else None})
+        unsur.append({"code": code, "name": name, "name_en": name_en, "nrr": row["nrr"].get(code),
+                      "weight": row["unsur_weights"][code], "weighted": row["unsur_weighted"][code]})
     names = {code: (name, name_en) for code, name, name_en, _, _ in skm.UNSUR}
     extra = reports.respondent_profile(period, unit)
     service_names = {s.code: (s.name, s.name_en or s.name) for s in Service.heads(unit=unit)}

@@ -48,6 +48,11 @@ LABELS = {
     "no": ("No", "No"), "element": ("Unsur pelayanan", "Service element"), "weight": ("Bobot", "Weight"),
     "weighted": ("NRR tertimbang", "Weighted NRR"), "total": ("Jumlah (nilai SKM)", "Total (SKM value)"),
     "not_answered": ("tidak dijawab", "not answered"),
+    "weighting": ("Pembobotan", "Weighting"),
+    "weighting_equal": ("sama, 1/9 per unsur (PermenPAN-RB 14/2017)",
+                        "equal, 1/9 per element (PermenPAN-RB 14/2017)"),
+    "weighting_custom": ("bobot khusus unit, bukan bobot sama menurut PermenPAN-RB 14/2017; alasan: {reason}",
+                         "the unit's own weights, not the equal weights of PermenPAN-RB 14/2017; reason: {reason}"),
     "services": ("4. Hasil per jenis layanan", "4. Results per service"),
     "service": ("Jenis layanan", "Service"),
     "priorities": ("5. Prioritas perbaikan (unsur dengan NRR terendah)", "5. Improvement priorities (lowest NRR)"),
@@ -60,6 +65,21 @@ LABELS = {
     "page": ("Halaman", "Page"),
     "none": ("–", "–"),
 }
+
+
+def weighting_text(result: dict, lang: str) -> str:
+    """Equal weights, or the unit's own with the admin's reason: always disclosed."""
+    weighting = result.get("weighting") or {"kind": "equal"}
+    if weighting["kind"] == "equal":
+        return label("weighting_equal", lang)
+    weights = ", ".join(f"{c} {w}" for c, w in (weighting.get("weights") or {}).items())
+    return label("weighting_custom", lang).format(reason=weighting.get("reason") or "–") + f" ({weights})"
+
+
+def worked(result: dict, lang: str) -> str:
+    """The exact SKM the IKM was computed from, with the digits that decide its rounding."""
+    text = result.get("skm_worked") or "–"
+    return text.replace(".", ",") if lang == "id" else text
 
 
 def label(key: str, lang: str) -> str:
@@ -204,7 +224,8 @@ def to_pdf(report: Mapping, lang: str = "id") -> bytes:
     data.append(["", p(label("total", lang)), "", "", number(result["skm"], 4, lang)])
     story.append(table(data, [10 * mm, 85 * mm, 25 * mm, 20 * mm, 30 * mm], numeric_cols=(2, 3, 4)))
     story.append(Spacer(1, 4))
-    story.append(p(f"IKM = {number(result['skm'], 4, lang)} × 25 = {number(result['ikm'], 2, lang)}", body))
+    story.append(p(f"IKM = {worked(result, lang)} × 25 = {number(result['ikm'], 2, lang)}", body))
+    story.append(p(f"{label('weighting', lang)}: {weighting_text(result, lang)}", body))
 
     if report["services"]:
         story.append(Paragraph(escape(label("services", lang)), h2))
@@ -273,6 +294,7 @@ def to_xlsx(report: Mapping, lang: str = "id") -> bytes:
     ws.append([label("mutu", lang), grade.get("mutu")])
     ws.append([label("kinerja", lang), grade.get("kinerja_en") if lang == "en" else grade.get("kinerja")])
     ws.append([label("sample", lang), _sample_text(result, lang)])
+    ws.append([label("weighting", lang), weighting_text(result, lang)])
     ws.append([label("generated", lang), report["generated_at"]])
     ws.column_dimensions["A"].width = 38
     ws.column_dimensions["B"].width = 48

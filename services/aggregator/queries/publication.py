@@ -9,7 +9,7 @@ from shared.records.directory import Unit
 
 from services.aggregator.queries import reports
 
-PUBLIC_FIELDS = ("unit", "period", "respondents", "nrr", "skm", "ikm", "grade", "lowest_unsur", "sample")
+PUBLIC_FIELDS = ("unit", "period", "respondents", "nrr", "skm", "ikm", "grade", "lowest_unsur", "weighting", "sample")
 
 
 def public_row(row: Mapping) -> dict:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from shared.domain import berakhlak, skm
@@ -70,26 +72,33 @@ def officer_units(docs: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
     return out
 
 
-def _mean(totals: skm.Totals, code: str) -> float | None:
+def _mean(totals: skm.Totals, code: str) -> Fraction | None:
     n = totals.counts.get(code, 0)
-    return totals.sums.get(code, 0) / n if n else None
+    return Fraction(totals.sums.get(code, 0), n) if n else None
+
+
+def officer_index_exact(totals: skm.Totals) -> Fraction | None:
+    """Officer satisfaction, 25-100, exactly: the mean of the U6 and U7 NRR (those answered) x 25."""
+    means = [m for m in (_mean(totals, c) for c in skm.OFFICER_UNSUR) if m is not None]
+    return sum(means, Fraction(0)) / len(means) * OFFICER_SCALE if means else None
 
 
 def officer_index(totals: skm.Totals) -> float | None:
-    """Officer satisfaction, 25-100: the mean of the U6 and U7 NRR (those answered) x 25."""
-    means = [m for m in (_mean(totals, c) for c in skm.OFFICER_UNSUR) if m is not None]
-    return round(sum(means) / len(means) * OFFICER_SCALE, 2) if means else None
+    """:func:`officer_index_exact` rounded half-up to 2 decimals."""
+    value = officer_index_exact(totals)
+    return float(skm.half_up(value, 2)) if value is not None else None
 
 
 def officer_result(nip: str, totals: skm.Totals, previous: skm.Totals | None = None) -> dict[str, Any]:
-    """Count, mean U6 and U7, mean of all unsur (their NRR, equal weights) and the trend."""
-    all_unsur = skm.skm_value(skm.nrr(totals))
+    """Count, mean U6 and U7, mean of all unsur (their NRR, equal weights) and the trend
+    (the difference of the two indices as shown)."""
+    all_unsur = skm.skm_exact(skm.nrr_exact(totals))
     index = officer_index(totals)
     before = officer_index(previous) if previous is not None and previous.respondents else None
     if index is None or before is None:
         trend: dict[str, Any] = {"previous": before, "delta": None, "direction": None}
     else:
-        delta = round(index - before, 2)
+        delta = float(Decimal(repr(index)) - Decimal(repr(before)))
         trend = {"previous": before, "delta": delta,
                  "direction": "up" if delta > 0 else "down" if delta < 0 else "flat"}
     return {
@@ -99,8 +108,8 @@ def officer_result(nip: str, totals: skm.Totals, previous: skm.Totals | None = N
     }
 
 
-def _round(value: float | None, places: int = 4) -> float | None:
-    return round(value, places) if value is not None else None
+def _round(value: Fraction | None, places: int = 4) -> float | None:
+    return float(skm.half_up(value, places)) if value is not None else None
 
 
 # -- Peer (BerAKHLAK 360) -------------------------------------------------------------------
@@ -157,10 +166,12 @@ def predikat_result(hasil_kerja: str | None, peer: Mapping[str, Any] | None) -> 
     return out
 
 
-def unit_result(unit: str, period: str, totals: skm.Totals, weights: Mapping[str, float] | None,
-                population: int | None) -> dict[str, Any]:
-    result = skm.evaluate(totals, weights, population)
+def unit_result(unit: str, period: str, totals: skm.Totals, weights: Any, population: int | None) -> dict[str, Any]:
+    """The SKM of a unit or service; ``weights`` an :class:`~..indicator_policy.Weights` or
+    None (the regulation's equal weights)."""
+    result = skm.evaluate(totals, weights.weights if weights is not None else None, population)
     if "sample" not in result:
         result["sample"] = {"population": None, "target": None, "adequate": None}
-    result["weights"] = "custom" if weights else "equal"
+    result["weighting"] = weights.weighting if weights is not None else skm.weighting(None)
+    result["weights"] = result["weighting"]["kind"]
     return {"unit": unit, "period": period, **result}

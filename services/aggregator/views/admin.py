@@ -39,10 +39,37 @@ def _scope(scope: str) -> str:
 
 # -- SKM weights ------------------------------------------------------------------------------
 
+class WeightField(fields.Field):
+    """A weight as written: a JSON number (read as the decimal it prints as) or text, a
+    decimal (``"0.15"``) or a fraction (``"1/9"``); kept as that text, so it stays exact."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else skm.weight_text(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValidationError("a number, or text such as 0.15 or 1/9")
+        try:
+            fraction = skm.exact(value)
+        except skm.WeightsError as exc:
+            raise ValidationError(str(exc)) from None
+        if not 0 <= fraction <= 1:
+            raise ValidationError("between 0 and 1")
+        return skm.weight_text(value)
+
+
 class WeightsIn(Schema):
     weights = fields.Dict(keys=fields.String(validate=validate.OneOf(skm.UNSUR_CODES)),
-                          values=fields.Float(validate=validate.Range(0, 1)), required=True,
-                          metadata={"description": "unsur -> weight; non-negative, summing to 1"})
+                          values=WeightField(metadata={"oneOf": [{"type": "number", "minimum": 0, "maximum": 1},
+                                                                 {"type": "string",
+                                                                  "pattern": skm.WEIGHT_TEXT.pattern}]}),
+                          required=True,
+                          metadata={"description": "unsur -> weight: non-negative, summing to exactly 1 "
+                                                   "(write 1/9 as the text \"1/9\"); equal weights are the "
+                                                   "regulation's"})
+    reason = fields.String(validate=validate.Length(max=1000),
+                           metadata={"description": "why the unit does not weigh the nine unsur equally (required "
+                                                    "for weights other than equal; published with every result)"})
 
     @validates_schema
     def sums_to_one(self, data, **kwargs):
@@ -50,11 +77,16 @@ class WeightsIn(Schema):
             skm.check_weights(data["weights"])
         except skm.WeightsError as exc:
             raise ValidationError(str(exc), "weights") from None
+        if not skm.is_equal(data["weights"]) and not (data.get("reason") or "").strip():
+            raise ValidationError("weights other than the regulation's equal ones need a reason, published with "
+                                  "every result", "reason")
 
 
 class WeightsOut(Schema):
     scope = fields.String()
-    weights = fields.Dict(keys=fields.String(validate=validate.OneOf(skm.UNSUR_CODES)), values=fields.Float())
+    weights = fields.Dict(keys=fields.String(validate=validate.OneOf(skm.UNSUR_CODES)), values=WeightField(
+        metadata={"type": "string", "description": "the weight as written"}))
+    reason = fields.String(allow_none=True)
     rev = fields.Integer()
 
 
@@ -81,7 +113,8 @@ def list_weights():
 @refuses(blp, 409, "changed concurrently: send it again")
 def put_weights(data, scope):
     """Set the weights of a unit, or of every unit ('*')."""
-    return _save(indicator_policy.SkmWeights, _scope(scope), {"weights": data["weights"]})
+    return _save(indicator_policy.SkmWeights, _scope(scope),
+                 {"weights": data["weights"], "reason": (data.get("reason") or "").strip() or None})
 
 
 # -- populations ------------------------------------------------------------------------------

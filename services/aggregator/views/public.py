@@ -15,7 +15,7 @@ from shared.platform.openapi import refuses
 from shared.platform.web import this_month
 
 from services.aggregator.queries import publication
-from services.aggregator.views.rows import SampleOut, nrr_field
+from services.aggregator.views.rows import SampleOut, WeightingOut, nrr_field
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Public unit-level SKM results")
 
@@ -38,6 +38,8 @@ class UnitSkmOut(Schema):
     ikm = fields.Float(allow_none=True, metadata={"description": "converted value 25-100"})
     grade = fields.Nested(GradeOut, allow_none=True)
     lowest_unsur = fields.List(fields.String())
+    weighting = fields.Nested(WeightingOut, metadata={"description": "equal (the regulation's), or the unit's own "
+                                                                     "weights with the reason"})
     sample = fields.Nested(SampleOut, metadata={"description": "population, Krejcie-Morgan target, adequate "
                                                               "(when a population is configured)"})
 

@@ -38,6 +38,15 @@ class SampleOut(Row):
     adequate = fields.Boolean(allow_none=True)
 
 
+class WeightingOut(Row):
+    kind = fields.String(required=True, validate=validate.OneOf(["equal", "custom"]),
+                         metadata={"description": "equal: the regulation's 1/9 per unsur (PermenPAN-RB 14/2017); "
+                                                  "custom: the unit's own weights"})
+    weights = fields.Dict(keys=fields.String(validate=UNSUR), values=fields.String(),
+                          metadata={"description": "custom only: the weight per unsur as the admin wrote it"})
+    reason = fields.String(allow_none=True, metadata={"description": "custom only: the admin's stated reason"})
+
+
 def nrr_field(**kw) -> fields.Dict:
     return fields.Dict(keys=fields.String(validate=UNSUR), values=fields.Float(allow_none=True),
                        metadata={"description": "NRR per unsur (1-4); null: nobody answered it"}, **kw)
@@ -55,7 +64,11 @@ class SkmResultOut(Row):
     grade = fields.Nested(ResultGradeOut, allow_none=True)
     lowest_unsur = fields.List(fields.String(validate=UNSUR), metadata={"description": "improvement priorities"})
     sample = fields.Nested(SampleOut)
-    weights = fields.Raw(metadata={"description": "\"equal\", or the configured weight per unsur"})
+    weights = fields.String(validate=validate.OneOf(["equal", "custom"]),
+                            metadata={"description": "weighting.kind (kept for older clients)"})
+    weighting = fields.Nested(WeightingOut, required=True)
+    skm_worked = fields.String(metadata={"description": "the exact SKM the IKM comes from, with the digits "
+                                                        "that decide its rounding (as the report prints it)"})
 
 
 class ServiceResultOut(SkmResultOut):
