@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.contracts.formats import PERIOD_RE
+from shared.contracts.formats import PERIOD_MESSAGE, PERIOD_RE
 from shared.domain import berakhlak
 from shared.records.directory import nip_problems
 
@@ -58,8 +58,7 @@ def check(line: int, data: Mapping[str, Any]) -> tuple[Row | None, dict[str, lis
     if problems:
         errors[f"{line}.nip"] = problems
     if not PERIOD_RE.match(period):
-        errors[f"{line}.period"] = ["periode harus YYYY, YYYY-Qn atau YYYY-MM / "
-                                    "period must be YYYY, YYYY-Qn or YYYY-MM"]
+        errors[f"{line}.period"] = [PERIOD_MESSAGE]
     code = rating(value)
     if code is None:
         errors[f"{line}.hasil_kerja"] = ["harus di_atas, sesuai atau di_bawah / must be di_atas, sesuai or di_bawah"]

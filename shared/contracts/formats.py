@@ -19,7 +19,7 @@ CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 NIP = r"^\d{18}$"
 USERNAME = r"^[a-z0-9][a-z0-9._-]{2,63}$"  # a web login
 PERIOD_MONTH = periods.MONTH.pattern
-PERIOD = periods.ANY.pattern          # a month YYYY-MM, a quarter YYYY-Qn or a year YYYY
+PERIOD = periods.ANY.pattern          # a month YYYY-MM, a quarter YYYY-Qn, a semester YYYY-Sn or a year YYYY
 CHANNELS = ("web", "kiosk", "api")    # how a citizen's response came in
 
 CODE_RE = re.compile(CODE)
@@ -28,7 +28,7 @@ PERIOD_RE = periods.ANY
 
 CODE_MESSAGE = "kode tidak valid / invalid code"
 NIP_MESSAGE = "NIP harus 18 digit / NIP must be 18 digits"
-PERIOD_MESSAGE = "YYYY-MM, YYYY-Qn atau YYYY / YYYY-MM, YYYY-Qn or YYYY"
+PERIOD_MESSAGE = "YYYY-MM, YYYY-Qn, YYYY-Sn atau YYYY / YYYY-MM, YYYY-Qn, YYYY-Sn or YYYY"
 MONTH_MESSAGE = "YYYY-MM"
 
 

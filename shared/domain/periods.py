@@ -1,6 +1,7 @@
 """Periods: a response belongs to the calendar month (local time) it was submitted in.
 
-Quarters and years are unions of months: ``2026-11`` is in ``2026-Q4`` and ``2026``.
+Quarters, semesters and years are unions of months: ``2026-11`` is in ``2026-Q4``,
+``2026-S2`` (July-December; ``S1`` is January-June) and ``2026``.
 """
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from zoneinfo import ZoneInfo
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+SEMESTER = re.compile(r"^(\d{4})-S([12])$")
 YEAR = re.compile(r"^(\d{4})$")
-ANY = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")   # any of the three
+ANY = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$")   # any of the four
+KINDS = ("month", "quarter", "semester", "year")
+FORMS = "YYYY-MM, YYYY-Qn, YYYY-Sn or YYYY"
 
 
 class PeriodError(ValueError):
@@ -24,15 +28,19 @@ def month_of(when: datetime, tz: str) -> str:
 
 
 def months_in(period: str) -> list[str]:
-    """The months a month, quarter (YYYY-Qn) or year (YYYY) period consists of."""
+    """The months a month, quarter (YYYY-Qn), semester (YYYY-S1, YYYY-S2) or year (YYYY)
+    period consists of."""
     if m := MONTH.match(period):
         return [period]
     if m := QUARTER.match(period):
         year, q = int(m.group(1)), int(m.group(2))
         return [f"{year:04d}-{month:02d}" for month in range(3 * q - 2, 3 * q + 1)]
+    if m := SEMESTER.match(period):
+        year, half = int(m.group(1)), int(m.group(2))
+        return [f"{year:04d}-{month:02d}" for month in range(6 * half - 5, 6 * half + 1)]
     if m := YEAR.match(period):
         return [f"{int(m.group(1)):04d}-{month:02d}" for month in range(1, 13)]
-    raise PeriodError(f"period must be YYYY-MM, YYYY-Qn or YYYY, not {period!r}")
+    raise PeriodError(f"period must be {FORMS}, not {period!r}")
 
 
 def kind_of(period: str) -> str:
@@ -40,9 +48,11 @@ def kind_of(period: str) -> str:
         return "month"
     if QUARTER.match(period):
         return "quarter"
+    if SEMESTER.match(period):
+        return "semester"
     if YEAR.match(period):
         return "year"
-    raise PeriodError(f"period must be YYYY-MM, YYYY-Qn or YYYY, not {period!r}")
+    raise PeriodError(f"period must be {FORMS}, not {period!r}")
 
 
 def previous(period: str) -> str:
@@ -54,8 +64,26 @@ def previous(period: str) -> str:
     if kind == "quarter":
         year, q = int(period[:4]), int(period[-1])
         return f"{year - 1:04d}-Q4" if q == 1 else f"{year:04d}-Q{q - 1}"
+    if kind == "semester":
+        year, half = int(period[:4]), int(period[-1])
+        return f"{year - 1:04d}-S2" if half == 1 else f"{year:04d}-S1"
     return f"{int(period) - 1:04d}"
 
 
 def quarter_of(month: str) -> str:
     return f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
+
+
+def semester_of(month: str) -> str:
+    return f"{month[:4]}-S{1 if int(month[5:]) <= 6 else 2}"
+
+
+def of_kind(month: str, kind: str) -> str:
+    """The month, quarter, semester or year a month belongs to."""
+    if kind == "month":
+        return month
+    if kind == "quarter":
+        return quarter_of(month)
+    if kind == "semester":
+        return semester_of(month)
+    return month[:4]

@@ -187,6 +187,26 @@ def test_openapi_documents_the_indicator_endpoints_and_roles(client):
 
 # -- public endpoint ------------------------------------------------------------------------------
 
+def test_a_semester_is_its_six_months(client, auth):
+    second = client.get("/api/v1/public/units/DISDUK?period=2026-S2")
+    assert second.status_code == 200 and second.json["period"] == "2026-S2"
+    months = [client.get(f"/api/v1/public/units/DISDUK?period=2026-{m:02d}").json["respondents"] for m in range(7, 13)]
+    assert second.json["respondents"] == sum(months) > 0
+    assert client.get("/api/v1/public/units/DISDUK?period=2026-S1").json["respondents"] == 0
+    year = client.get("/api/v1/public/units/DISDUK?period=2026").json       # nothing in S1: the year is S2
+    assert {k: second.json[k] for k in ("respondents", "ikm", "nrr")} == {k: year[k] for k in ("respondents", "ikm",
+                                                                                                "nrr")}
+    bad = client.get("/api/v1/public/units/DISDUK?period=2026-S3")
+    assert bad.status_code == 422 and "period" in bad.json["errors"]
+    rows = items(client.get("/api/v1/indicators/units?unit=DISDUK&period=2026-S2", headers=auth("evaluator")))
+    assert rows[0]["respondents"] == second.json["respondents"]
+    rule = client.put("/api/v1/admin/rules/unit-ikm-semester", headers=auth("admin"),
+                      json={"kind": "unit_ikm_low", "severity": "info", "params": {"period": "semester"}})
+    assert rule.status_code == 200 and rule.json["params"]["period"] == "semester"
+    client.put("/api/v1/admin/rules/unit-ikm-semester", headers=auth("admin"), json={"kind": "unit_ikm_low",
+                                                                                     "enabled": False})
+
+
 def test_public_endpoint_shows_unit_level_skm_and_nothing_individual(client):
     r = client.get("/api/v1/public/units/DISDUK?period=2026-11")
     assert r.status_code == 200 and r.json["respondents"] == 3

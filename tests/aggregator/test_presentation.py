@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from shared.domain import skm
 
-from services.aggregator.presentation import charts, dashboard, skm_report_data, skm_report_layout
+from services.aggregator.presentation import charts, dashboard, skm_report_layout
 from services.aggregator.queries import publication
 
 pytestmark = pytest.mark.unit
@@ -98,6 +98,8 @@ def test_period_labels():
     assert skm_report_layout.period_label("2026-Q4") == "Triwulan IV 2026"
     assert skm_report_layout.period_label("2026-Q4", "en") == "Q4 2026"
     assert skm_report_layout.period_label("2026", "en") == "Year 2026"
+    assert skm_report_layout.period_label("2026-S2") == "Semester II 2026"
+    assert skm_report_layout.period_label("2026-S1", "en") == "H1 2026"
 
 
 def synthetic_report() -> dict:

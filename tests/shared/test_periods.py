@@ -29,3 +29,13 @@ def test_previous_period(period, prev):
 def test_bad_periods_are_rejected(bad):
     with pytest.raises(periods.PeriodError):
         periods.months_in(bad)
+
+
+def test_semesters_are_january_to_june_and_july_to_december():
+    from shared.domain import periods
+    assert periods.months_in("2026-S1") == [f"2026-{m:02d}" for m in range(1, 7)]
+    assert periods.months_in("2026-S2") == [f"2026-{m:02d}" for m in range(7, 13)]
+    assert periods.kind_of("2026-S2") == "semester" and periods.previous("2026-S1") == "2025-S2"
+    assert periods.previous("2026-S2") == "2026-S1"
+    assert periods.semester_of("2026-06") == "2026-S1" and periods.of_kind("2026-07", "semester") == "2026-S2"
+    assert periods.ANY.match("2026-S2") and not periods.ANY.match("2026-S3") and not periods.ANY.match("2026-S0")

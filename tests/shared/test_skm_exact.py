@@ -3,6 +3,7 @@ end; the Krejcie-Morgan table as published. Compared with a reference written he
 definitions (fractions), over random response sets with blanks, and pinned on the ties."""
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -138,7 +139,7 @@ def test_krejcie_morgan_is_the_published_table():
     assert len(rows) > 80 and rows[-1] == (1000000, 384)
     for population, sample in rows:
         assert skm.krejcie_morgan(population) == sample, population
-    for (low, _), (high, sample) in zip(rows, rows[1:]):
+    for (low, _), (high, sample) in itertools.pairwise(rows):
         assert skm.krejcie_morgan(low + 1) == sample and skm.krejcie_morgan(high - 1) == sample   # next row up
     assert skm.krejcie_morgan(759) == 260
     assert [skm.krejcie_morgan(n) for n in (15, 50, 500, 2000, 75000)] == [14, 44, 217, 322, 382]

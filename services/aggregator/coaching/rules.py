@@ -19,8 +19,8 @@ from typing import Any
 import marshmallow
 from marshmallow import Schema, ValidationError, fields, validate
 
-from shared.domain import berakhlak, skm
-from shared.domain.periods import previous, quarter_of
+from shared.domain import berakhlak, periods, skm
+from shared.domain.periods import of_kind, previous
 
 from services.aggregator.state.sources import Sources
 
@@ -30,7 +30,7 @@ OFFICER_LOW = "officer_low"
 OFFICER_DROP = "officer_drop"
 UNIT_IKM_LOW = "unit_ikm_low"
 KINDS = (PREDIKAT_BELOW_BAIK, BERAKHLAK_BELOW, OFFICER_LOW, OFFICER_DROP, UNIT_IKM_LOW)
-PERIOD_KINDS = ("month", "quarter", "year")
+PERIOD_KINDS = periods.KINDS
 
 
 class _BerakhlakParams(Schema):
@@ -119,7 +119,7 @@ DEFAULT_RULES = {r.code: r for r in (
 
 def period_of(month: str, kind: str) -> str:
     """The month, quarter or year a month belongs to."""
-    return month if kind == "month" else quarter_of(month) if kind == "quarter" else month[:4]
+    return of_kind(month, kind)
 
 
 def window(month: str, months: int) -> list[str]:

@@ -13,7 +13,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 
 from shared.contracts.formats import code_field, period_field
 from shared.domain import berakhlak, skm
-from shared.domain.periods import kind_of, months_in, previous
+from shared.domain.periods import kind_of, months_in, previous, semester_of
 from shared.platform.errors import ApiError, flatten
 from shared.records.directory import Employee, Service, Unit
 
@@ -22,7 +22,7 @@ from services.aggregator.queries import reports
 from services.aggregator.state import fold, sources, store
 
 CHARTS = ("units", "services", "trend", "unsur", "peer", "coaching", "bursts")
-TREND_LENGTH = {"month": 6, "quarter": 4, "year": 3}
+TREND_LENGTH = {"month": 6, "quarter": 4, "semester": 4, "year": 3}
 MAX_TREND_LINES = 8
 UNSUR_NAMES = {code: (name, name_en) for code, name, name_en, _, _ in skm.UNSUR}
 VALUE_NAMES = {code: (name, name_en) for code, name, name_en, _, _ in berakhlak.VALUES}
@@ -208,8 +208,8 @@ def rows_for(name: str, f: Filters, timezone: str) -> list[dict]:
 
 
 def period_choices(current: str, selected: str) -> list[str]:
-    """Options for the period filter: 12 months, 4 quarters and 3 years up to ``current``
-    (a month), and the selected period if it is none of those."""
+    """Options for the period filter: 12 months, 4 quarters, 2 semesters and 3 years up to
+    ``current`` (a month), and the selected period if it is none of those."""
     months = [current]
     for _ in range(11):
         months.append(previous(months[-1]))
@@ -217,6 +217,7 @@ def period_choices(current: str, selected: str) -> list[str]:
     quarters = [quarter]
     for _ in range(3):
         quarters.append(previous(quarters[-1]))
+    semesters = [semester_of(current), previous(semester_of(current))]
     years = [current[:4], previous(current[:4]), previous(previous(current[:4]))]
-    out = months + quarters + years
+    out = months + quarters + semesters + years
     return out if selected in out else [selected] + out

@@ -88,7 +88,8 @@ def label(key: str, lang: str) -> str:
 
 
 def period_label(period: str, lang: str = "id") -> str:
-    """``November 2026``, ``Triwulan IV 2026`` / ``Q4 2026``, ``Tahun 2026`` / ``Year 2026``."""
+    """``November 2026``, ``Triwulan IV 2026`` / ``Q4 2026``, ``Semester II 2026`` / ``H2 2026``,
+    ``Tahun 2026`` / ``Year 2026``."""
     kind = kind_of(period)
     if kind == "month":
         names = MONTHS_EN if lang == "en" else MONTHS_ID
@@ -96,6 +97,9 @@ def period_label(period: str, lang: str = "id") -> str:
     if kind == "quarter":
         q = int(period[-1])
         return f"Q{q} {period[:4]}" if lang == "en" else f"Triwulan {'I II III IV'.split()[q - 1]} {period[:4]}"
+    if kind == "semester":
+        half = int(period[-1])
+        return f"H{half} {period[:4]}" if lang == "en" else f"Semester {'I II'.split()[half - 1]} {period[:4]}"
     return f"Year {period}" if lang == "en" else f"Tahun {period}"
 
 

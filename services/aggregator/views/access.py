@@ -13,7 +13,8 @@ from services.aggregator.presentation.exports import FORMATS
 
 
 class IndicatorQuery(Schema):
-    period = period_field(metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
+    period = period_field(metadata={"description": "month YYYY-MM, quarter YYYY-Qn, semester YYYY-S1 (Jan-Jun) "
+                                                  "or YYYY-S2 (Jul-Dec), or year YYYY (default: this month)"})
     unit = code_field(error="kode unit tidak valid / invalid unit code")
     service = code_field(error="kode layanan tidak valid / invalid service code")
     employee = nip_field(metadata={"description": "NIP of one employee"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from shared.contracts.formats import CODE_RE, PERIOD_RE
+from shared.contracts.formats import CODE_RE, PERIOD_MESSAGE, PERIOD_RE
 from shared.domain import berakhlak, skm
 from shared.platform.auth import ADMIN, EVALUATOR, public
 from shared.platform.errors import ApiError
@@ -162,7 +162,7 @@ def results():
     period = (request.args.get("period") or "").strip() or this_month()
     if not PERIOD_RE.match(period):
         return _error_page(ApiError(422, "Periode tidak valid", "Invalid period",
-                                    errors={"period": ["YYYY-MM, YYYY-Qn / YYYY"]}))
+                                    errors={"period": [PERIOD_MESSAGE]}))
     rows = publication.units(period)
     grades = {g: sum(1 for r in rows if (r.get("grade") or {}).get("mutu") == g) for g in GRADE_ORDER}
     return render_template("aggregator/results.html", rows=rows, period=period, grades=grades,
@@ -175,7 +175,7 @@ def result_unit(unit):
     period = (request.args.get("period") or "").strip() or this_month()
     if not PERIOD_RE.match(period):
         return _error_page(ApiError(422, "Periode tidak valid", "Invalid period",
-                                    errors={"period": ["YYYY-MM, YYYY-Qn / YYYY"]}))
+                                    errors={"period": [PERIOD_MESSAGE]}))
     record = Unit.head(unit) if CODE_RE.match(unit) else None
     row = publication.unit(unit, period) if CODE_RE.match(unit) else None
     if record is None and (row is None or not row["respondents"]):

@@ -20,7 +20,8 @@ from services.aggregator.views.rows import SampleOut, WeightingOut, nrr_field
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Public unit-level SKM results")
 
 class PeriodQuery(Schema):
-    period = period_field(metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
+    period = period_field(metadata={"description": "month YYYY-MM, quarter YYYY-Qn, semester YYYY-S1 (Jan-Jun) "
+                                                  "or YYYY-S2 (Jul-Dec), or year YYYY (default: this month)"})
 
 
 class GradeOut(Schema):

@@ -20,7 +20,8 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
 
 
 class ReportQuery(Schema):
-    period = period_field(metadata={"description": "month YYYY-MM, quarter YYYY-Qn or year YYYY (default: this month)"})
+    period = period_field(metadata={"description": "month YYYY-MM, quarter YYYY-Qn, semester YYYY-S1 (Jan-Jun) "
+                                                  "or YYYY-S2 (Jul-Dec), or year YYYY (default: this month)"})
     format = fields.String(validate=validate.OneOf(["json", "pdf", "xlsx"]), load_default="json",
                            metadata={"description": "json, pdf or xlsx"})
     lang = fields.String(validate=validate.OneOf(["id", "en"]), load_default="id",
