@@ -1,7 +1,9 @@
 """Hasil kerja ratings imported from the SKP appraisal: parsing and checking rows (pure).
 
-A row is ``nip, period, hasil_kerja``; the rating is ``di_atas``/``sesuai``/``di_bawah`` or
-its label (``Di Atas Ekspektasi``, ``Sesuai``, ``Above expectations``, ...), any case. Errors
+A row is ``nip, period, hasil_kerja`` and optionally ``perilaku`` (the rater's own perilaku
+kerja rating: under PermenPAN-RB 6/2022 the pejabat penilai decides it, so when given it takes
+precedence over the one derived from peer feedback); a rating is ``di_atas``/``sesuai``/
+``di_bawah`` or its label (``Di Atas Ekspektasi``, ``Sesuai``, ``Above expectations``, ...), any case. Errors
 are reported per row with the line number (the CSV header is line 1).
 """
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Row:
     nip: str
     period: str
     hasil_kerja: str
+    perilaku: str | None = None
 
 
 def rating(text: str | None) -> str | None:
@@ -62,9 +65,13 @@ def check(line: int, data: Mapping[str, Any]) -> tuple[Row | None, dict[str, lis
     code = rating(value)
     if code is None:
         errors[f"{line}.hasil_kerja"] = ["harus di_atas, sesuai atau di_bawah / must be di_atas, sesuai or di_bawah"]
+    given = data.get("perilaku")
+    perilaku = rating(given) if given not in (None, "") and str(given).strip() else None
+    if given not in (None, "") and str(given).strip() and perilaku is None:
+        errors[f"{line}.perilaku"] = ["kosong, di_atas, sesuai atau di_bawah / empty, di_atas, sesuai or di_bawah"]
     if errors or code is None:  # no code: an error is recorded above
         return None, errors
-    return Row(line, nip, period, code), {}
+    return Row(line, nip, period, code, perilaku), {}
 
 
 def parse_csv(text: str) -> tuple[list[Row], dict[str, list[str]]]:

@@ -64,6 +64,7 @@ class PeerPolicy(Revisioned):
     min_raters = IntField(required=True, min_value=berakhlak.MIN_RATERS_FLOOR)
     below = FloatField(required=True)
     above = FloatField(required=True)
+    failing_value = StringField(choices=berakhlak.FAILING_VALUE, default=berakhlak.CAP)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Peer:
     min_raters: int = berakhlak.MIN_RATERS_FLOOR
     below: float = 3.0   # mean on the rating scale (1..5 by default) below which a value is Di Bawah
     above: float = 4.2   # at or above: Di Atas
+    failing: str = berakhlak.CAP   # a value Di Bawah makes the perilaku at most Sesuai ("below": Di Bawah)
 
 
 def _weights(record: SkmWeights) -> Weights | None:
@@ -112,7 +114,8 @@ def peer() -> Peer:
     record = PeerPolicy.head(GLOBAL)
     if record is None:
         return Peer()
-    return Peer(berakhlak.min_raters(record.min_raters), record.below, record.above)
+    return Peer(berakhlak.min_raters(record.min_raters), record.below, record.above,
+                record.failing_value or berakhlak.CAP)
 
 
 def check_weights(weights: dict) -> dict[str, skm.Weight]:

@@ -126,6 +126,7 @@ class AppraisalV1(Schema):
     unit = code_field(allow_none=True, load_default=None)
     period = fields.String(required=True, validate=validate.Regexp(PERIOD))
     hasil_kerja = fields.String(required=True, validate=validate.OneOf(berakhlak.RATINGS))
+    perilaku = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(berakhlak.RATINGS))
     recorded_at = fields.AwareDateTime(required=True)
 
 

@@ -97,8 +97,29 @@ def min_raters(configured: int) -> int:
     return max(MIN_RATERS_FLOOR, int(configured))
 
 
+CAP, BELOW = "cap", "below"   # what a failing core value does to the perilaku (see perilaku_of)
+FAILING_VALUE = (CAP, BELOW)
+
+
+def perilaku_of(overall: str, value_ratings: Mapping[str, str | None], failing: str = CAP
+                ) -> tuple[str, dict[str, str] | None]:
+    """The perilaku from the overall mean's rating, not averaging away a failing value: a core
+    value rated Di Bawah Ekspektasi makes it at most Sesuai (``cap``) or Di Bawah (``below``).
+    Returns the rating and, when a value changed it, the reason (Bahasa Indonesia, English)."""
+    failed = [code for code, r in value_ratings.items() if r == DI_BAWAH]
+    if not failed or overall == DI_BAWAH:
+        return overall, None
+    result = DI_BAWAH if failing == BELOW else SESUAI if overall == DI_ATAS else overall
+    if result == overall:
+        return overall, None
+    names = ", ".join(failed)
+    target = RATING_LABELS[result]
+    return result, {"id": f"Nilai {names} Di Bawah Ekspektasi: perilaku paling tinggi {target[0]}",
+                    "en": f"{names} below expectations: perilaku at most {target[1]}", "values": names}
+
+
 def peer_summary(sums: Mapping[str, int], counts: Mapping[str, int], raters: int, *, configured_min: int,
-                 below: float, above: float) -> dict[str, Any]:
+                 below: float, above: float, failing: str = CAP) -> dict[str, Any]:
     """Per-value means and ratings for one employee and period, or withheld below the threshold."""
     threshold = min_raters(configured_min)
     if raters < threshold:
@@ -113,4 +134,13 @@ def peer_summary(sums: Mapping[str, int], counts: Mapping[str, int], raters: int
     overall = sum(means) / len(means) if means else None
     return {"released": True, "raters": raters, "min_raters": threshold, "values": values,
             "mean": round(overall, 4) if overall is not None else None,
-            "perilaku": perilaku_rating(overall, below, above) if overall is not None else None}
+            **_perilaku(overall, values, below, above, failing)}
+
+
+def _perilaku(overall: float | None, values: Mapping[str, Mapping[str, Any]], below: float, above: float,
+              failing: str) -> dict[str, Any]:
+    if overall is None:
+        return {"perilaku": None, "perilaku_reason": None}
+    rating, reason = perilaku_of(perilaku_rating(overall, below, above),
+                                 {c: v.get("rating") for c, v in values.items()}, failing)
+    return {"perilaku": rating, "perilaku_reason": reason}

@@ -65,3 +65,17 @@ def test_seven_values_with_three_guides_each_in_both_languages():
     assert b.VALUE_CODES == ("BO", "AK", "KO", "HA", "LO", "AD", "KL")
     for _code, _name, _name_en, guides_id, guides_en in b.VALUES:
         assert len(guides_id) == 3 and len(guides_en) == 3
+
+
+def test_a_failing_value_is_not_averaged_away():
+    # Akuntabel 1.0, the six others 5.0: mean 4.43 (Di Atas), but perilaku at most Sesuai
+    sums = {c: (3 if c == "AK" else 15) for c in b.VALUE_CODES}
+    counts = dict.fromkeys(b.VALUE_CODES, 3)
+    capped = b.peer_summary(sums, counts, 3, configured_min=3, below=3.0, above=4.2)
+    assert capped["values"]["AK"]["rating"] == b.DI_BAWAH and capped["perilaku"] == b.SESUAI
+    assert "AK" in capped["perilaku_reason"]["id"] and "at most Meets expectations" in capped["perilaku_reason"]["en"]
+    strict = b.peer_summary(sums, counts, 3, configured_min=3, below=3.0, above=4.2, failing=b.BELOW)
+    assert strict["perilaku"] == b.DI_BAWAH
+    assert b.predikat(b.DI_ATAS, capped["perilaku"]) == b.BAIK          # not Sangat Baik
+    fine = b.peer_summary(dict.fromkeys(b.VALUE_CODES, 15), counts, 3, configured_min=3, below=3.0, above=4.2)
+    assert fine["perilaku"] == b.DI_ATAS and fine["perilaku_reason"] is None

@@ -201,14 +201,17 @@ def _employee_findings(touched: Touched, active: list[rules.Rule], peer: indicat
     for rule, nip, period in sorted(wanted, key=lambda w: (w[0].code, w[1], w[2])):
         docs = [d for m in months_in(period) for d in peer_docs.get((nip, m), [])]
         merged = results.merge_peer(docs).get(nip, results.PeerMerge())
-        result = results.peer_result(merged, min_raters=peer.min_raters, below=peer.below, above=peer.above)
+        result = results.peer_result(merged, min_raters=peer.min_raters, below=peer.below, above=peer.above,
+                                     failing=peer.failing)
         appraisal = appraisals.get((nip, period))
         unit = merged.unit or (appraisal or {}).get("unit")
         if rule.kind == rules.BERAKHLAK_BELOW:
             out.append(rules.berakhlak_below(rule, nip, unit, period, result))
         else:
             hasil = appraisal.get("hasil_kerja") if appraisal else None
-            out.append(rules.predikat_below_baik(rule, nip, unit, period, results.predikat_result(hasil, result)))
+            rated = appraisal.get("perilaku") if appraisal else None
+            out.append(rules.predikat_below_baik(rule, nip, unit, period,
+                                                 results.predikat_result(hasil, result, rated)))
     return out
 
 

@@ -89,7 +89,8 @@ def peer(period: str, *, unit: str | None = None, nips: set[str] | None = None) 
     for nip, m in sorted(_peer_merged(period, nips).items()):
         if unit and m.unit != unit:
             continue
-        result = results.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above)
+        result = results.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above,
+                                     failing=rules.failing)
         out.append({"nip": nip, "unit": m.unit, "period": period, **result})
     return out
 
@@ -110,7 +111,8 @@ def predikat(period: str, *, unit: str | None = None, nips: set[str] | None = No
         emp_unit = m.unit or doc.get("unit")
         if unit and emp_unit != unit:
             continue
-        result = results.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above)
+        result = results.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above,
+                                     failing=rules.failing)
         out.append({"nip": nip, "unit": emp_unit, "period": period,
-                    **results.predikat_result(doc.get("hasil_kerja"), result)})
+                    **results.predikat_result(doc.get("hasil_kerja"), result, doc.get("perilaku"))})
     return out

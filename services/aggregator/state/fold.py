@@ -163,7 +163,8 @@ def apply(doc: dict[str, Any], event: Event, offset: int) -> bool:
                 for option in value:
                     _inc(doc["choices"].setdefault(question, {}), str(option))
     elif kind == APPRAISAL:
-        doc.update(hasil_kerja=p["hasil_kerja"], appraisal_id=p["appraisal_id"], unit=p.get("unit"),
+        doc.update(hasil_kerja=p["hasil_kerja"], perilaku=p.get("perilaku"), appraisal_id=p["appraisal_id"],
+                   unit=p.get("unit"),
                    recorded_at=p["recorded_at"])
     doc["applied"] = offset
     doc["events"] += 1

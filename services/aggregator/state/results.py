@@ -141,10 +141,11 @@ def merge_peer(docs: Iterable[Mapping[str, Any]]) -> dict[str, PeerMerge]:
     return out
 
 
-def peer_result(merged: PeerMerge, *, min_raters: int, below: float, above: float) -> dict[str, Any]:
+def peer_result(merged: PeerMerge, *, min_raters: int, below: float, above: float,
+                failing: str = berakhlak.CAP) -> dict[str, Any]:
     """Per-value means and ratings, or only {released: false, raters, min_raters}."""
     return berakhlak.peer_summary(merged.sums, merged.counts, len(merged.raters), configured_min=min_raters,
-                                  below=below, above=above)
+                                  below=below, above=above, failing=failing)
 
 
 def values_below(result: Mapping[str, Any]) -> list[str]:
@@ -156,10 +157,16 @@ def values_below(result: Mapping[str, Any]) -> list[str]:
 
 # -- Predikat kinerja -------------------------------------------------------------------------
 
-def predikat_result(hasil_kerja: str | None, peer: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Predikat from the imported hasil kerja and the released perilaku (None when one is missing)."""
-    perilaku = peer.get("perilaku") if peer and peer.get("released") else None
-    out = {"hasil_kerja": hasil_kerja, "perilaku": perilaku, "predikat": None, "label": None, "label_en": None}
+def predikat_result(hasil_kerja: str | None, peer: Mapping[str, Any] | None,
+                    rated_perilaku: str | None = None) -> dict[str, Any]:
+    """Predikat from the imported hasil kerja and the perilaku (None when one is missing): the
+    rater's imported perilaku when given (PermenPAN-RB 6/2022: the pejabat penilai decides it),
+    else the one derived from the released peer feedback."""
+    derived = peer.get("perilaku") if peer and peer.get("released") else None
+    perilaku = rated_perilaku or derived
+    source = "appraisal" if rated_perilaku else "peer" if derived else None
+    out = {"hasil_kerja": hasil_kerja, "perilaku": perilaku, "perilaku_source": source, "predikat": None,
+           "label": None, "label_en": None}
     if hasil_kerja and perilaku:
         code = berakhlak.predikat(hasil_kerja, perilaku)
         out.update(predikat=code, label=berakhlak.PREDIKAT_LABELS[code][0], label_en=berakhlak.PREDIKAT_LABELS[code][1])

@@ -171,6 +171,9 @@ class PeerIn(Schema):
                                                         error="paling sedikit 3 / at least 3"))
     below = fields.Float(required=True, validate=validate.Range(1, 10))
     above = fields.Float(required=True, validate=validate.Range(1, 10))
+    failing_value = fields.String(validate=validate.OneOf(berakhlak.FAILING_VALUE), load_default=berakhlak.CAP,
+                                  metadata={"description": "a core value rated Di Bawah Ekspektasi makes the perilaku "
+                                                           "at most Sesuai (cap, the default) or Di Bawah (below)"})
 
     @validates_schema
     def ordered(self, data, **kwargs):
@@ -182,6 +185,7 @@ class PeerOut(Schema):
     min_raters = fields.Integer()
     below = fields.Float()
     above = fields.Float()
+    failing_value = fields.String(attribute="failing", validate=validate.OneOf(berakhlak.FAILING_VALUE))
 
 
 @blp.route("/peer-policy", methods=["GET"])

@@ -36,6 +36,8 @@ class RowIn(Schema):
     nip = fields.String(required=True)
     period = fields.String(required=True)
     hasil_kerja = fields.String(required=True, metadata={"description": "di_atas, sesuai, di_bawah or their labels"})
+    perilaku = fields.String(allow_none=True, metadata={"description": "optional: the rater's perilaku kerja rating "
+                                                                       "(takes precedence over peer feedback)"})
 
 
 class ImportIn(Schema):
@@ -53,6 +55,7 @@ class RecordedOut(Schema):
     nip = fields.String()
     period = fields.String()
     hasil_kerja = fields.String(validate=validate.OneOf(berakhlak.RATINGS))
+    perilaku = fields.String(allow_none=True, validate=validate.OneOf(berakhlak.RATINGS))
     unit = fields.String(allow_none=True)
 
 
@@ -88,7 +91,8 @@ def import_json(data):
                                                                      "properties": {"file": {"type": "string",
                                                                                              "format": "binary"}}}}}})
 def import_csv(query):
-    """Import a CSV (columns nip, period, hasil_kerja) sent as the body or as the form file ``file``."""
+    """Import a CSV (columns nip, period, hasil_kerja, optional perilaku) sent as the body or as
+    the form file ``file``."""
     upload = request.files.get("file")
     raw = upload.read() if upload else request.get_data()
     try:
@@ -109,7 +113,7 @@ def _record(rows: list[appraisal_import.Row], errors: dict, dry_run: bool) -> di
                        "Some rows are invalid; nothing was recorded",
                        errors=errors or {"file": ["tidak ada baris / no rows"]})
     items = [{"line": r.line, "nip": r.nip, "period": r.period, "hasil_kerja": r.hasil_kerja,
-              "unit": known[r.nip].unit} for r in rows]
+              "perilaku": r.perilaku, "unit": known[r.nip].unit} for r in rows]
     if dry_run:
         return {"dry_run": True, "rows": len(rows), "published": 0, "items": items}
     return {"dry_run": False, "rows": len(rows), "published": _publish(items), "items": items}
@@ -142,6 +146,8 @@ def _publish(items: list[dict]) -> int:
         for item in items:
             payload = {"appraisal_id": str(uuid.uuid4()), "nip": item["nip"], "unit": item["unit"],
                        "period": item["period"], "hasil_kerja": item["hasil_kerja"], "recorded_at": now.isoformat()}
+            if item["perilaku"]:
+                payload["perilaku"] = item["perilaku"]
             event = new_event(payloads.APPRAISAL, item["nip"], payload, producer=PRODUCER, clock=ext.clock)
             futures.append(send_event(producer, topic, event))
         producer.flush(timeout=15)

@@ -111,6 +111,9 @@ class PeerResultOut(Row):
     values = fields.Dict(keys=fields.String(validate=VALUES), values=fields.Nested(PeerValueOut))
     mean = fields.Float(allow_none=True)
     perilaku = fields.String(allow_none=True, validate=RATINGS)
+    perilaku_reason = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True,
+                                  metadata={"description": "when a core value Di Bawah Ekspektasi lowered the "
+                                                           "perilaku: why (id, en) and which values"})
 
 
 class PredikatOut(Row):
@@ -119,6 +122,9 @@ class PredikatOut(Row):
     period = fields.String(required=True)
     hasil_kerja = fields.String(allow_none=True, validate=RATINGS)
     perilaku = fields.String(allow_none=True, validate=RATINGS)
+    perilaku_source = fields.String(allow_none=True, validate=validate.OneOf(["appraisal", "peer"]),
+                                    metadata={"description": "appraisal: the rater's imported perilaku (it takes "
+                                                             "precedence); peer: derived from released peer feedback"})
     predikat = fields.String(allow_none=True)
     label = fields.String(allow_none=True)
     label_en = fields.String(allow_none=True)
