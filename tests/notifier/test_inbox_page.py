@@ -57,9 +57,14 @@ def test_a_stale_acknowledgement_is_refused_on_the_page(browser_client, worker, 
     event = case_event(org.staff[2], clock=clock)
     worker.process(batch_of(event))
     case_id = event.payload["case_id"]
-    page = browser_client.get(f"/inbox/{case_id}")                          # shows level 0
+    assert 'name="level" value="0"' in browser_client.get(f"/inbox/{case_id}").text
     clock.advance(days=3)
     scheduler.tick(nsettings, clock.now(), sender)                           # escalated meanwhile
+    # three days outlive the web session: the supervisor signs in again, the form still says level 0
+    login = browser_client.get("/login")
+    assert login.status_code == 200
+    browser_client.post("/login", data={"username": "kasi", "password": "rahasia-sekali", "csrf_token": csrf(login)})
+    page = browser_client.get(f"/inbox/{case_id}")
     refused = browser_client.post(f"/inbox/{case_id}/acknowledge", data={"csrf_token": csrf(page), "level": "0"})
     assert refused.status_code == 409 and "baru saja dieskalasi" in refused.text
 
