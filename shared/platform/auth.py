@@ -90,9 +90,13 @@ def verify_token(settings: Settings, token: str, clock: Clock | None = None, ser
     try:
         claims = jwt.decode(token, secret_key(settings), algorithms=[ALGORITHM], issuer=ISSUER,
                             options={"require": ["exp", "iat", "sub", "iss"], "verify_exp": False,
-                                     "verify_aud": False})
+                                     "verify_iat": False, "verify_aud": False})
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid token: {exc}") from None
+    # exp is judged by the injected clock, not the machine's (which PyJWT would read); iat only
+    # dates the token (the audience rule below), it does not delay it: there is no nbf
+    if not all(isinstance(claims[c], int | float) and not isinstance(claims[c], bool) for c in ("exp", "iat")):
+        raise AuthError("invalid token: exp and iat must be numbers")
     if claims["exp"] <= now.timestamp():
         raise AuthError("token expired")
     aud = claims.get("aud")

@@ -27,6 +27,15 @@ def test_expired_token_is_refused():
         verify_token(SETTINGS, token, clock)
 
 
+def test_a_token_is_judged_by_the_injected_clock_not_the_machines():
+    later = ManualClock(datetime(2030, 6, 1, tzinfo=UTC))                 # years after the machine's time
+    token = issue_token(SETTINGS, sub="x", roles=["admin"], ttl_seconds=60, clock=later)
+    assert verify_token(SETTINGS, token, later).sub == "x"                # PyJWT alone: "not yet valid (iat)"
+    later.advance(seconds=61)
+    with pytest.raises(AuthError, match="expired"):
+        verify_token(SETTINGS, token, later)
+
+
 def test_token_signed_with_another_key_is_refused():
     other = Settings.from_env({"TANGGAP_SECRET_KEY": "z" * 40})
     with pytest.raises(AuthError):

@@ -15,7 +15,7 @@ import time
 class Deadline:
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.expired = False
+        self._fired = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
@@ -30,6 +30,12 @@ class Deadline:
     def __exit__(self, *exc: object) -> None:
         self._timer.cancel()
 
+    @property
+    def expired(self) -> bool:
+        """Whether the deadline has passed: the timer fired, or the time is up and a socket
+        timeout (set to the time remaining) woke the read before the timer thread ran."""
+        return self._fired or (self._ends > 0 and time.monotonic() >= self._ends)
+
     def remaining(self) -> float:
         """Seconds left (at least a small positive number, for socket timeouts)."""
         return max(self._ends - time.monotonic(), 0.001)
@@ -37,13 +43,13 @@ class Deadline:
     def watch(self, sock: socket.socket) -> None:
         with self._lock:
             self._sockets.append(sock)
-            expired = self.expired
+            expired = self._fired
         if expired:
             self._shut(sock)
 
     def _expire(self) -> None:
         with self._lock:
-            self.expired = True
+            self._fired = True
             sockets = list(self._sockets)
         for sock in sockets:
             self._shut(sock)
