@@ -7,7 +7,7 @@ from flask import Flask
 from shared.messaging.clients import kafka_ready
 from shared.platform.clock import Clock
 from shared.platform.config import Settings
-from shared.platform.web import create_service_app, enable_pages
+from shared.platform.web import create_service_app, enable_pages, public_static
 
 from services.aggregator.views import admin, appraisals, cases, indicators, pages, public, reports
 
@@ -28,4 +28,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     api.register_blueprint(reports.blp)
     enable_pages(app)
     app.register_blueprint(pages.bp)
+    public_static(app, "pages")
     return app

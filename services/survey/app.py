@@ -1,17 +1,12 @@
 """Survey service app factory."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
-
 from flask import Flask
-from flask.typing import ResponseReturnValue
 
 from shared.messaging.clients import kafka_ready
-from shared.platform.auth import public
 from shared.platform.clock import Clock
 from shared.platform.config import Settings
-from shared.platform.web import create_service_app, enable_pages
+from shared.platform.web import create_service_app, enable_pages, public_static
 
 from services.survey.views import admin, directory, kiosks, pages, peer, responses, surveys
 
@@ -28,6 +23,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     for blueprint in (responses.blp, peer.blp, directory.blp, surveys.blp, kiosks.blp, admin.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
-    static = cast(Callable[..., ResponseReturnValue], app.view_functions["pages.static"])  # Flask's sync static view
-    app.view_functions["pages.static"] = public(lambda filename: static(filename))
+    public_static(app, "pages")
     return app

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
+
+from shared.domain.skm import half_up
+
+Number = float | int | Decimal | Fraction
 
 # (code, name, English, behaviour guides in Bahasa Indonesia, in English)
 VALUES = (
@@ -72,6 +78,7 @@ PREDIKAT = {
 BELOW_BAIK = (BUTUH_PERBAIKAN, KURANG, SANGAT_KURANG)
 
 MIN_RATERS_FLOOR = 3  # peer results are never released with fewer distinct raters
+MEAN_PLACES = 1  # peer means are shown to one decimal (half-up, once, from the integer sums)
 
 
 def predikat(hasil_kerja: str, perilaku_kerja: str) -> str:
@@ -81,13 +88,20 @@ def predikat(hasil_kerja: str, perilaku_kerja: str) -> str:
         raise ValueError(f"unknown rating pair {hasil_kerja!r}, {perilaku_kerja!r}") from None
 
 
-def perilaku_rating(mean: float, below: float, above: float) -> str:
-    """Di Bawah if mean < below, Di Atas if mean >= above, else Sesuai."""
-    if below >= above:
+def _exact(x: Number) -> Fraction:
+    """A number as the decimal it is written as (a float threshold 3.7 is 3.7, not its binary
+    neighbour), so a shown mean of 3.7 meets a threshold of 3.7."""
+    return Fraction(Decimal(repr(x))) if isinstance(x, float) else Fraction(x)
+
+
+def perilaku_rating(mean: Number, below: Number, above: Number) -> str:
+    """Di Bawah if mean < below, Di Atas if mean >= above, else Sesuai (compared exactly)."""
+    m, lo, hi = _exact(mean), _exact(below), _exact(above)
+    if lo >= hi:
         raise ValueError("the 'below' threshold must be lower than the 'above' threshold")
-    if mean < below:
+    if m < lo:
         return DI_BAWAH
-    if mean >= above:
+    if m >= hi:
         return DI_ATAS
     return SESUAI
 
@@ -120,24 +134,32 @@ def perilaku_of(overall: str, value_ratings: Mapping[str, str | None], failing: 
 
 def peer_summary(sums: Mapping[str, int], counts: Mapping[str, int], raters: int, *, configured_min: int,
                  below: float, above: float, failing: str = CAP) -> dict[str, Any]:
-    """Per-value means and ratings for one employee and period, or withheld below the threshold."""
+    """Per-value means and ratings for one employee and one release period (a quarter: see
+    :mod:`.peer_release`), or withheld below the threshold.
+
+    Means come from the integer sums as fractions (the overall mean: the mean of the exact
+    per-value means) and are rounded half-up once, to :data:`MEAN_PLACES` decimals; ratings
+    are read from the mean as shown, so a shown 3.0 is never below a threshold of 3.0 and a
+    rating tells nothing the shown mean does not."""
     threshold = min_raters(configured_min)
     if raters < threshold:
         return {"released": False, "raters": raters, "min_raters": threshold}
     values: dict[str, dict[str, Any]] = {}
+    exact: list[Fraction] = []
     for code in VALUE_CODES:
         n = counts.get(code, 0)
-        mean = sums.get(code, 0) / n if n else None
-        values[code] = {"mean": round(mean, 4) if mean is not None else None, "n": n,
-                        "rating": perilaku_rating(mean, below, above) if mean is not None else None}
-    means = [v["mean"] for v in values.values() if v["mean"] is not None]
-    overall = sum(means) / len(means) if means else None
+        shown = half_up(Fraction(sums.get(code, 0), n), MEAN_PLACES) if n else None
+        if n:
+            exact.append(Fraction(sums.get(code, 0), n))
+        values[code] = {"mean": float(shown) if shown is not None else None, "n": n,
+                        "rating": perilaku_rating(shown, below, above) if shown is not None else None}
+    overall = half_up(sum(exact, Fraction(0)) / len(exact), MEAN_PLACES) if exact else None
     return {"released": True, "raters": raters, "min_raters": threshold, "values": values,
-            "mean": round(overall, 4) if overall is not None else None,
+            "mean": float(overall) if overall is not None else None,
             **_perilaku(overall, values, below, above, failing)}
 
 
-def _perilaku(overall: float | None, values: Mapping[str, Mapping[str, Any]], below: float, above: float,
+def _perilaku(overall: Number | None, values: Mapping[str, Mapping[str, Any]], below: float, above: float,
               failing: str) -> dict[str, Any]:
     if overall is None:
         return {"perilaku": None, "perilaku_reason": None}

@@ -40,6 +40,7 @@ CODES = tuple(code for code, _, _ in MESSAGES.values()) + (
     "idempotency_conflict", "duplicate_feedback", "not_in_circle", "not_an_employee",
     "kiosk_revoked", "kiosk_survey_inactive", "no_valid_rows",
     "address_refused",
+    "period_not_released",    # peer results of a month: they are released per quarter only
     "already_acknowledged", "already_resolved", "not_acknowledged", "not_due", "no_dialogue", "escalated",
 )
 

@@ -1,4 +1,5 @@
-"""What every service's Flask app has: settings, clock, logs, errors, OpenAPI + docs, health.
+"""What every service's Flask app has: settings, clock, logs, errors, security headers,
+OpenAPI + docs, health.
 
 A service calls :func:`create_service_app` from its own ``create_app`` and registers its
 blueprints on ``app.extensions["tanggap"].api``.
@@ -14,7 +15,8 @@ from typing import IO, Any, TypeVar, cast
 from urllib.parse import parse_qsl
 
 import flask_swagger_ui
-from flask import Flask, Request, Response, jsonify, send_from_directory
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask, Request, Response, jsonify, make_response, render_template, send_from_directory, url_for
 from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api, Blueprint
@@ -23,7 +25,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.formparser import FormDataParser
 
-from shared.platform import db, errors, logs, openapi
+from shared.platform import db, errors, headers, logs, openapi
 from shared.platform.auth import public
 from shared.platform.clock import Clock, SystemClock
 from shared.platform.config import Settings
@@ -31,6 +33,7 @@ from shared.platform.text import MAX_DEPTH, clean_text, depth, unstorable_paths
 
 log = logging.getLogger(__name__)
 SWAGGER_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
+UI_STATIC = Path(__file__).parent / "ui" / "static"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -45,6 +48,18 @@ class TanggapApi(Api):
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return errors.respond(errors.from_http_exception(error))
+
+    def _openapi_swagger_ui(self) -> Response:
+        """Swagger UI at ``/docs``: flask-smorest's page starts it with an inline script, ours
+        with a file (``/docs/start.js``) reading its settings from a JSON data block, so the
+        page runs under the pages' policy, with ``data:`` images for its icons (:mod:`.headers`)."""
+        spec_url = url_for(f"{self._make_doc_blueprint_name()}.openapi_json")
+        config = {"url": spec_url, "dom_id": "#swagger-ui-container",
+                  **self.config.get("OPENAPI_SWAGGER_UI_CONFIG", {})}
+        response = make_response(render_template("ui/docs.html", title=self.spec.title,
+                                                 swagger_ui_url=self._swagger_ui_url, config=config))
+        response.headers["Content-Security-Policy"] = headers.DOCS_POLICY
+        return response
 
 
 @dataclass
@@ -96,6 +111,7 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
     ext = Extension(settings=settings, clock=clock or SystemClock(), api=api, service=service)
     app.extensions["tanggap"] = ext
     errors.register(app)
+    headers.init_app(app)
 
     if connect_db:
         db.connect(settings)
@@ -105,11 +121,7 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
     app.before_request(_check_request)
     api.register_blueprint(_health_blueprint())
 
-    @app.get("/docs/static/<path:filename>")
-    @public
-    def swagger_static(filename: str) -> Response:
-        return send_from_directory(SWAGGER_DIST, filename, max_age=3600)
-
+    app.register_blueprint(_docs_blueprint())
     return app
 
 
@@ -235,6 +247,18 @@ def enable_pages(app: Flask) -> None:
     webauth.init_app(app)
 
 
+def public_static(app: Flask, blueprint: str) -> None:
+    """Let anyone fetch the static files (stylesheets, scripts) of a registered blueprint:
+    every view says who may call it, and Flask's static view says nothing."""
+    static = cast(Callable[..., ResponseReturnValue], app.view_functions[f"{blueprint}.static"])  # Flask's sync view
+
+    @public
+    def static_file(filename: str) -> ResponseReturnValue:
+        return static(filename)
+
+    app.view_functions[f"{blueprint}.static"] = static_file
+
+
 def extension(app: Flask) -> Extension:
     ext: Extension = app.extensions["tanggap"]
     return ext
@@ -257,6 +281,24 @@ class ReadyOut(Schema):
     message = fields.String()
     message_en = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+def _docs_blueprint() -> FlaskBlueprint:
+    """The files of the ``/docs`` page: Swagger UI's own, served locally (no CDN), and the
+    page's template and start script, which live with the shared pages (``ui/``)."""
+    bp = FlaskBlueprint("docs", __name__, template_folder="ui/templates")
+
+    @bp.get("/docs/static/<path:filename>")
+    @public
+    def swagger_static(filename: str) -> Response:
+        return send_from_directory(SWAGGER_DIST, filename, max_age=3600)
+
+    @bp.get("/docs/start.js")
+    @public
+    def start_script() -> Response:
+        return send_from_directory(UI_STATIC, "docs.js", max_age=3600)
+
+    return bp
 
 
 def _health_blueprint() -> Blueprint:

@@ -112,7 +112,7 @@ def test_officers_with_trend(client, auth):
 
 def test_peer_results_are_withheld_below_three_raters(client, auth):
     rows = {r["nip"]: r for r in items(client.get("/api/v1/indicators/peer", headers=auth("evaluator")))}
-    assert rows[A2] == {"nip": A2, "unit": "DISDUK", "period": "2026-11", "released": False, "raters": 2,
+    assert rows[A2] == {"nip": A2, "unit": "DISDUK", "period": "2026-Q4", "released": False, "raters": 2,
                         "min_raters": 3}
     assert rows[A1]["released"] and rows[A1]["raters"] == 3            # the self-rating is not a rater
     assert rows[A1]["values"]["BO"]["mean"] == 4.0                      # and not in the means
@@ -256,7 +256,7 @@ def test_peer_threshold_is_configurable_but_never_below_three(client, auth):
                       headers=admin).status_code == 200
     try:
         rows = {r["nip"]: r for r in items(client.get("/api/v1/indicators/peer", headers=admin))}
-        assert rows[A1] == {"nip": A1, "unit": "DISDUK", "period": "2026-11", "released": False, "raters": 3,
+        assert rows[A1] == {"nip": A1, "unit": "DISDUK", "period": "2026-Q4", "released": False, "raters": 3,
                             "min_raters": 4}
         client.put("/api/v1/admin/peer-policy", json={"min_raters": 3, "below": 4.5, "above": 4.8}, headers=admin)
         rows = {r["nip"]: r for r in items(client.get("/api/v1/indicators/peer", headers=admin))}

@@ -55,7 +55,7 @@ def test_dashboard_tables_show_the_apis_numbers(evaluator, api, world):
     for row in api("/api/v1/indicators/services?period=2026-11")["items"]:
         attr = f'data-unit="{row["unit"]}" data-service="{row["service"]}"'
         assert number(cell(page, attr, "ikm")) == row["ikm"]
-    peer = {r["nip"]: r for r in api("/api/v1/indicators/peer?period=2026-11")["items"]}
+    peer = {r["nip"]: r for r in api("/api/v1/indicators/peer?period=2026-Q4")["items"]}
     assert number(cell(page, f'data-nip="{world.released}"', "mean")) == peer[world.released]["mean"]
     assert "3" in cell(page, f'data-nip="{world.withheld}"', "withheld") or "2/3" in page   # withheld, not shown
     cases = api("/api/v1/cases?status=open")

@@ -1,7 +1,7 @@
 """The aggregator's pages in headless Chromium against real gunicorn: an evaluator logs in and
 reads the dashboard, whose numbers equal the API's; the public results page on a phone shows
-the public API's numbers, switches to English and names nobody. Screenshots go to
-tests/artifacts/."""
+the public API's numbers, switches to English and names nobody; neither reports a
+Content-Security-Policy violation. Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
 import pytest
@@ -10,7 +10,7 @@ import requests
 from shared.platform.auth import issue_token
 
 from tests.aggregator.conftest import PASSWORD
-from tests.support.browser import browser
+from tests.support.browser import browser, csp_violations
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +47,7 @@ def test_an_evaluator_reads_the_dashboard_and_its_numbers_are_the_apis(server, a
         page = context.new_page()
         seen: list[str] = []
         page.on("request", lambda r: seen.append(r.url))
+        blocked = csp_violations(page)
         page.goto(f"{server.url}/dashboard?period=2026-11")
         assert "/login" in page.url
         page.fill("#username", "tim.evaluasi")
@@ -64,12 +65,12 @@ def test_an_evaluator_reads_the_dashboard_and_its_numbers_are_the_apis(server, a
             shown = page.locator(f'#services tr[data-unit="{row["unit"]}"][data-service="{row["service"]}"]')
             assert number(shown.locator('[data-field="ikm"]').inner_text()) == row["ikm"]
         released = {r["nip"]: r
-                    for r in api_get("/api/v1/indicators/peer?period=2026-11").json()["items"]}[world.released]
+                    for r in api_get("/api/v1/indicators/peer?period=2026-Q4").json()["items"]}[world.released]
         assert number(page.inner_text(f'#peer tr[data-nip="{world.released}"] [data-field="mean"]')) == released["mean"]
         for case in api_get("/api/v1/cases?status=open").json():
             assert page.locator(f'#coaching tr[data-case="{case["case_id"]}"]').count() == 1
 
-        page.wait_for_function("Array.from(document.querySelectorAll('img.chart'))"
+        page.wait_for_function("() => Array.from(document.querySelectorAll('img.chart'))"
                                ".every(i => i.complete && i.naturalWidth > 100)")
         assert page.locator("img.chart").count() == 5
         page.screenshot(path=str(artifacts / "aggregator-dashboard.png"), full_page=True)
@@ -90,9 +91,10 @@ def test_an_evaluator_reads_the_dashboard_and_its_numbers_are_the_apis(server, a
 
         page.goto(f"{server.url}/dashboard?period=2026-11&lang=en")
         assert "Evaluation dashboard" in page.inner_text("h1")
-        page.wait_for_function("Array.from(document.querySelectorAll('img.chart')).every(i => i.complete)")
+        page.wait_for_function("() => Array.from(document.querySelectorAll('img.chart')).every(i => i.complete)")
         page.screenshot(path=str(artifacts / "aggregator-dashboard-en.png"), full_page=True)
         assert all(url.startswith(server.url) for url in seen), [u for u in seen if not u.startswith(server.url)]
+        assert blocked == []
         context.close()
 
 
@@ -103,6 +105,7 @@ def test_the_public_results_page_on_a_phone(server, world, artifacts):
         page = context.new_page()
         seen: list[str] = []
         page.on("request", lambda r: seen.append(r.url))
+        blocked = csp_violations(page)
         page.goto(f"{server.url}/results?period=2026-11")
         assert "Hasil Survei Kepuasan Masyarakat" in page.inner_text("h1")
         for code in ("DISDUK", "RSUD"):
@@ -130,4 +133,5 @@ def test_the_public_results_page_on_a_phone(server, world, artifacts):
         for who, name in world.people.items():
             assert who not in html and name not in html
         assert all(url.startswith(server.url) for url in seen)
+        assert blocked == []
         context.close()

@@ -35,7 +35,7 @@ def test_worker_folds_every_kind_of_event_into_the_indicators(fresh_settings, cl
     assert service["service"] == "KTP" and service["respondents"] == 1 and service["ikm"] == 100.0
     (officer,) = reports.officers("2026-11")
     assert officer["nip"] == nip(1) and officer["responses"] == 2 and officer["u6"] == 3.0
-    (peer,) = reports.peer("2026-11")
+    (peer,) = reports.peer("2026-Q4")
     assert peer["released"] and peer["raters"] == 3 and peer["perilaku"] == b.SESUAI
     (predikat,) = reports.predikat("2026-11")
     assert predikat["predikat"] == b.BUTUH_PERBAIKAN  # di bawah x sesuai

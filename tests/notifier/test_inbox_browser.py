@@ -1,10 +1,12 @@
 """The inbox page in headless Chromium: a supervisor logs in, acknowledges a case, records the
-coaching dialogue and resolves it; the resolved case links to the indicator trend."""
+coaching dialogue and resolves it; the resolved case links to the indicator trend. No page
+reports a Content-Security-Policy violation."""
 from __future__ import annotations
 
 import pytest
 
 from tests.notifier.conftest import batch_of, case_event
+from tests.support.browser import csp_violations
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +30,7 @@ def test_a_supervisor_closes_the_loop_in_the_inbox_page(nsettings, processes, wo
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1100, "height": 1400}, locale="id-ID")
+            blocked = csp_violations(page)
             page.goto(f"{api.url}/inbox")
             assert "/login" in page.url
             page.fill("#username", "kasi.pelayanan")
@@ -68,5 +71,6 @@ def test_a_supervisor_closes_the_loop_in_the_inbox_page(nsettings, processes, wo
             page.goto(f"{api.url}/inbox?lang=en")
             assert "Coaching inbox" in page.inner_text("h1")
             page.screenshot(path=str(artifacts / "notifier-inbox.png"), full_page=True)
+            assert blocked == []
         finally:
             browser.close()

@@ -25,3 +25,16 @@ def browser():
             yield instance
         finally:
             instance.close()
+
+
+CSP_MARKS = ("Content Security Policy", "Content-Security-Policy", "Refused to")
+
+
+def csp_violations(page) -> list[str]:
+    """The console messages in which Chromium reports what the page's Content-Security-Policy
+    blocked (an inline script or style, an image or request elsewhere), from now on; a test
+    asserts the list stays empty."""
+    seen: list[str] = []
+    page.on("console", lambda message: seen.append(message.text)
+            if any(mark in message.text for mark in CSP_MARKS) else None)
+    return seen

@@ -1,5 +1,6 @@
-"""The web form and the kiosk in headless Chromium, against real gunicorn, database and Kafka.
-Screenshots go to tests/artifacts/screenshots/ (ignored by git)."""
+"""The web form and the kiosk in headless Chromium, against real gunicorn, database and Kafka,
+under the services' Content-Security-Policy (no violation reported). Screenshots go to
+tests/artifacts/screenshots/ (ignored by git)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,7 +13,7 @@ from shared.platform.clock import SystemClock
 from shared.records.directory import Service, Unit
 from shared.records.responses import Response
 
-from tests.support.browser import browser
+from tests.support.browser import browser, csp_violations
 from tests.support.processes import free_port
 from tests.support.waiting import eventually
 
@@ -41,6 +42,7 @@ def live(fresh_settings, processes, artifacts):
 def test_citizen_fills_the_web_form_on_a_phone(live):
     with browser() as b:
         page = b.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        blocked = csp_violations(page)
         page.goto(f"{live['url']}/s/{live['dep']['code']}")
         assert page.locator("h1").first.inner_text() == "Survei Kepuasan Masyarakat"
         for i, answer in enumerate(["4 — Sangat sesuai", "3 — Mudah", "3 — Cepat", "4 — Gratis", "3 — Sesuai",
@@ -56,6 +58,7 @@ def test_citizen_fills_the_web_form_on_a_phone(live):
         english = b.new_page()
         english.goto(f"{live['url']}/s/{live['dep']['code']}?lang=en")
         assert english.get_by_role("button", name="Submit").is_visible()
+        assert blocked == []
     docs = list(Response.objects(deployment=live["dep"]["code"]))
     assert len(docs) == 1
     assert docs[0].answers == {"U1": 4, "U2": 3, "U3": 3, "U4": 4, "U5": 3, "U6": 4, "U7": 4, "U8": 4, "U9": 3}
@@ -90,6 +93,7 @@ def test_kiosk_queues_offline_and_sends_once_back_online(live):
     with browser() as b:
         context = b.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
+        blocked = csp_violations(page)
         page.goto(kiosk["setup_url"])
         page.wait_for_url("**/kiosk")
         page.wait_for_selector("#kiosk-begin")
@@ -108,12 +112,13 @@ def test_kiosk_queues_offline_and_sends_once_back_online(live):
         answer_all(page, face_index=0)
         page.wait_for_selector("#kiosk-begin", timeout=15000)
         answer_all(page, face_index=1)
-        page.wait_for_function("document.getElementById('status').dataset.pending === '2'")
+        page.wait_for_function("() => document.getElementById('status').dataset.pending === '2'")
         page.screenshot(path=str(live["shots"] / "kiosk-offline-queue.png"))
         assert Response.objects(device="kios-browser").count() == 1
 
         context.set_offline(False)
-        page.wait_for_function("document.getElementById('status').dataset.pending === '0'", timeout=30000)
+        page.wait_for_function("() => document.getElementById('status').dataset.pending === '0'", timeout=30000)
+        assert blocked == []   # setup, kiosk, service worker and offline queue all run under the policy
     docs = list(Response.objects(device="kios-browser"))
     assert len(docs) == 3
     assert sorted(d.answers["U1"] for d in docs) == [1, 2, 4]

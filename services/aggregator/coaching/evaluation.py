@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from shared.contracts import payloads
 from shared.contracts.events import Event
-from shared.domain import skm
-from shared.domain.periods import months_in, previous
+from shared.domain import peer_release, skm
+from shared.domain.periods import months_in, previous, quarter_of
 
 from services.aggregator import indicator_policy
 from services.aggregator.coaching import rules
@@ -176,38 +176,49 @@ def _officer_findings(touched: Touched, active: list[rules.Rule], months_cache: 
 
 
 def _employee_findings(touched: Touched, active: list[rules.Rule], peer: indicator_policy.Peer) -> list[Finding]:
+    """Peer results are released per quarter only (:mod:`shared.domain.peer_release`), and
+    rules about them read them so: ``berakhlak-below`` per quarter, the predikat of a period
+    with the perilaku of a released quarter (of a month: its quarter; of a semester or a year:
+    its latest released one)."""
     nips = sorted({n for n, _ in touched.employees})
     touched_months = {(n, p) for n, p in touched.employees if len(p) == 7}
     wanted: set[tuple[rules.Rule, str, str]] = set()
     for rule in active:
         if rule.kind == rules.BERAKHLAK_BELOW:
-            wanted |= {(rule, nip, rules.period_of(m, rule.p("period"))) for nip, m in touched_months}
+            wanted |= {(rule, nip, quarter_of(m)) for nip, m in touched_months}
     predikat_rules = [r for r in active if r.kind == rules.PREDIKAT_BELOW_BAIK]
     appraisals: dict[tuple[str, str], dict] = {}
     if predikat_rules:
         for doc in store.collection().find({"kind": fold.APPRAISAL, "scope": {"$in": nips}}):
             appraisals[(doc["scope"], doc["period"])] = doc
         for (nip, period), _doc in appraisals.items():
-            period_months = set(months_in(period))
+            period_months = set(peer_release.peer_months(period))
             if (nip, period) in touched.employees or any((nip, m) in touched_months for m in period_months):
                 wanted |= {(rule, nip, period) for rule in predikat_rules}
     if not wanted:
         return []
-    months = sorted({m for _, _, p in wanted for m in months_in(p)})
+    months = sorted({m for _, _, p in wanted for m in peer_release.peer_months(p)})
     peer_docs: dict[tuple[str, str], list[dict]] = {}
     for doc in store.find_months({"kind": fold.PEER}, months, {"self": 0}, scopes=nips):
         peer_docs.setdefault((doc["scope"], doc["period"]), []).append(doc)
+
+    def result_of(merged: results.PeerMerge) -> dict:
+        return results.peer_result(merged, min_raters=peer.min_raters, below=peer.below, above=peer.above,
+                                   failing=peer.failing)
+
     out = []
     for rule, nip, period in sorted(wanted, key=lambda w: (w[0].code, w[1], w[2])):
-        docs = [d for m in months_in(period) for d in peer_docs.get((nip, m), [])]
-        merged = results.merge_peer(docs).get(nip, results.PeerMerge())
-        result = results.peer_result(merged, min_raters=peer.min_raters, below=peer.below, above=peer.above,
-                                     failing=peer.failing)
+        docs = [d for m in peer_release.peer_months(period) for d in peer_docs.get((nip, m), [])]
+        by_quarter = results.merge_peer_quarters(docs).get(nip, {})
+        latest = by_quarter[max(by_quarter)] if by_quarter else results.PeerMerge()
         appraisal = appraisals.get((nip, period))
-        unit = merged.unit or (appraisal or {}).get("unit")
-        if rule.kind == rules.BERAKHLAK_BELOW:
-            out.append(rules.berakhlak_below(rule, nip, unit, period, result))
+        if rule.kind == rules.BERAKHLAK_BELOW:   # period: a quarter
+            merged = by_quarter.get(period, results.PeerMerge())
+            unit = merged.unit or (appraisal or {}).get("unit")
+            out.append(rules.berakhlak_below(rule, nip, unit, period, result_of(merged)))
         else:
+            unit = latest.unit or (appraisal or {}).get("unit")
+            _, result = results.perilaku_peer(period, {q: result_of(m) for q, m in by_quarter.items()})
             hasil = appraisal.get("hasil_kerja") if appraisal else None
             rated = appraisal.get("perilaku") if appraisal else None
             out.append(rules.predikat_below_baik(rule, nip, unit, period,

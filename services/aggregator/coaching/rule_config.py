@@ -27,7 +27,8 @@ class CoachingRule(Revisioned):
 
 def rules() -> list[rule_logic.Rule]:
     """Every rule: stored ones, and the built-in defaults not stored yet."""
-    stored = {r.code: rule_logic.Rule(r.code, r.kind, r.severity, dict(r.params or {}), r.enabled)
+    stored = {r.code: rule_logic.Rule(r.code, r.kind, r.severity, rule_logic.stored(r.kind, r.params or {}),
+                                      r.enabled)
               for r in CoachingRule.heads()}
     out = dict(rule_logic.DEFAULT_RULES)
     out.update(stored)

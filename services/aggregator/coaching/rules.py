@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 import marshmallow
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from shared.domain import berakhlak, periods, skm
+from shared.domain import berakhlak, peer_release, periods, skm
 from shared.domain.periods import of_kind, previous
 
 from services.aggregator.state.sources import Sources
@@ -34,7 +34,17 @@ PERIOD_KINDS = periods.KINDS
 
 
 class _BerakhlakParams(Schema):
-    period = fields.String(validate=validate.OneOf(PERIOD_KINDS), load_default="quarter")
+    period = fields.String(validate=validate.OneOf(PERIOD_KINDS), load_default=peer_release.RELEASE_KIND,
+                           metadata={"description": "berakhlak_below: quarter only (peer results are released "
+                                                    "per quarter); unit_ikm_low: any"})
+
+    @validates("period")
+    def _quarter_only(self, value: str, **kwargs: Any) -> None:
+        # Peer results are released per quarter only (shared.domain.peer_release): so is this rule.
+        # (A validator of the schema, not of the field: the field is shared with unit_ikm_low in AnyParams.)
+        if value != peer_release.RELEASE_KIND:
+            raise ValidationError("hasil umpan balik rekan hanya dirilis per triwulan / "
+                                  "peer results are released per quarter only")
 
 
 class _OfficerLowParams(Schema):
@@ -115,6 +125,16 @@ DEFAULT_RULES = {r.code: r for r in (
     Rule("officer-drop", OFFICER_DROP, "info", {"points": 10.0, "min_responses": 10, "min_clients": 5}),
     Rule("unit-ikm-low", UNIT_IKM_LOW, "warning", {"grades": ["C", "D"], "min_respondents": 30, "period": "month"}),
 )}
+
+
+def stored(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored rule's parameters as they apply now: a ``berakhlak_below`` rule saved with a
+    month, semester or year period (before peer results were released per quarter only) is
+    evaluated per quarter."""
+    out = dict(params)
+    if kind == BERAKHLAK_BELOW and out.get("period") not in (None, peer_release.RELEASE_KIND):
+        out["period"] = peer_release.RELEASE_KIND
+    return out
 
 
 def period_of(month: str, kind: str) -> str:

@@ -94,9 +94,10 @@ def trend_lines(series: dict[str, list[tuple[str, float | None]]], *, title: str
 
 
 def score_bars(items: Sequence[tuple[str, float | None]], *, title: str, empty: str, low: float, high: float,
-               axis_label: str, marks: Sequence[float] = (), lang: str = "id") -> bytes:
+               axis_label: str, marks: Sequence[float] = (), lang: str = "id", places: int = 2) -> bytes:
     """Horizontal bars of scores on a ``low``-``high`` scale, in the given order (first on
-    top): the nine unsur (NRR 1-4, lowest first) or the BerAKHLAK values (mean 1-5)."""
+    top): the nine unsur (NRR 1-4, lowest first) or the BerAKHLAK values (mean 1-5, labelled
+    with ``places=1``, the decimals peer means are released with)."""
     fig = Figure(figsize=(8, max(1.6, 0.9 + BAR_HEIGHT_IN * len(items))))
     ax = fig.subplots()
     ax.set_title(title, loc="left", fontsize=12)
@@ -112,6 +113,6 @@ def score_bars(items: Sequence[tuple[str, float | None]], *, title: str, empty: 
     for mark in marks:
         ax.axvline(mark, color="#4a4a4a", linewidth=0.8, linestyle=(0, (3, 3)))
     for pos, (_, v) in zip(positions, shown):
-        ax.text(v + (high - low) * 0.01, pos, number(v, lang=lang), va="center", fontsize=9)
+        ax.text(v + (high - low) * 0.01, pos, number(v, places, lang=lang), va="center", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
 from shared.contracts.formats import code_field, period_field
 from shared.domain import berakhlak, skm
-from shared.domain.periods import kind_of, months_in, previous, semester_of
+from shared.domain.periods import kind_of, months_in, previous, quarter_of, semester_of
 from shared.platform.errors import ApiError, flatten
 from shared.records.directory import Employee, Service, Unit
 
@@ -149,20 +151,31 @@ def unsur_rows(f: Filters, units: list[dict] | None = None) -> list[dict]:
             for code in ranked]
 
 
+def peer_period(period: str) -> str:
+    """What the peer section shows for the dashboard's period: peer results are released per
+    quarter only (:mod:`shared.domain.peer_release`), so a month shows its quarter; a quarter,
+    a semester or a year is itself (a semester or a year: its released quarters)."""
+    return quarter_of(period) if kind_of(period) == "month" else period
+
+
 def peer_rows(f: Filters) -> list[dict]:
-    """= GET /api/v1/indicators/peer?period=&unit= (withheld results stay withheld), with names."""
-    rows = reports.peer(f.period, unit=f.unit)
+    """= GET /api/v1/indicators/peer?period=<peer_period>&unit= (withheld results stay
+    withheld; one row per employee and quarter), with names."""
+    rows = reports.peer(peer_period(f.period), unit=f.unit)
     who = names(r["nip"] for r in rows)
     return [{"nip": r["nip"], "name": who.get(r["nip"]), **{k: v for k, v in r.items() if k != "nip"}} for r in rows]
 
 
 def peer_value_means(rows: list[dict]) -> list[tuple[str, float | None]]:
-    """Per BerAKHLAK value: the mean over the released results (withheld ones never count)."""
+    """Per BerAKHLAK value: the mean of the released results' means as shown (withheld ones
+    never count), exactly, rounded half-up once to the same decimals: a summary of figures on
+    the page, so it reveals nothing they do not."""
     out = []
     for code in berakhlak.VALUE_CODES:
-        means = [r["values"][code]["mean"] for r in rows
+        means = [Fraction(Decimal(repr(r["values"][code]["mean"]))) for r in rows
                  if r.get("released") and r["values"].get(code, {}).get("mean") is not None]
-        out.append((code, round(sum(means) / len(means), 4) if means else None))
+        mean = skm.half_up(sum(means, Fraction(0)) / len(means), berakhlak.MEAN_PLACES) if means else None
+        out.append((code, float(mean) if mean is not None else None))
     return out
 
 

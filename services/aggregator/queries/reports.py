@@ -2,7 +2,7 @@
 computes the results (:mod:`.indicators`). Reads state only, never raw responses."""
 from __future__ import annotations
 
-from shared.domain import skm
+from shared.domain import peer_release, skm
 from shared.domain.periods import months_in, previous
 
 from services.aggregator import indicator_policy
@@ -78,20 +78,30 @@ def officers(period: str, *, unit: str | None = None, nips: set[str] | None = No
             for nip, t in sorted(current.items())]
 
 
-def _peer_merged(period: str, nips: set[str] | None = None) -> dict[str, results.PeerMerge]:
-    return results.merge_peer(store.find_months({"kind": fold.PEER}, months_in(period), {"self": 0}, scopes=nips))
+def _peer_quarters(months: list[str], nips: set[str] | None = None) -> dict[str, dict[str, results.PeerMerge]]:
+    """NIP -> quarter -> merged peer totals of ``months`` (one query; merged per quarter only)."""
+    return results.merge_peer_quarters(store.find_months({"kind": fold.PEER}, months, {"self": 0}, scopes=nips))
+
+
+def _peer_results(quarters: dict[str, results.PeerMerge], rules: indicator_policy.Peer) -> dict[str, dict]:
+    return {q: results.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above,
+                                   failing=rules.failing) for q, m in quarters.items()}
 
 
 def peer(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:
-    """Peer (BerAKHLAK) result per employee; withheld below the rater threshold."""
+    """Peer (BerAKHLAK) results as released for ``period`` (:mod:`shared.domain.peer_release`):
+    for a quarter one row per employee, withheld below the rater threshold; for a semester or a
+    year one row per employee and released quarter (``period`` of the row: the quarter), never
+    a result over the whole period. A month raises :class:`~shared.domain.peer_release.MonthNotReleased`."""
+    quarters = peer_release.release_quarters(period)
     rules = indicator_policy.peer()
+    months = [m for q in quarters for m in months_in(q)]
     out = []
-    for nip, m in sorted(_peer_merged(period, nips).items()):
-        if unit and m.unit != unit:
-            continue
-        result = results.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above,
-                                     failing=rules.failing)
-        out.append({"nip": nip, "unit": m.unit, "period": period, **result})
+    for nip, merged in sorted(_peer_quarters(months, nips).items()):
+        in_unit = {q: m for q, m in merged.items() if not unit or m.unit == unit}
+        by_quarter = _peer_results(in_unit, rules)
+        out += [{"nip": nip, "unit": in_unit[q].unit, "period": q, **result}
+                for q, result in peer_release.published(period, by_quarter)]
     return out
 
 
@@ -100,19 +110,22 @@ def appraisals(period: str, nips: set[str] | None = None) -> dict[str, dict]:
 
 
 def predikat(period: str, *, unit: str | None = None, nips: set[str] | None = None) -> list[dict]:
-    """Predikat kinerja per employee with an imported hasil kerja or a peer result."""
+    """Predikat kinerja per employee with an imported hasil kerja or peer feedback. A perilaku
+    from peer feedback is a released quarter's (``perilaku_period``): the quarter of a month or
+    a quarter, the latest released quarter of a semester or a year (never a mean over it)."""
     rules = indicator_policy.peer()
-    peers = _peer_merged(period, nips)
+    peers = _peer_quarters(peer_release.peer_months(period), nips)
     appraised = appraisals(period, nips)
     out = []
     for nip in sorted(set(peers) | set(appraised)):
-        m = peers.get(nip, results.PeerMerge())
+        merged = peers.get(nip, {})
         doc = appraised.get(nip) or {}
-        emp_unit = m.unit or doc.get("unit")
+        latest = merged[max(merged)] if merged else results.PeerMerge()
+        emp_unit = latest.unit or doc.get("unit")
         if unit and emp_unit != unit:
             continue
-        result = results.peer_result(m, min_raters=rules.min_raters, below=rules.below, above=rules.above,
-                                     failing=rules.failing)
-        out.append({"nip": nip, "unit": emp_unit, "period": period,
-                    **results.predikat_result(doc.get("hasil_kerja"), result, doc.get("perilaku"))})
+        quarter, result = results.perilaku_peer(period, _peer_results(merged, rules))
+        row = results.predikat_result(doc.get("hasil_kerja"), result, doc.get("perilaku"))
+        out.append({"nip": nip, "unit": emp_unit, "period": period, **row,
+                    "perilaku_period": quarter if row.get("perilaku_source") == "peer" else None})
     return out

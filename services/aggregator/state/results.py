@@ -13,7 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from shared.domain import berakhlak, skm
+from shared.domain import berakhlak, peer_release, skm
+from shared.domain.periods import quarter_of
 
 OFFICER_SCALE = 25  # officer index = mean of the U6/U7 NRR x 25: the same 25-100 scale as the IKM
 
@@ -146,6 +147,29 @@ def peer_result(merged: PeerMerge, *, min_raters: int, below: float, above: floa
     """Per-value means and ratings, or only {released: false, raters, min_raters}."""
     return berakhlak.peer_summary(merged.sums, merged.counts, len(merged.raters), configured_min=min_raters,
                                   below=below, above=above, failing=failing)
+
+
+def merge_peer_quarters(docs: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, PeerMerge]]:
+    """ratee NIP -> quarter -> merged peer totals of that quarter's months. Peer results are
+    released per quarter (:mod:`shared.domain.peer_release`): months are merged within their
+    quarter and never across quarters."""
+    by_quarter: dict[str, list[Mapping[str, Any]]] = {}
+    for doc in docs:
+        by_quarter.setdefault(quarter_of(doc["period"]), []).append(doc)
+    out: dict[str, dict[str, PeerMerge]] = {}
+    for quarter, group in sorted(by_quarter.items()):
+        for nip, merged in merge_peer(group).items():
+            out.setdefault(nip, {})[quarter] = merged
+    return out
+
+
+def perilaku_peer(period: str, by_quarter: Mapping[str, Mapping[str, Any]]
+                  ) -> tuple[str | None, Mapping[str, Any] | None]:
+    """The quarter and the released peer result (of ``by_quarter``: quarter -> result) a
+    predikat of ``period`` takes its perilaku from (:func:`~shared.domain.peer_release.perilaku_quarter`),
+    or (None, None)."""
+    quarter = peer_release.perilaku_quarter(period, {q for q, r in by_quarter.items() if r.get("released")})
+    return (quarter, by_quarter[quarter]) if quarter is not None else (None, None)
 
 
 def values_below(result: Mapping[str, Any]) -> list[str]:

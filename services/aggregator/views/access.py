@@ -4,7 +4,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.formats import code_field, nip_field, period_field
-from shared.domain.periods import PeriodError, kind_of
+from shared.domain import peer_release
+from shared.domain.periods import PeriodError, kind_of, quarter_of
 from shared.platform.auth import ADMIN, EVALUATOR, principal
 from shared.platform.errors import ApiError
 from shared.platform.web import this_month
@@ -22,6 +23,14 @@ class IndicatorQuery(Schema):
                            metadata={"description": "json, csv or xlsx"})
 
 
+class PeerQuery(IndicatorQuery):
+    period = period_field(metadata={"description": "quarter YYYY-Qn (default: this quarter), or semester "
+                                                  "YYYY-S1/YYYY-S2 or year YYYY (answered as their released "
+                                                  "quarters); a month YYYY-MM is refused (422 "
+                                                  "period_not_released): peer results are released per quarter "
+                                                  "only"})
+
+
 class ListOut(Schema):
     period = fields.String()
     filters = fields.Dict()
@@ -32,6 +41,20 @@ def period_of(args: dict) -> str:
     period = args.get("period") or this_month()
     try:
         kind_of(period)
+    except PeriodError as exc:
+        raise ApiError(422, errors={"period": [str(exc)]}) from None
+    return period
+
+
+def peer_period_of(args: dict) -> str:
+    """The period of a peer (BerAKHLAK 360) request: a quarter (default: this one), a semester
+    or a year. A month is refused, 422 ``period_not_released``, naming its quarter."""
+    period = args.get("period") or quarter_of(this_month())
+    try:
+        peer_release.release_quarters(period)
+    except peer_release.MonthNotReleased as exc:
+        raise ApiError(422, exc.message_id, exc.message_en, code="period_not_released",
+                       errors={"period": [f"{exc.message_id} / {exc.message_en}"]}) from None
     except PeriodError as exc:
         raise ApiError(422, errors={"period": [str(exc)]}) from None
     return period

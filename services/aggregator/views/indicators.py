@@ -2,17 +2,21 @@
 
 Evaluators and admins see everything; a supervisor sees unit-level results and only the
 people in their own team (403 for anyone else). Every list exports as JSON, CSV or XLSX.
+Peer results are released per quarter only (:mod:`shared.domain.peer_release`): the peer
+list refuses a month, answers a semester or a year with its released quarters, and every
+other answer that holds peer results shows quarters.
 """
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from shared.domain import peer_release
 from shared.platform.auth import ADMIN, EVALUATOR, SUPERVISOR, require
 from shared.platform.openapi import refuses
 
 from services.aggregator.presentation import exports
 from services.aggregator.queries import reports
-from services.aggregator.views.access import IndicatorQuery, people, period_of
+from services.aggregator.views.access import IndicatorQuery, PeerQuery, peer_period_of, people, period_of
 from services.aggregator.views.rows import EmployeeResultOut, OfficersOut, PeersOut, PredikatsOut, ServicesOut, UnitsOut
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1/indicators",
@@ -66,13 +70,16 @@ def officers(args):
 
 @blp.route("/peer", methods=["GET"])
 @require(*ROLES)
-@blp.arguments(IndicatorQuery, location="query")
+@blp.arguments(PeerQuery, location="query")
 @blp.response(200, PeersOut)
 @blp.doc(**EXPORT_DOC)
+@refuses(blp, 422, "a month (code period_not_released): peer results are released per quarter only")
 def peer(args):
-    """Peer (BerAKHLAK 360) per employee: mean per value, raters, perilaku rating; self-ratings
-    excluded; below the rater threshold only {released: false, raters, min_raters}."""
-    period = period_of(args)
+    """Peer (BerAKHLAK 360) per employee and quarter: mean per value (1 decimal), raters,
+    perilaku rating; self-ratings excluded; below the rater threshold only {released: false,
+    raters, min_raters}. Released per quarter only: a semester or a year answers with one row
+    per employee and released quarter (never a mean over it); a month is refused."""
+    period = peer_period_of(args)
     allowed = people(args.get("employee"))
     return _answer(reports.peer(period, unit=args.get("unit"), nips=allowed), args, period, "peer")
 
@@ -83,7 +90,9 @@ def peer(args):
 @blp.response(200, PredikatsOut)
 @blp.doc(**EXPORT_DOC)
 def predikat(args):
-    """Predikat kinerja per employee: imported hasil kerja x perilaku (peer result)."""
+    """Predikat kinerja per employee: imported hasil kerja x perilaku (the rater's imported one,
+    else that of a released quarter's peer result: the period's quarter, or the latest released
+    quarter of a semester or a year, named in perilaku_period)."""
     period = period_of(args)
     allowed = people(args.get("employee"))
     return _answer(reports.predikat(period, unit=args.get("unit"), nips=allowed), args, period, "predikat")
@@ -95,7 +104,9 @@ def predikat(args):
 @blp.response(200, EmployeeResultOut)
 @refuses(blp, 403, "a supervisor asking about someone outside their team")
 def employee(args, nip):
-    """Everything about one employee for a period: officer satisfaction, peer result, predikat."""
+    """Everything about one employee for a period: officer satisfaction, peer result (of the
+    quarter the period is or lies in; a semester's or a year's released quarters under
+    peer_quarters), predikat."""
     import re
 
     from shared.platform.errors import ApiError
@@ -105,7 +116,10 @@ def employee(args, nip):
     period = period_of(args)
     allowed = people(nip)
     officer = reports.officers(period, nips=allowed)
-    peer_rows = reports.peer(period, nips=allowed)
+    quarter = peer_release.quarter_for(period)
+    peer_rows = reports.peer(quarter or period, nips=allowed)
     predikat_rows = reports.predikat(period, nips=allowed)
     return {"nip": nip, "period": period, "officer": officer[0] if officer else None,
-            "peer": peer_rows[0] if peer_rows else None, "predikat": predikat_rows[0] if predikat_rows else None}
+            "peer": peer_rows[0] if quarter and peer_rows else None,
+            "peer_quarters": [r for r in peer_rows if r["released"]],
+            "predikat": predikat_rows[0] if predikat_rows else None}

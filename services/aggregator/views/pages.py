@@ -22,7 +22,8 @@ from services.aggregator.presentation import charts, dashboard, exports, skm_rep
 from services.aggregator.queries import publication
 from services.aggregator.views.reports import download
 
-bp = Blueprint("pages", __name__, template_folder="../templates")
+bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
+               static_url_path="/aggregator-static")
 EVALUATION = (EVALUATOR, ADMIN)
 GRADE_ORDER = ("A", "B", "C", "D")
 
@@ -77,6 +78,7 @@ def dashboard_page():
         "aggregator/dashboard.html", f=f, query=f.query(), units=units, unit_names=names,
         services=dashboard.service_rows(f), trend=trend, trend_periods=periods,
         trend_series=dashboard.trend_series(trend, periods), unsur=dashboard.unsur_rows(f, units), peer=peer,
+        peer_period=dashboard.peer_period(f.period),
         peer_values=dashboard.peer_value_means(peer), value_codes=berakhlak.VALUE_CODES,
         coaching=dashboard.coaching_rows(f), bursts=dashboard.burst_rows(f, _timezone()), all_units=Unit.heads(),
         all_services=services_all,
@@ -113,12 +115,13 @@ def _chart(name: str, f: dashboard.Filters) -> bytes:
         rules = indicator_policy.peer()
         means = dashboard.peer_value_means(dashboard.peer_rows(f))
         items = [(f"{code} {dashboard.VALUE_NAMES[code][1 if lang == 'en' else 0]}", mean) for code, mean in means]
-        return charts.score_bars(items, title=t("BerAKHLAK 360: rata-rata hasil yang dirilis",
-                                                "BerAKHLAK 360: mean of released results"),
+        shown = dashboard.peer_period(f.period)
+        return charts.score_bars(items, title=t(f"BerAKHLAK 360: rata-rata hasil yang dirilis · {shown}",
+                                                f"BerAKHLAK 360: mean of released results · {shown}"),
                                  empty=t("Belum ada hasil yang dirilis (minimal 3 penilai)",
                                          "No released result yet (at least 3 raters)"),
                                  low=1, high=5, axis_label=t("rata-rata (1–5)", "mean (1–5)"),
-                                 marks=(rules.below, rules.above), lang=lang)
+                                 marks=(rules.below, rules.above), lang=lang, places=berakhlak.MEAN_PLACES)
     raise ApiError(404, errors={"chart": ["grafik tidak dikenal / unknown chart; one of units, services, trend, "
                                           "unsur, peer"]})
 

@@ -94,22 +94,23 @@ class OfficerResultOut(Row):
 
 
 class PeerValueOut(Row):
-    mean = fields.Float(allow_none=True)
+    mean = fields.Float(allow_none=True, metadata={"description": "1 decimal, half-up from the integer sums"})
     n = fields.Integer()
     rating = fields.String(allow_none=True, validate=RATINGS)
 
 
 class PeerResultOut(Row):
-    """Below the rater threshold only ``released: false``, ``raters`` and ``min_raters``."""
+    """One quarter's peer result (released per quarter only); below the rater threshold only
+    ``released: false``, ``raters`` and ``min_raters``."""
 
     nip = fields.String(required=True)
     unit = fields.String(allow_none=True)
-    period = fields.String(required=True)
+    period = fields.String(required=True, metadata={"description": "the quarter YYYY-Qn the result is of"})
     released = fields.Boolean(required=True)
     raters = fields.Integer(required=True, metadata={"description": "distinct raters (self-ratings excluded)"})
     min_raters = fields.Integer(required=True)
     values = fields.Dict(keys=fields.String(validate=VALUES), values=fields.Nested(PeerValueOut))
-    mean = fields.Float(allow_none=True)
+    mean = fields.Float(allow_none=True, metadata={"description": "mean of the values' exact means, 1 decimal"})
     perilaku = fields.String(allow_none=True, validate=RATINGS)
     perilaku_reason = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True,
                                   metadata={"description": "when a core value Di Bawah Ekspektasi lowered the "
@@ -125,6 +126,10 @@ class PredikatOut(Row):
     perilaku_source = fields.String(allow_none=True, validate=validate.OneOf(["appraisal", "peer"]),
                                     metadata={"description": "appraisal: the rater's imported perilaku (it takes "
                                                              "precedence); peer: derived from released peer feedback"})
+    perilaku_period = fields.String(allow_none=True,
+                                    metadata={"description": "peer only: the released quarter the perilaku is "
+                                                             "from (a month's quarter; a semester's or year's "
+                                                             "latest released quarter)"})
     predikat = fields.String(allow_none=True)
     label = fields.String(allow_none=True)
     label_en = fields.String(allow_none=True)
@@ -134,7 +139,13 @@ class EmployeeResultOut(Row):
     nip = fields.String(required=True)
     period = fields.String(required=True)
     officer = fields.Nested(OfficerResultOut, allow_none=True)
-    peer = fields.Nested(PeerResultOut, allow_none=True)
+    peer = fields.Nested(PeerResultOut, allow_none=True,
+                         metadata={"description": "the result of the quarter the period is or lies in (for a "
+                                                  "month: its quarter); null for a semester or a year"})
+    peer_quarters = fields.List(fields.Nested(PeerResultOut), required=True,
+                                metadata={"description": "the released quarterly results the period covers (a "
+                                                         "month: its quarter's): peer results are released per "
+                                                         "quarter only"})
     predikat = fields.Nested(PredikatOut, allow_none=True)
 
 

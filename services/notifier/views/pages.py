@@ -15,7 +15,8 @@ from shared.platform.webauth import WebPrincipal, login_required, web_principal
 from services.notifier import inbox
 from services.notifier.schemas import DialogueIn
 
-bp = Blueprint("pages", __name__, template_folder="../templates")
+bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
+               static_url_path="/notifier-static")
 STATUS_LABELS = {"open": ("Baru", "New"), "acknowledged": ("Diakui", "Acknowledged"),
                  "resolved": ("Selesai", "Resolved")}
 

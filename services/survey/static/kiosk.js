@@ -1,10 +1,14 @@
 /* Tanggap kiosk: one question per screen with big smiley buttons, auto-reset when idle,
  * and an offline queue. Every response gets a UUID when it is completed; it stays in the
  * queue (localStorage) until the server has answered 201, so replays after a network drop
- * never duplicate it (the server treats the UUID as an idempotency key). */
+ * never duplicate it (the server treats the UUID as an idempotency key). The page's language
+ * and texts come in the JSON data block #kiosk-settings (the page runs no inline script). */
 (function () {
   "use strict";
-  var K = window.TANGGAP_KIOSK, T = K.texts;
+  var K = JSON.parse(document.getElementById("kiosk-settings").textContent), T = K.texts;
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/kiosk/sw.js", {scope: "/kiosk"}).catch(function () {});
+  }
   var TOKEN_KEY = "tanggap.kiosk.token", CONFIG_KEY = "tanggap.kiosk.config", QUEUE_KEY = "tanggap.kiosk.queue";
   var app = document.getElementById("app"), statusEl = document.getElementById("status");
   // Faces drawn as SVG (no emoji font needed): mouth curvature and colour per answer 1..4.
