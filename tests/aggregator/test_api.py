@@ -238,6 +238,8 @@ def test_weights_and_population_change_the_official_numbers(client, auth):
     assert public["skm"] == after["skm"]  # the public figure is the official one
     disclosed = {"kind": "custom", "weights": {k: str(v) for k, v in weights.items()}, "reason": reason}
     assert public["weighting"] == after["weighting"] == disclosed
+    page = client.get("/results/DISDUK?period=2026-11").text                 # the public page says so too
+    assert 'data-kind="custom"' in page and reason in page and "U9 0.2" in page
     bad = client.put("/api/v1/admin/weights/DISDUK", json={"weights": {"U1": 0.5}}, headers=admin)
     assert bad.status_code == 422 and "weights" in bad.json["errors"]
     almost = client.put("/api/v1/admin/weights/DISDUK", json={"weights": dict.fromkeys(weights, 1 / 9)},
@@ -246,6 +248,7 @@ def test_weights_and_population_change_the_official_numbers(client, auth):
     equal = client.put("/api/v1/admin/weights/DISDUK", json={"weights": dict.fromkeys(weights, "1/9")}, headers=admin)
     assert equal.status_code == 200
     assert items(client.get("/api/v1/indicators/units?unit=DISDUK", headers=admin))[0]["weighting"] == {"kind": "equal"}
+    assert 'data-kind="equal"' in client.get("/results/DISDUK?period=2026-11").text
 
 
 def test_peer_threshold_is_configurable_but_never_below_three(client, auth):
