@@ -88,7 +88,7 @@ def predikat(hasil_kerja: str, perilaku_kerja: str) -> str:
         raise ValueError(f"unknown rating pair {hasil_kerja!r}, {perilaku_kerja!r}") from None
 
 
-def _exact(x: Number) -> Fraction:
+def exact(x: Number) -> Fraction:
     """A number as the decimal it is written as (a float threshold 3.7 is 3.7, not its binary
     neighbour), so a shown mean of 3.7 meets a threshold of 3.7."""
     return Fraction(Decimal(repr(x))) if isinstance(x, float) else Fraction(x)
@@ -96,7 +96,7 @@ def _exact(x: Number) -> Fraction:
 
 def perilaku_rating(mean: Number, below: Number, above: Number) -> str:
     """Di Bawah if mean < below, Di Atas if mean >= above, else Sesuai (compared exactly)."""
-    m, lo, hi = _exact(mean), _exact(below), _exact(above)
+    m, lo, hi = exact(mean), exact(below), exact(above)
     if lo >= hi:
         raise ValueError("the 'below' threshold must be lower than the 'above' threshold")
     if m < lo:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 
 from marshmallow import EXCLUDE, Schema, ValidationError
@@ -172,7 +171,7 @@ def peer_value_means(rows: list[dict]) -> list[tuple[str, float | None]]:
     the page, so it reveals nothing they do not."""
     out = []
     for code in berakhlak.VALUE_CODES:
-        means = [Fraction(Decimal(repr(r["values"][code]["mean"]))) for r in rows
+        means = [berakhlak.exact(r["values"][code]["mean"]) for r in rows
                  if r.get("released") and r["values"].get(code, {}).get("mean") is not None]
         mean = skm.half_up(sum(means, Fraction(0)) / len(means), berakhlak.MEAN_PLACES) if means else None
         out.append((code, float(mean) if mean is not None else None))
