@@ -66,6 +66,10 @@ class Settings:
     web_concurrency: int = _var("WEB_CONCURRENCY", 2, "gunicorn worker processes per service")
     web_threads: int = _var("WEB_THREADS", 4, "threads per gunicorn worker")
 
+    pemda_name: str = _var("TANGGAP_PEMDA_NAME", "Pemerintah Daerah",
+                           "name of the Pemda as its reports and public pages print it (the kop)")
+    pemda_logo: str = _var("TANGGAP_PEMDA_LOGO", "",
+                           "PNG or JPEG file of the Pemda's logo for the report's kop (empty: no logo)")
     aggregator_public_url: str = _var("AGGREGATOR_PUBLIC_URL", "http://127.0.0.1:8002",
                                       "public base URL of the aggregator (links to an employee's indicator trend)")
     notifier_public_url: str = _var("NOTIFIER_PUBLIC_URL", "http://127.0.0.1:8003",

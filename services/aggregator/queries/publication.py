@@ -37,3 +37,18 @@ def units(period: str) -> list[dict]:
         name_id, name_en = names.get(code, (code, code))
         out.append({**row, "name": name_id, "name_en": name_en})
     return out
+
+
+def rollup(period: str) -> dict:
+    """The Pemda's index, its OPD ranked and every unit ranked (:func:`reports.rollup`), with
+    the units' names. Only unit-level figures: pooled counts, NRR, IKM, population, rank."""
+    out = reports.rollup(period)
+    names = {u.code: (u.name, u.name_en or u.name) for u in Unit.heads()}
+
+    def named(row: dict) -> dict:
+        name_id, name_en = names.get(row["unit"], (row["unit"], row["unit"]))
+        return {**row, "name": name_id, "name_en": name_en}
+
+    for row in out["opd"]:
+        row["tree"] = [named(node) for node in row["tree"]]
+    return {**out, "opd": [named(r) for r in out["opd"]], "units": [named(r) for r in out["units"]]}

@@ -129,3 +129,23 @@ def predikat(period: str, *, unit: str | None = None, nips: set[str] | None = No
         out.append({"nip": nip, "unit": emp_unit, "period": period, **row,
                     "perilaku_period": quarter if row.get("perilaku_source") == "peer" else None})
     return out
+
+
+def rollup(period: str) -> dict:
+    """IKM per OPD and for the whole Pemda with the ranking (:mod:`shared.domain.rollup`):
+    every unit of the directory and every unit with responses in the period, under its parent."""
+    from shared.domain import rollup as pooling
+    from shared.records.directory import Unit
+
+    merged = results.merge_skm(_skm_docs(period, projection={"scope": 1, "unit": 1}))
+    parents = {u.code: u.parent for u in Unit.heads()}
+    codes = sorted(set(parents) | set(merged))
+    weights = indicator_policy.weights_by_unit(codes)
+    pops = indicator_policy.populations(period)
+    figures = [pooling.UnitFigures(code, parents.get(code), merged[code].unit if code in merged else skm.Totals(),
+                                   w.weights if (w := weights.get(code)) is not None else None, pops.get(code))
+               for code in codes]
+    out = pooling.rollup(figures)
+    for row in out["units"]:
+        row["weights"] = "custom" if weights.get(row["unit"]) is not None else "equal"
+    return {"period": period, **out}

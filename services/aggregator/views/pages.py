@@ -56,7 +56,7 @@ def home():
 # -- evaluation dashboard -----------------------------------------------------------------------
 
 def _timezone() -> str:
-    zone: str = current_app.extensions["tanggap"].settings.timezone
+    zone: str = _settings().timezone
     return zone
 
 
@@ -80,7 +80,8 @@ def dashboard_page():
         trend_series=dashboard.trend_series(trend, periods), unsur=dashboard.unsur_rows(f, units), peer=peer,
         peer_period=dashboard.peer_period(f.period),
         peer_values=dashboard.peer_value_means(peer), value_codes=berakhlak.VALUE_CODES,
-        coaching=dashboard.coaching_rows(f), bursts=dashboard.burst_rows(f, _timezone()), all_units=Unit.heads(),
+        coaching=dashboard.coaching_rows(f), rollup=publication.rollup(f.period), unit_link=_unit_link(f.period),
+        bursts=dashboard.burst_rows(f, _timezone()), all_units=Unit.heads(),
         all_services=services_all,
         periods=dashboard.period_choices(this_month(), f.period), lang=lang, **_helpers())
 
@@ -170,6 +171,27 @@ def results():
     grades = {g: sum(1 for r in rows if (r.get("grade") or {}).get("mutu") == g) for g in GRADE_ORDER}
     return render_template("aggregator/results.html", rows=rows, period=period, grades=grades,
                            periods=dashboard.period_choices(this_month(), period), **_helpers())
+
+
+@bp.route("/results/pemda")
+@public
+def results_pemda():
+    """IKM gabungan of the Pemda, the OPD ranking and the OPD tree (the rollup API's rows)."""
+    period = (request.args.get("period") or "").strip() or this_month()
+    if not PERIOD_RE.match(period):
+        return _error_page(ApiError(422, "Periode tidak valid", "Invalid period",
+                                    errors={"period": [PERIOD_MESSAGE]}))
+    return render_template("aggregator/results_pemda.html", rollup=publication.rollup(period), period=period,
+                           pemda_name=_settings().pemda_name, unit_link=_unit_link(period),
+                           periods=dashboard.period_choices(this_month(), period), **_helpers())
+
+
+def _unit_link(period: str):
+    return lambda code: url_for("pages.result_unit", unit=code, period=period)
+
+
+def _settings():
+    return current_app.extensions["tanggap"].settings
 
 
 @bp.route("/results/<unit>")

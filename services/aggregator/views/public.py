@@ -5,7 +5,7 @@ Anyone may call these; they never contain data about individual employees or cit
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from shared.contracts.formats import period_field
 from shared.domain.periods import PeriodError, kind_of
@@ -15,7 +15,7 @@ from shared.platform.openapi import refuses
 from shared.platform.web import this_month
 
 from services.aggregator.queries import publication
-from services.aggregator.views.rows import SampleOut, WeightingOut, nrr_field
+from services.aggregator.views.rows import ResultGradeOut, Row, SampleOut, WeightingOut, nrr_field
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Public unit-level SKM results")
 
@@ -66,3 +66,85 @@ def unit_skm(args, code):
 def _unit_known(code: str) -> bool:
     from shared.records.directory import unit_exists
     return unit_exists(code)
+
+
+class PooledSampleOut(SampleOut):
+    population = fields.Integer(allow_none=True, metadata={"description": "the sum of the populations of its "
+                                                                          "units where set (null: none set)"})
+    population_units = fields.Integer(metadata={"description": "how many of its units have a population set"})
+    target = fields.Integer(allow_none=True, metadata={"description": "Krejcie-Morgan sample for that population"})
+    adequate = fields.Boolean(allow_none=True, metadata={"description": "respondents >= target (null: no population)"})
+
+
+class PooledOut(Row):
+    units = fields.Integer(metadata={"description": "units pooled"})
+    units_with_respondents = fields.Integer()
+    respondents = fields.Integer(required=True)
+    nrr = nrr_field(required=True)
+    skm = fields.Float(allow_none=True, metadata={"description": "perception value 1-4 of the pooled answers"})
+    ikm = fields.Float(allow_none=True, metadata={"description": "IKM (25-100) of the pooled answers: equal weights "
+                                                               "over the pooled NRR"})
+    grade = fields.Nested(ResultGradeOut, allow_none=True, metadata={"description": "mutu of that IKM"})
+    ikm_units_mean = fields.Float(allow_none=True, metadata={
+        "description": "not the pooled IKM: the mean of its units' own IKM (units with respondents), exact, "
+                       "rounded half-up to 2 decimals"})
+    sample = fields.Nested(PooledSampleOut)
+
+
+class RankedOut(PooledOut):
+    unit = fields.String(required=True)
+    name = fields.String()
+    name_en = fields.String()
+    rank = fields.Integer(allow_none=True, metadata={
+        "description": "1 = highest IKM; rows under their sample target rank after all others; equal IKM, equal "
+                       "rank; null: no respondents"})
+    under_target = fields.Boolean(metadata={"description": "respondents below the Krejcie-Morgan target"})
+
+
+class TreeNodeOut(Row):
+    unit = fields.String(required=True)
+    name = fields.String()
+    name_en = fields.String()
+    depth = fields.Integer(metadata={"description": "0: the OPD itself"})
+    parent = fields.String(allow_none=True)
+
+
+class OpdOut(RankedOut):
+    tree = fields.List(fields.Nested(TreeNodeOut), metadata={"description": "the OPD and every unit below it, "
+                                                                             "in tree order"})
+
+
+class UnitRankOut(RankedOut):
+    opd = fields.String(metadata={"description": "the OPD (top-level unit) it belongs to"})
+    parent = fields.String(allow_none=True)
+    weights = fields.String(validate=validate.OneOf(["equal", "custom"]),
+                            metadata={"description": "the unit's IKM uses its own weights when custom"})
+
+
+class PemdaOut(PooledOut):
+    opd = fields.Integer(metadata={"description": "number of OPD"})
+
+
+class RollupOut(Schema):
+    period = fields.String(required=True)
+    pemda = fields.Nested(PemdaOut, required=True, metadata={"description": "every unit pooled (IKM gabungan)"})
+    opd = fields.List(fields.Nested(OpdOut), required=True,
+                      metadata={"description": "each top-level unit (no parent) pooled with all its descendants, "
+                                               "ranked"})
+    units = fields.List(fields.Nested(UnitRankOut), metadata={"description": "every unit with its own IKM, ranked"})
+
+
+@blp.route("/rollup", methods=["GET"])
+@public
+@blp.arguments(PeriodQuery, location="query")
+@blp.response(200, RollupOut)
+def rollup(args):
+    """IKM gabungan: the whole Pemda, each OPD (a top-level unit with all its sub-units) and every
+    unit, ranked. Pooled figures come from the pooled integer totals; the mean of units' IKM is
+    shown separately. Unit-level figures only."""
+    period = args.get("period") or this_month()
+    try:
+        kind_of(period)
+    except PeriodError as exc:
+        raise ApiError(422, errors={"period": [str(exc)]}) from None
+    return publication.rollup(period)
