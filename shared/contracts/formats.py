@@ -18,7 +18,7 @@ from shared.domain import periods
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 NIP = r"^\d{18}$"
 USERNAME = r"^[a-z0-9][a-z0-9._-]{2,63}$"  # a web login
-PERIOD_MONTH = periods.MONTH.pattern
+PERIOD_MONTH = periods.INPUT_MONTH.pattern
 PERIOD = periods.ANY.pattern          # a month YYYY-MM, a quarter YYYY-Qn, a semester YYYY-Sn or a year YYYY
 CHANNELS = ("web", "kiosk", "api")    # how a citizen's response came in
 

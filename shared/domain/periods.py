@@ -13,7 +13,10 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 SEMESTER = re.compile(r"^(\d{4})-S([12])$")
 YEAR = re.compile(r"^(\d{4})$")
-ANY = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$")   # any of the four
+# What is taken in (APIs, pages, events): any of the four, years from 1000, so the period before
+# any of them (previous) is again a period the patterns above read.
+ANY = re.compile(r"^[1-9]\d{3}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$")
+INPUT_MONTH = re.compile(r"^[1-9]\d{3}-(0[1-9]|1[0-2])$")
 KINDS = ("month", "quarter", "semester", "year")
 FORMS = "YYYY-MM, YYYY-Qn, YYYY-Sn or YYYY"
 
@@ -87,3 +90,13 @@ def of_kind(month: str, kind: str) -> str:
     if kind == "semester":
         return semester_of(month)
     return month[:4]
+
+
+def dates_of(period: str) -> tuple[str, str]:
+    """First and last day of a period, ``YYYY-MM-DD``."""
+    import calendar
+
+    months = months_in(period)
+    last = months[-1]
+    end = calendar.monthrange(int(last[:4]), int(last[5:]))[1]
+    return f"{months[0]}-01", f"{last}-{end:02d}"

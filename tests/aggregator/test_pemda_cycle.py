@@ -14,7 +14,7 @@ from shared.messaging.topics import ensure_topics
 from shared.platform.auth import issue_token
 from shared.platform.clock import ManualClock
 
-from tests.support.aggregator import WorkerThread, lag, publish, skm_event
+from tests.support.aggregator import WorkerThread, lag, nip, publish, skm_event
 from tests.support.env import isolated_settings
 from tests.support.waiting import eventually
 
@@ -26,6 +26,7 @@ UNITS = {"DINKES": (None, "Dinas Kesehatan"), "PKM-A": ("DINKES", "Puskesmas And
          "PKM-A1": ("PKM-A", "Pustu Andir Hilir"), "PKM-B": ("DINKES", "Puskesmas Bojong"),
          "DISDUK": (None, "Dinas Kependudukan"), "DISDUK-KEC": ("DISDUK", "Loket Kecamatan"),
          "BAPPEDA": (None, "Bappeda")}
+HEADS = {"DINKES": nip(701), "DISDUK": nip(702)}   # the head of DINKES also leads its puskesmas
 RESPONDENTS = {"DINKES": 6, "PKM-A": 9, "PKM-A1": 4, "PKM-B": 5, "DISDUK": 7, "DISDUK-KEC": 3}
 
 
@@ -45,7 +46,8 @@ def world(base_settings):
     db.connect(settings)
     clock = ManualClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
     for code, (parent, name) in UNITS.items():
-        Unit.save_revision(code, {"name": name, "parent": parent}, at=clock.now(), by="test")
+        Unit.save_revision(code, {"name": name, "parent": parent, "head_nip": HEADS.get(code)}, at=clock.now(),
+                           by="test")
     rng = random.Random(20)
     given: dict[str, list[dict[str, int]]] = {}
     events = []
@@ -163,3 +165,193 @@ def test_the_dashboard_shows_the_ranking_to_evaluators_only(app, world):
     assert log_in(client, "tim.eval.pemda").status_code == 302
     page = client.get("/dashboard?period=2026-11").text
     assert 'id="rollup"' in page and 'data-opd="DINKES"' in page and 'data-field="pemda-ikm"' in page
+
+
+# -- rencana tindak lanjut ----------------------------------------------------------------------
+
+def token(world, *roles, who=None):
+    return {"Authorization": f"Bearer {issue_token(world[0], sub=who or roles[0], roles=list(roles), nip=who)}"}
+
+
+PLAN = {"unit": "DINKES", "period": "2026-10", "kegiatan": "Menyederhanakan persyaratan rujukan",
+        "unsur": ["U1", "U2"], "waktu": "November 2026", "penanggung_jawab": "Kepala Seksi Pelayanan"}
+
+
+def test_only_the_unit_head_or_an_admin_records_an_action(app, world, admin):
+    client = app.test_client()
+    assert client.post("/api/v1/action-plans", json=PLAN).status_code == 401
+    assert client.post("/api/v1/action-plans", json=PLAN, headers=token(world, "evaluator")).status_code == 403
+    other_head = token(world, "supervisor", who=HEADS["DISDUK"])
+    r = client.post("/api/v1/action-plans", json=PLAN, headers=other_head)
+    assert r.status_code == 403 and "unit" in r.json["errors"]
+    for bad in ({"unsur": ["U10"]}, {"evidence_url": "javascript:alert(1)"}, {"kegiatan": ""},
+                {"evidence_url": "file:///etc/passwd"}, {"unsur": ["U1", "U1"]}, {"period": "2026-13"}):
+        r = client.post("/api/v1/action-plans", json={**PLAN, **bad}, headers=admin)
+        assert r.status_code == 422 and {k.split(".")[0] for k in r.json["errors"]} & set(bad), (bad, r.json)
+    head_of_sub_unit = client.post("/api/v1/action-plans", json={**PLAN, "unit": "PKM-A1", "unsur": ["U9"]},
+                                   headers=token(world, "supervisor", who=HEADS["DINKES"]))
+    assert head_of_sub_unit.status_code == 201   # heads a unit above it
+
+
+def test_an_action_is_revised_and_shown_in_the_next_periods_report_and_pages(app, world, admin):
+    client = app.test_client()
+    head = token(world, "supervisor", who=HEADS["DINKES"])
+    created = client.post("/api/v1/action-plans", json=PLAN, headers=head)
+    assert created.status_code == 201, created.json
+    item = created.json["item"]
+    assert created.json["rev"] == 1 and created.json["status"] == "rencana"
+    change = {k: v for k, v in PLAN.items() if k not in ("unit", "period")}
+    done = {**change, "status": "selesai", "evidence_note": "SOP baru ditetapkan",
+            "evidence_url": "https://dinkes.example.go.id/sop-rujukan.pdf"}
+    r = client.put(f"/api/v1/action-plans/{item}", json={**done, "rev": 1}, headers=head)
+    assert r.status_code == 200 and r.json["rev"] == 2 and r.json["status"] == "selesai"
+    stale = client.put(f"/api/v1/action-plans/{item}", json={**change, "rev": 1}, headers=admin)
+    assert stale.status_code == 409 and "rev" in stale.json["errors"]
+    history = client.get(f"/api/v1/action-plans/{item}/revisions", headers=token(world, "evaluator")).json
+    assert [(h["rev"], h["status"]) for h in history] == [(1, "rencana"), (2, "selesai")]
+    # the next period's report compares the unsur the plan addressed, before and after
+    report = client.get("/api/v1/reports/skm/DINKES?period=2026-11", headers=token(world, "evaluator")).json
+    followup = report["followup"]
+    assert followup["period"] == "2026-10" and [p["item"] for p in followup["plans"]] == [item]
+    before = client.get("/api/v1/indicators/units?unit=DINKES&period=2026-10", headers=admin).json["items"][0]
+    after = client.get("/api/v1/indicators/units?unit=DINKES&period=2026-11", headers=admin).json["items"][0]
+    assert [(c["unsur"], c["before"], c["after"]) for c in followup["comparison"]] == \
+        [(u, before["nrr"][u], after["nrr"][u]) for u in ("U1", "U2")]
+    assert all(c["direction"] == "up" for c in followup["comparison"])     # from all 1s in October
+    october = client.get("/api/v1/reports/skm/DINKES?period=2026-10", headers=admin).json
+    assert [p["item"] for p in october["plans"]] == [item]
+    # the public page shows the plan of the period, without who wrote it
+    page = client.get("/results/DINKES?period=2026-10").text
+    assert "Menyederhanakan persyaratan rujukan" in page and 'data-value="selesai"' not in page
+    assert "Selesai" in page and "sop-rujukan.pdf" in page and "supervisor" not in page
+    public = client.get("/api/v1/public/units/DINKES/action-plans?period=2026-10").json
+    assert public[0]["kegiatan"] == PLAN["kegiatan"] and "changed_by" not in public[0]
+
+
+def test_the_plan_page_adds_and_changes_actions_for_the_head_and_only_shows_them_to_evaluators(app, world):
+    from shared.records.users import WebUser, hash_password
+
+    from tests.aggregator.conftest import PASSWORD, csrf, log_in
+    _, clock, _ = world
+    for username, roles, who in (("kadis.disduk", ["supervisor"], HEADS["DISDUK"]),
+                                 ("eval.rtl", ["evaluator"], None)):
+        WebUser.save_revision(username, {"password_hash": hash_password(PASSWORD), "roles": roles, "nip": who},
+                              at=clock.now(), by="test")
+    client = app.test_client()
+    assert client.get("/rtl/DISDUK?period=2026-11").status_code == 302       # to the login page
+    assert log_in(client, "kadis.disduk").status_code == 302
+    page = client.get("/rtl/DISDUK?period=2026-11").text
+    assert 'id="tambah"' in page and "data-lowest=" in page
+    form = {"csrf_token": csrf(page), "kegiatan": "Menambah kursi ruang tunggu", "unsur": ["U9"],
+            "waktu": "Desember 2026", "penanggung_jawab": "Sekretaris", "status": "rencana", "evidence_url": "ftp://x"}
+    bad = client.post("/rtl/DISDUK?period=2026-11", data=form)
+    assert bad.status_code == 422 and 'data-error="evidence_url"' in bad.text
+    assert client.post("/rtl/DISDUK?period=2026-11", data={**form, "evidence_url": ""}).status_code == 302
+    page = client.get("/rtl/DISDUK?period=2026-11").text
+    assert "Menambah kursi ruang tunggu" in page and "revisi 1" in page
+    item = page.split('data-item="')[1].split('"')[0]
+    r = client.post("/rtl/DISDUK?period=2026-11", data={**form, "evidence_url": "", "item": item, "rev": "1",
+                                                         "status": "berjalan"})
+    assert r.status_code == 302 and "revisi 2" in client.get("/rtl/DISDUK?period=2026-11").text
+    assert client.post("/rtl/DISDUK?period=2026-11", data={**form, "evidence_url": ""}, headers={}) \
+        .status_code == 302
+    assert client.get("/rtl/DINKES?period=2026-11").text.count('id="tambah"') == 0   # not their unit
+    evaluator = app.test_client()
+    assert log_in(evaluator, "eval.rtl").status_code == 302
+    seen = evaluator.get("/rtl/DISDUK?period=2026-11").text
+    assert "Menambah kursi ruang tunggu" in seen and 'id="tambah"' not in seen
+    no_csrf = evaluator.post("/rtl/DISDUK?period=2026-11", data={k: v for k, v in form.items() if k != "csrf_token"})
+    assert no_csrf.status_code == 400
+    dashboard = evaluator.get("/dashboard?period=2026-11").text
+    assert 'id="plans"' in dashboard and "Menambah kursi ruang tunggu" in dashboard
+
+
+# -- the report as units publish it ---------------------------------------------------------------
+
+@pytest.fixture
+def kop_app(world, tmp_path):
+    """The aggregator with a configured Pemda name and logo (a small PNG drawn here)."""
+    import dataclasses
+
+    from PIL import Image, ImageDraw
+
+    from services.aggregator.app import create_app
+    logo = tmp_path / "logo.png"
+    image = Image.new("RGB", (120, 140), "white")
+    ImageDraw.Draw(image).polygon([(60, 5), (115, 40), (100, 130), (20, 130), (5, 40)], fill="#0b5394")
+    image.save(logo)
+    settings = dataclasses.replace(world[0], pemda_name="Pemerintah Kabupaten Andir", pemda_logo=str(logo))
+    return create_app(settings, world[1])
+
+
+def pdf_pages(data: bytes, artifacts, stem: str) -> str:
+    """Every page rendered to PNG under tests/artifacts/ (checked not blank); the PDF's text."""
+    import pypdfium2 as pdfium
+    pdf = pdfium.PdfDocument(data)
+    for i in range(len(pdf)):
+        image = pdf[i].render(scale=1.4).to_pil()
+        image.save(artifacts / f"{stem}-p{i + 1}.png")
+        assert image.convert("L").getextrema() == (0, 255), f"page {i + 1} is blank"
+    return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+
+
+def test_the_unit_report_has_the_kop_method_conversion_rtl_and_sign_off(kop_app, world, admin, artifacts):
+    client = kop_app.test_client()
+    plan = {**PLAN, "unit": "PKM-A", "period": "2026-11", "unsur": ["U3"], "kegiatan": "Jam layanan sore dibuka"}
+    assert client.post("/api/v1/action-plans", json=plan, headers=admin).status_code == 201
+    r = client.get("/api/v1/reports/skm/PKM-A?period=2026-11&format=pdf", headers=admin)
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    text = pdf_pages(r.data, artifacts, "skm-report-unit")
+    row = client.get("/api/v1/indicators/units?unit=PKM-A&period=2026-11", headers=admin).json["items"][0]
+    for expected in ("PEMERINTAH KABUPATEN ANDIR", "Pelaksanaan survei", "1 November 2026 – 30 November 2026",
+                     "Tabel konversi nilai", "88,31 – 100,00", "Perbandingan dengan periode sebelumnya",
+                     "Rencana tindak lanjut", "Jam layanan sore dibuka", "Mengetahui,", "Kepala Puskesmas Andir",
+                     "NIP.", f"{row['ikm']:.2f}".replace(".", ",")):
+        assert expected in text, expected
+
+
+def test_the_xlsx_formulas_recompute_the_exact_figures(kop_app, world, admin):
+    """The auditor's columns: the formulas as written, evaluated here from the sheet's own counts."""
+    import io
+
+    from openpyxl import load_workbook
+    client = kop_app.test_client()
+    r = client.get("/api/v1/reports/skm/DINKES?period=2026-11&format=xlsx", headers=admin)
+    sheet = load_workbook(io.BytesIO(r.data))["Unsur"]
+    rows = list(sheet.iter_rows(min_row=2, max_row=10, values_only=True))
+    assert [x[0] for x in rows] == list(skm.UNSUR_CODES)
+    nrr = {}
+    for i, (code, _, total, count, exact, formula, weight, weighted) in enumerate(rows, 2):
+        assert formula == f'=IF(D{i}>0,C{i}/D{i},"")' and weight == "=1/9" and weighted == f"=IF(D{i}>0,F{i}*G{i},0)"
+        nrr[code] = Fraction(total, count) if count else None
+        assert exact == (float(skm.half_up(nrr[code], 4)) if count else None)
+    skm_formula, ikm_formula = sheet["H11"].value, sheet["H12"].value
+    assert "SUM(H2:H10)/SUMIF(D2:D10" in skm_formula and ikm_formula == '=IF(H11="","",ROUND(H11*25,2))'
+    present = [v for v in nrr.values() if v is not None]
+    recomputed = skm.half_up(sum(present, Fraction(0)) / len(present) * 25, 2)
+    row = client.get("/api/v1/indicators/units?unit=DINKES&period=2026-11", headers=admin).json["items"][0]
+    assert float(recomputed) == row["ikm"] == sheet["E12"].value
+
+
+def test_the_pemda_report_shows_the_pooled_index_the_ranking_and_every_plan(kop_app, world, admin, artifacts):
+    from shared.records.users import WebUser, hash_password
+
+    from tests.aggregator.conftest import PASSWORD, log_in
+    WebUser.save_revision("eval.laporan", {"password_hash": hash_password(PASSWORD), "roles": ["evaluator"]},
+                          at=world[1].now(), by="test")
+    client = kop_app.test_client()
+    for scope, population in (("DISDUK", 150), ("DISDUK-KEC", 50), ("PKM-A", 15)):   # as set above, if not yet
+        client.put(f"/api/v1/admin/populations/{scope}", json={"period": "2026-11", "population": population},
+                   headers=admin)
+    assert client.get("/reports/skm-pemda.pdf?period=2026-11").status_code == 302
+    assert log_in(client, "eval.laporan").status_code == 302
+    rollup = client.get("/api/v1/public/rollup?period=2026-11").json
+    r = client.get("/reports/skm-pemda.pdf?period=2026-11")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    text = pdf_pages(r.data, artifacts, "skm-report-pemda")
+    assert "IKM gabungan" in text and f"{rollup['pemda']['ikm']:.2f}".replace(".", ",") in text
+    assert "Peringkat OPD" in text and "Dinas Kesehatan" in text and "di bawah target sampel" in text
+    book = client.get("/reports/skm-pemda.xlsx?period=2026-11")
+    assert book.status_code == 200
+    assert client.get("/reports/skm-pemda.doc?period=2026-11").status_code == 404
+

@@ -30,9 +30,13 @@ def number(value: float | None, places: int = 2, lang: str = "id") -> str:
     return text.replace(".", ",") if lang == "id" else text
 
 
-def _svg(fig: Figure) -> bytes:
+def _svg(fig: Figure, png: bool = False) -> bytes:
+    """The figure as SVG, or as a 150 dpi PNG (for the PDF report)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    if png:
+        fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    else:
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buffer.getvalue()
 
 
@@ -94,7 +98,8 @@ def trend_lines(series: dict[str, list[tuple[str, float | None]]], *, title: str
 
 
 def score_bars(items: Sequence[tuple[str, float | None]], *, title: str, empty: str, low: float, high: float,
-               axis_label: str, marks: Sequence[float] = (), lang: str = "id", places: int = 2) -> bytes:
+               axis_label: str, marks: Sequence[float] = (), lang: str = "id", places: int = 2,
+               png: bool = False) -> bytes:
     """Horizontal bars of scores on a ``low``-``high`` scale, in the given order (first on
     top): the nine unsur (NRR 1-4, lowest first) or the BerAKHLAK values (mean 1-5, labelled
     with ``places=1``, the decimals peer means are released with)."""
@@ -104,7 +109,7 @@ def score_bars(items: Sequence[tuple[str, float | None]], *, title: str, empty: 
     shown = [(label, v) for label, v in items if v is not None]
     if not shown:
         _empty(fig, ax, empty)
-        return _svg(fig)
+        return _svg(fig, png)
     positions = list(range(len(shown)))[::-1]
     ax.barh(positions, [v - low for _, v in shown], left=low, color="#0b5394", height=0.65)
     ax.set_yticks(positions, [label for label, _ in shown])
@@ -115,4 +120,4 @@ def score_bars(items: Sequence[tuple[str, float | None]], *, title: str, empty: 
     for pos, (_, v) in zip(positions, shown):
         ax.text(v + (high - low) * 0.01, pos, number(v, places, lang=lang), va="center", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
-    return _svg(fig)
+    return _svg(fig, png)

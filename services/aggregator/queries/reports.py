@@ -27,8 +27,9 @@ def units(period: str, unit: str | None = None) -> list[dict]:
             for code, m in sorted(merged.items())]
 
 
-def respondent_profile(period: str, unit: str) -> dict:
-    """The unit's respondents by profile category, channel, and how many left a comment."""
+def respondent_profile(period: str, unit: str | None) -> dict:
+    """The unit's (None: every unit's) respondents by profile category, channel, and how many
+    left a comment."""
     docs = _skm_docs(period, unit, {"profile": 1, "channels": 1, "comments": 1})
     return results.merge_profile(docs)
 
@@ -149,3 +150,12 @@ def rollup(period: str) -> dict:
     for row in out["units"]:
         row["weights"] = "custom" if weights.get(row["unit"]) is not None else "equal"
     return {"period": period, **out}
+
+
+def unit_totals(period: str, unit: str | None) -> skm.Totals:
+    """The pooled SKM totals (sums and counts per unsur) of one unit, or of every unit (None)."""
+    merged = results.merge_skm(_skm_docs(period, unit, {"scope": 1, "unit": 1}))
+    totals = skm.Totals()
+    for m in merged.values():
+        totals = totals.merge(m.unit)
+    return totals

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from shared.contracts.formats import CODE_RE, PERIOD_MESSAGE, PERIOD_RE
 from shared.domain import berakhlak, skm
-from shared.platform.auth import ADMIN, EVALUATOR, public
+from shared.platform.auth import ADMIN, EVALUATOR, SUPERVISOR, public
 from shared.platform.errors import ApiError
 from shared.platform.i18n import current_lang, t
 from shared.platform.web import this_month
@@ -20,7 +20,7 @@ from shared.records.directory import Service, Unit
 
 from services.aggregator.presentation import charts, dashboard, exports, skm_report_data, skm_report_layout
 from services.aggregator.queries import publication
-from services.aggregator.views.reports import download
+from services.aggregator.views.reports import download, local_now
 
 bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/aggregator-static")
@@ -81,9 +81,15 @@ def dashboard_page():
         peer_period=dashboard.peer_period(f.period),
         peer_values=dashboard.peer_value_means(peer), value_codes=berakhlak.VALUE_CODES,
         coaching=dashboard.coaching_rows(f), rollup=publication.rollup(f.period), unit_link=_unit_link(f.period),
+        plans=_plans(f), status_label=_status_label,
         bursts=dashboard.burst_rows(f, _timezone()), all_units=Unit.heads(),
         all_services=services_all,
         periods=dashboard.period_choices(this_month(), f.period), lang=lang, **_helpers())
+
+
+def _plans(f: dashboard.Filters) -> list[dict]:
+    from services.aggregator import action_plans as plans
+    return plans.of(f.unit, f.period)
 
 
 def _chart(name: str, f: dashboard.Filters) -> bytes:
@@ -154,8 +160,93 @@ def report(unit, fmt):
     if fmt not in skm_report_layout.FILE_TYPES:
         raise ApiError(404, errors={"format": ["pdf atau xlsx / pdf or xlsx"]})
     f = dashboard.parse_filters({"period": request.args.get("period", "")}, this_month())
-    report = skm_report_data.load(unit, f.period, current_app.extensions["tanggap"].clock.now())
+    report = skm_report_data.load(unit, f.period, local_now())
     return download(report, fmt, current_lang())
+
+
+@bp.route("/reports/skm-pemda.<fmt>")
+@login_required(*EVALUATION)
+def report_pemda(fmt):
+    if fmt not in skm_report_layout.FILE_TYPES:
+        raise ApiError(404, errors={"format": ["pdf atau xlsx / pdf or xlsx"]})
+    f = dashboard.parse_filters({"period": request.args.get("period", "")}, this_month())
+    return download(skm_report_data.build_pemda(f.period, local_now()), fmt, current_lang())
+
+
+# -- rencana tindak lanjut (RTL) ----------------------------------------------------------------
+
+RTL_READERS = (EVALUATOR, ADMIN, SUPERVISOR)
+
+
+def _rtl_context(unit: str, period: str) -> dict:
+    from shared.domain import followup
+    from shared.domain.periods import previous
+
+    from services.aggregator import action_plans as plans
+    from services.aggregator.queries import reports
+
+    row = reports.units(period, unit)[0]
+    before_period = previous(period)
+    earlier = plans.of(unit, before_period)
+    before = reports.units(before_period, unit)[0]["nrr"] if earlier else {}
+    record = Unit.head(unit)
+    return {"unit": unit, "period": period, "row": row, "plans": plans.of(unit, period),
+            "name": (record.name, record.name_en or record.name) if record else (unit, unit),
+            "earlier": earlier, "earlier_period": before_period,
+            "comparison": followup.compare(earlier, before, row["nrr"]) if earlier else [],
+            "statuses": followup.STATUSES, "unsur_codes": skm.UNSUR_CODES}
+
+
+@bp.route("/rtl/<unit>", methods=["GET", "POST"])
+@login_required(*RTL_READERS)
+def action_plan_page(unit):
+    """A unit's follow-up plan for a period: everyone who may read it sees it; the unit's head
+    (or the head of a unit above it) and admins add and change actions, each a new revision."""
+    from marshmallow import ValidationError
+
+    from shared.platform.webauth import web_principal
+
+    from services.aggregator.views import action_plans as api
+
+    period = (request.values.get("period") or "").strip() or this_month()
+    if not PERIOD_RE.match(period):
+        return _error_page(ApiError(422, "Periode tidak valid", "Invalid period", errors={"period": [PERIOD_MESSAGE]}))
+    if not CODE_RE.match(unit) or Unit.head(unit) is None:
+        return _error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
+    who = web_principal()
+    assert who is not None
+    errors: dict = {}
+    status = 200
+    form = request.form
+    if request.method == "POST":
+        fields = {k: form.get(k, "") for k in ("kegiatan", "waktu", "penanggung_jawab", "status", "evidence_note",
+                                              "evidence_url")}
+        fields = {k: (v.strip() or None) if k.startswith("evidence") else v.strip() for k, v in fields.items()}
+        fields["unsur"] = form.getlist("unsur")
+        item = form.get("item", "")
+        try:
+            if item:
+                data = api.ActionPlanUpdate().load({**fields, "rev": form.get("rev", "")})
+                api.update(item, data, who)
+            else:
+                data = api.ActionPlanIn().load({**fields, "unit": unit, "period": period})
+                api.create(data, who)
+            return redirect(url_for("pages.action_plan_page", unit=unit, period=period) + "#rencana")
+        except ValidationError as exc:
+            errors, status = dict(exc.messages), 422
+        except ApiError as err:
+            if err.status == 404:
+                return _error_page(err)
+            errors, status = dict(err.errors), err.status
+    return render_template("aggregator/action_plan.html", **_rtl_context(unit, period), errors=errors,
+                           form=form if errors else {}, may_edit=api.may_edit(who, unit),
+                           status_label=lambda code: _status_label(code),
+                           periods=dashboard.period_choices(this_month(), period), **_helpers()), status
+
+
+def _status_label(code: str) -> str:
+    from shared.domain import followup
+    return followup.status_label(code, current_lang())
 
 
 # -- public results -----------------------------------------------------------------------------
@@ -206,6 +297,8 @@ def result_unit(unit):
     if record is None and (row is None or not row["respondents"]):
         return _error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
     name = (record.name, record.name_en or record.name) if record else (unit, unit)
+    from services.aggregator import action_plans as plans
     return render_template("aggregator/result_unit.html", row=row, period=period, unit=unit, name=name,
+                           plans=plans.of(unit, period), status_label=_status_label,
                            unsur_codes=skm.UNSUR_CODES, periods=dashboard.period_choices(this_month(), period),
                            **_helpers())

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
@@ -40,15 +42,52 @@ def skm_report(args, unit):
     """Respondents and their profile, NRR per unsur (with weights), SKM, IKM, mutu and
     kinerja, results per service, the lowest unsur as improvement priorities, comments.
     ``result`` is the unit's row of /api/v1/indicators/units for the same period."""
-    report = skm_report_data.load(unit, period_of(args), current_app.extensions["tanggap"].clock.now())
+    report = skm_report_data.load(unit, period_of(args), local_now())
     if args["format"] == "json":
         return report
     return download(report, args["format"], args["lang"])
+
+
+@blp.route("/skm-pemda", methods=["GET"])
+@require(ADMIN, EVALUATOR)
+@blp.arguments(ReportQuery, location="query")
+@blp.response(200, SkmReportOut)
+@blp.doc(responses={200: {"content": {"application/json": {}, "application/pdf": {},
+                                      skm_report_layout.FILE_TYPES["xlsx"]: {}},
+                          "description": "the report's data, or the PDF / XLSX with ?format="}})
+def skm_report_pemda(args):
+    """The Pemda's SKM report: IKM gabungan of every unit's pooled answers, the OPD and unit
+    ranking, the pooled profile, the previous period, and every unit's follow-up plan."""
+    report = skm_report_data.build_pemda(period_of(args), local_now())
+    if args["format"] == "json":
+        return report
+    return download(report, args["format"], args["lang"])
+
+
+def local_now() -> datetime:
+    """Now in the configured zone (WIB by default): the report prints it."""
+    ext = current_app.extensions["tanggap"]
+    now: datetime = ext.clock.now().astimezone(ZoneInfo(ext.settings.timezone))
+    return now
+
+
+def kop() -> dict:
+    """The Pemda's name and logo (read from TANGGAP_PEMDA_LOGO; a missing or unreadable file
+    leaves the logo out, it never fails the report)."""
+    settings = current_app.extensions["tanggap"].settings
+    logo = None
+    if settings.pemda_logo:
+        try:
+            with open(settings.pemda_logo, "rb") as handle:
+                logo = handle.read(2 * 1024 * 1024)
+        except OSError:
+            logo = None
+    return {"name": settings.pemda_name, "logo": logo}
 
 
 def download(report: Mapping, fmt: str, lang: str) -> Response:
     """The report as a PDF or XLSX attachment."""
     layout = skm_report_layout.to_pdf if fmt == "pdf" else skm_report_layout.to_xlsx
     stem = "skm-report" if lang == "en" else "laporan-skm"
-    return Response(layout(report, lang), mimetype=skm_report_layout.FILE_TYPES[fmt], headers={
+    return Response(layout(report, lang, kop()), mimetype=skm_report_layout.FILE_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{stem}-{report["unit"]}-{report["period"]}.{fmt}"'})

@@ -202,8 +202,65 @@ class ReportServiceOut(Row):
 
 class ReportCommentOut(Row):
     date = fields.String(metadata={"description": "YYYY-MM-DD"})
+    unit = fields.String(allow_none=True)
     service = fields.String(allow_none=True)
     text = fields.String()
+
+
+class ReportTotalsOut(Row):
+    sums = fields.Dict(keys=fields.String(validate=UNSUR), values=fields.Integer())
+    counts = fields.Dict(keys=fields.String(validate=UNSUR), values=fields.Integer())
+
+
+class ReportPreviousOut(Row):
+    period = fields.String()
+    respondents = fields.Integer()
+    ikm = fields.Float(allow_none=True)
+    grade = fields.Nested(ResultGradeOut, allow_none=True)
+    nrr = nrr_field()
+    change = fields.Float(allow_none=True, metadata={"description": "IKM now minus then, as shown"})
+
+
+class ConversionOut(Row):
+    skm = fields.String()
+    ikm = fields.String()
+    mutu = fields.String()
+    kinerja = fields.String()
+    kinerja_en = fields.String()
+
+
+class ReportPlanOut(Row):
+    item = fields.String()
+    unit = fields.String()
+    kegiatan = fields.String()
+    unsur = fields.List(fields.String(validate=UNSUR))
+    waktu = fields.String()
+    penanggung_jawab = fields.String()
+    status = fields.String()
+    evidence_note = fields.String(allow_none=True)
+    evidence_url = fields.String(allow_none=True)
+    rev = fields.Integer()
+
+
+class ComparisonOut(Row):
+    unsur = fields.String(validate=UNSUR)
+    before = fields.Float(allow_none=True)
+    after = fields.Float(allow_none=True)
+    change = fields.Float(allow_none=True)
+    direction = fields.String(allow_none=True, validate=validate.OneOf(["up", "down", "flat"]))
+
+
+class ReportFollowupOut(Row):
+    period = fields.String()
+    plans = fields.List(fields.Nested(ReportPlanOut))
+    comparison = fields.List(fields.Nested(ComparisonOut))
+
+
+class SignoffOut(Row):
+    title = fields.String()
+    title_en = fields.String()
+    name = fields.String(allow_none=True)
+    nip = fields.String(allow_none=True)
 
 
 class SkmReportOut(Row):
@@ -221,3 +278,17 @@ class SkmReportOut(Row):
     services = fields.List(fields.Nested(ReportServiceOut))
     comments = fields.List(fields.Nested(ReportCommentOut), metadata={"description": "the newest (at most 500)"})
     comments_total = fields.Integer()
+    scope = fields.String(validate=validate.OneOf(["unit", "pemda"]))
+    dates = fields.Dict(keys=fields.String(validate=validate.OneOf(["start", "end"])), values=fields.String(),
+                        metadata={"description": "first and last day of the period (YYYY-MM-DD)"})
+    totals = fields.Nested(ReportTotalsOut, metadata={"description": "sums and counts per unsur, which the "
+                                                                     "XLSX's formulas recompute NRR and IKM from"})
+    previous = fields.Nested(ReportPreviousOut, metadata={"description": "the previous period of the same kind"})
+    conversion = fields.List(fields.Nested(ConversionOut), metadata={"description": "the regulation's conversion "
+                                                                                    "table"})
+    plans = fields.List(fields.Nested(ReportPlanOut), metadata={"description": "rencana tindak lanjut of the period"})
+    followup = fields.Nested(ReportFollowupOut, metadata={"description": "the previous period's plan and its "
+                                                                         "unsur then and now"})
+    signoff = fields.Nested(SignoffOut)
+    opd = fields.List(fields.Dict(), metadata={"description": "pemda only: the OPD ranking (as /public/rollup)"})
+    units = fields.List(fields.Dict(), metadata={"description": "pemda only: every unit ranked (as /public/rollup)"})
