@@ -99,7 +99,9 @@ def _responses(settings: Settings, clock) -> int:
         rng = random.Random(f"{unit}|{month}")
         for i in range(count):
             answers = {code: min(4, max(1, round(rng.gauss(mean, spread)))) for code in UNSUR_CODES}
-            profile = {"sex": rng.choice(["L", "P"]), "age_band": rng.choice(["20-29", "30-39", "40-49", "50-59"])}
+            profile = {"sex": rng.choice(["L", "P"]), "age_band": rng.choice(["20-29", "30-39", "40-49", "50-59"]),
+                       "education": rng.choice(["SMA", "SMA", "D1-D3-D4", "S1", "S1", "SMP"]),
+                       "occupation": rng.choice(["swasta", "wirausaha", "PNS", "lainnya", "pelajar-mahasiswa"])}
             comment = COMMENTS[i % len(COMMENTS)] if i % 5 == 0 else None
             body = {"unit": unit, "answers": answers, "profile": profile, "comment": comment, "demo": i}
             ctx = acceptance.Context(unit=unit, service=service, officer=officer if i % 2 == 0 else None, channel="web",

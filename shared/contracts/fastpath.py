@@ -23,7 +23,7 @@ UNSUR = frozenset(skm.UNSUR_CODES)
 VALUES = frozenset(berakhlak.VALUE_CODES)
 RELATIONS = frozenset(berakhlak.RELATIONS)
 CHANNELS = frozenset(formats.CHANNELS)
-PROFILE = {category: frozenset(answers) for category, answers in skm.PROFILE.items()}
+PROFILE = {category: frozenset(answers) for category, answers in skm.STORED_PROFILE.items()}
 
 
 def _int(v: object) -> bool:

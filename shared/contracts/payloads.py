@@ -51,7 +51,8 @@ def bad_keys(value: object, depth: int = 0) -> str | None:
 
 
 def _profile(value: dict[str, Any]) -> None:
-    wrong = [key for key, answer in value.items() if answer is not None and answer not in skm.PROFILE.get(key, ())]
+    wrong = [key for key, answer in value.items()
+             if answer is not None and answer not in skm.STORED_PROFILE.get(key, ())]
     if wrong:
         raise ValidationError("not one of the category's answers", field_name="profile")
 

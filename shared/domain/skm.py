@@ -48,15 +48,85 @@ UNSUR_CODES = tuple(u[0] for u in UNSUR)
 OFFICER_UNSUR = ("U6", "U7")  # the two elements about the officer personally
 SCALE = (1, 2, 3, 4)
 
+# The nine questions as the regulation's sample questionnaire prints them (Lampiran of
+# PermenPAN-RB 14/2017), in Bahasa Indonesia and English; each is answered a-d, scored 1-4,
+# with the labels of UNSUR above.
+QUESTIONS = {
+    "U1": ("Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan dengan jenis pelayanannya?",
+           "How well do the service's requirements fit the kind of service?"),
+    "U2": ("Bagaimana pemahaman Saudara tentang kemudahan prosedur pelayanan di unit ini?",
+           "How easy do you find the service procedure at this unit?"),
+    "U3": ("Bagaimana pendapat Saudara tentang kecepatan waktu dalam memberikan pelayanan?",
+           "How fast was the service delivered?"),
+    "U4": ("Bagaimana pendapat Saudara tentang kewajaran biaya/tarif dalam pelayanan?",
+           "How fair is the cost or fee of the service?"),
+    "U5": ("Bagaimana pendapat Saudara tentang kesesuaian produk pelayanan antara yang tercantum dalam standar "
+           "pelayanan dengan hasil yang diberikan?",
+           "How well does what you received match what the service standard promises?"),
+    "U6": ("Bagaimana pendapat Saudara tentang kompetensi/kemampuan petugas dalam pelayanan?",
+           "How competent were the officers who served you?"),
+    "U7": ("Bagaimana pendapat Saudara tentang perilaku petugas dalam pelayanan terkait kesopanan dan keramahan?",
+           "How polite and friendly were the officers who served you?"),
+    "U8": ("Bagaimana pendapat Saudara tentang penanganan pengaduan pengguna layanan?",
+           "How are service users' complaints handled?"),
+    "U9": ("Bagaimana pendapat Saudara tentang kualitas sarana dan prasarana?",
+           "How good are the facilities?"),
+}
+# The questionnaire asks about facilities (U9) 8th and complaints (U8) 9th; answers are keyed
+# by unsur code, never by position.
+QUESTIONNAIRE_ORDER = ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U9", "U8")
+
 # The respondent profile the SKM asks for (coarse categories only, every item optional):
-# category -> its answers. A closed vocabulary: the aggregator counts answers per category,
-# so these are the only profile keys and values an event or a state document may hold.
+# category -> its answers, the standard form's categories (pelajar/mahasiswa kept as an extra
+# occupation). A closed vocabulary: the aggregator counts answers per category, so these (and
+# the legacy values below, in events and state written before) are the only profile keys and
+# values an event or a state document may hold. New responses take only these.
 PROFILE = {
     "age_band": ("<20", "20-29", "30-39", "40-49", "50-59", ">=60"),
     "sex": ("L", "P"),
-    "education": ("SD", "SMP", "SMA", "D1-D3", "D4-S1", "S2", "S3", "lainnya"),
-    "occupation": ("PNS", "TNI-Polri", "swasta", "wirausaha", "pelajar-mahasiswa", "lainnya"),
+    "education": ("SD", "SMP", "SMA", "D1-D3-D4", "S1", "S2", "S3", "lainnya"),
+    "occupation": ("PNS", "TNI", "POLRI", "swasta", "wirausaha", "pelajar-mahasiswa", "lainnya"),
 }
+
+# Categories of the profile before the standard form's were adopted, as stored data holds them,
+# and what each is read as: D1-D3 is within D1-D3-D4; D4-S1 and TNI-Polri each straddle two
+# standard categories, so they stay rows of their own, labelled as old data, never guessed apart.
+LEGACY_PROFILE = {
+    "education": {"D1-D3": "D1-D3-D4", "D4-S1": "D4-S1"},
+    "occupation": {"TNI-Polri": "TNI-Polri"},
+}
+# How the form and the reports show a category and an answer (Bahasa Indonesia, English); an
+# answer not listed shows as written (SD, SMA, S1, PNS, ...).
+PROFILE_TITLES = {"age_band": ("Usia", "Age"), "sex": ("Jenis kelamin", "Sex"),
+                  "education": ("Pendidikan terakhir", "Education"), "occupation": ("Pekerjaan utama", "Occupation")}
+PROFILE_ANSWER_LABELS = {
+    "<20": ("di bawah 20 tahun", "under 20"), ">=60": ("60 tahun ke atas", "60 and over"),
+    "20-29": ("20-29 tahun", "20-29"), "30-39": ("30-39 tahun", "30-39"), "40-49": ("40-49 tahun", "40-49"),
+    "50-59": ("50-59 tahun", "50-59"),
+    "L": ("Laki-laki", "Male"), "P": ("Perempuan", "Female"),
+    "D1-D3-D4": ("D1-D3-D4", "Diploma (D1-D4)"), "S1": ("S1", "Bachelor (S1)"), "S2": ("S2", "Master (S2)"),
+    "S3": ("S3", "Doctorate (S3)"), "SMA": ("SMA", "Senior high school"), "SMP": ("SMP", "Junior high school"),
+    "SD": ("SD", "Primary school"),
+    "PNS": ("PNS", "Civil servant (PNS)"), "TNI": ("TNI", "Military (TNI)"), "POLRI": ("POLRI", "Police (POLRI)"),
+    "swasta": ("Pegawai swasta", "Private sector employee"), "wirausaha": ("Wirausaha", "Self-employed"),
+    "pelajar-mahasiswa": ("Pelajar/Mahasiswa", "Student"), "lainnya": ("Lainnya", "Other"),
+    "D4-S1": ("D4/S1 (data lama)", "D4/S1 (old data)"), "TNI-Polri": ("TNI/POLRI (data lama)", "TNI/POLRI (old data)"),
+}
+
+
+def profile_answer_label(value: str, lang: str = "id") -> str:
+    pair = PROFILE_ANSWER_LABELS.get(value)
+    return value if pair is None else pair[1] if lang == "en" else pair[0]
+
+
+# What an event or a state document may hold: today's answers and the legacy ones.
+STORED_PROFILE = {key: answers + tuple(v for v in LEGACY_PROFILE.get(key, {}) if v not in answers)
+                  for key, answers in PROFILE.items()}
+
+
+def profile_value(key: str, value: str) -> str:
+    """A stored profile answer as it is counted and shown today (legacy categories mapped)."""
+    return LEGACY_PROFILE.get(key, {}).get(value, value)
 
 # Grade boundaries on the converted value (IKM, 25-100), rounded to two decimals first.
 GRADES = (

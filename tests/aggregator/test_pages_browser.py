@@ -135,3 +135,51 @@ def test_the_public_results_page_on_a_phone(server, world, artifacts):
         assert all(url.startswith(server.url) for url in seen)
         assert blocked == []
         context.close()
+
+
+def test_the_pemda_publishes_its_semester_from_the_browser(server, world, api_get, artifacts):
+    """The unit head records the RTL on its page; the evaluation team reads the semester's
+    ranking and the Pemda index on the dashboard and downloads the Pemda's and the unit's
+    reports, which carry the plan."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    def log_in(page, username, then):
+        page.goto(f"{server.url}{then}")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit].primary")
+        page.wait_for_url(f"**{then}")
+
+    def pdf_text(data: bytes) -> str:
+        pdf = pdfium.PdfDocument(io.BytesIO(data))
+        text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+        return " ".join(text.split())   # table cells wrap their text over lines
+
+    with browser() as chromium:
+        head = chromium.new_context(locale="id-ID").new_page()
+        blocked = csp_violations(head)
+        log_in(head, "kasi.layanan", "/rtl/DISDUK?period=2026-S2")
+        head.fill("#n-kegiatan", "Menambah petugas loket KTP pada jam sibuk")
+        head.fill("#n-waktu", "Januari-Maret 2027")
+        head.fill("#n-pj", "Kepala Seksi Pelayanan")
+        head.click("#tambah button[type=submit]")
+        head.wait_for_selector("text=Menambah petugas loket KTP pada jam sibuk")
+
+        page = chromium.new_context(viewport={"width": 1280, "height": 1000}, locale="id-ID").new_page()
+        blocked += csp_violations(page)
+        log_in(page, "tim.evaluasi", "/dashboard?period=2026-S2")
+        rollup = api_get("/api/v1/public/rollup?period=2026-S2").json()
+        assert number(page.inner_text('#rollup [data-field="pemda-ikm"]')) == rollup["pemda"]["ikm"]
+        assert "Menambah petugas loket KTP" in page.inner_text("#plans")
+        page.screenshot(path=str(artifacts / "aggregator-dashboard-semester.png"), full_page=True)
+        pemda = page.request.get(server.url + page.get_attribute("#pemda-report-pdf", "href"))
+        assert pemda.ok and pemda.headers["content-type"] == "application/pdf"
+        text = pdf_text(pemda.body())
+        assert "Peringkat OPD" in text and "Menambah petugas loket KTP" in text and "Semester II 2026" in text
+        unit = page.request.get(server.url + page.get_attribute('#units tr[data-unit="DISDUK"] a.report-pdf', "href"))
+        assert unit.ok and "Menambah petugas loket KTP" in pdf_text(unit.body())
+        xlsx = page.request.get(server.url + page.get_attribute("#pemda-report-xlsx", "href"))
+        assert xlsx.ok and xlsx.body()[:2] == b"PK"
+        assert blocked == []

@@ -355,3 +355,29 @@ def test_the_pemda_report_shows_the_pooled_index_the_ranking_and_every_plan(kop_
     assert book.status_code == 200
     assert client.get("/reports/skm-pemda.doc?period=2026-11").status_code == 404
 
+
+# -- the official questionnaire's profile categories -------------------------------------------
+
+def test_stored_profiles_are_read_in_the_standard_forms_categories(app, world, admin, artifacts):
+    """Events written before the standard categories (D1-D3, D4-S1, TNI-Polri) still fold; the
+    report counts D1-D3 as D1-D3-D4 and keeps D4-S1 and TNI-Polri as rows of old data."""
+    settings, clock, _ = world
+    profiles = [{"education": "D1-D3", "occupation": "TNI-Polri"}, {"education": "D1-D3", "occupation": "TNI-Polri"},
+                {"education": "D1-D3-D4", "occupation": "POLRI"}, {"education": "D4-S1", "occupation": "TNI"},
+                {"education": "S1", "occupation": "pelajar-mahasiswa"}]
+    events = [skm_event("BAPPEDA", 3, period="2026-08", profile=p) for p in profiles]
+    publish(settings, events)
+    with WorkerThread(settings, clock) as w:
+        w.wait_for(len(events))
+    client = app.test_client()
+    report = client.get("/api/v1/reports/skm/BAPPEDA?period=2026-08", headers=admin).json
+    assert report["result"]["respondents"] == 5
+    counts = {key: {r["value"]: r["count"] for r in rows} for key, rows in report["profile"].items()}
+    assert {k: v for k, v in counts["education"].items() if v} == {"D1-D3-D4": 3, "D4-S1": 1, "S1": 1}
+    assert {k: v for k, v in counts["occupation"].items() if v} == {"TNI-Polri": 2, "POLRI": 1, "TNI": 1,
+                                                                    "pelajar-mahasiswa": 1}
+    r = client.get("/api/v1/reports/skm/BAPPEDA?period=2026-08&format=pdf", headers=admin)
+    text = pdf_pages(r.data, artifacts, "skm-report-legacy-profile")
+    for expected in ("D1-D3-D4", "D4/S1 (data lama)", "TNI/POLRI (data lama)", "POLRI", "Pelajar/Mahasiswa"):
+        assert expected in text, expected
+    assert "D1-D3\n" not in text

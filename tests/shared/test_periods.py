@@ -39,3 +39,11 @@ def test_semesters_are_january_to_june_and_july_to_december():
     assert periods.previous("2026-S2") == "2026-S1"
     assert periods.semester_of("2026-06") == "2026-S1" and periods.of_kind("2026-07", "semester") == "2026-S2"
     assert periods.ANY.match("2026-S2") and not periods.ANY.match("2026-S3") and not periods.ANY.match("2026-S0")
+
+
+@pytest.mark.parametrize("period", ["1000-01", "1000-Q1", "1000-S1", "1000"])
+def test_the_period_before_any_period_taken_in_is_a_period(period):
+    from shared.contracts.formats import PERIOD_RE
+    assert PERIOD_RE.match(period) and not PERIOD_RE.match("0000") and not PERIOD_RE.match("0999-12")
+    before = periods.previous(period)
+    assert periods.months_in(before)[0].startswith("0999")

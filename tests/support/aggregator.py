@@ -25,12 +25,13 @@ def nip(n: int) -> str:
 
 
 def skm_event(unit: str, answers: dict | int, *, officer: str | None = None, service: str | None = None,
-              period: str = "2026-11", channel: str = "web", client: str | None = None) -> Event:
+              period: str = "2026-11", channel: str = "web", client: str | None = None,
+              profile: dict | None = None) -> Event:
     """An SKM event; each from a client of its own unless ``client`` names one."""
     answers = dict.fromkeys(ALL_UNSUR, answers) if isinstance(answers, int) else answers
     payload = {"response_id": str(uuid.uuid4()), "unit": unit, "service": service, "officer": officer,
                "template_version": 1, "period": period, "submitted_at": WHEN.isoformat(), "answers": answers,
-               "profile": {"sex": "P"}, "channel": channel,
+               "profile": {"sex": "P"} if profile is None else profile, "channel": channel,
                "client_hash": client or uuid.uuid4().hex[:32], "has_comment": False}
     return new_event(payloads.SKM_RESPONSE, unit, payload, producer="test")
 

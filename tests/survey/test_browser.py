@@ -45,11 +45,31 @@ def test_citizen_fills_the_web_form_on_a_phone(live):
         blocked = csp_violations(page)
         page.goto(f"{live['url']}/s/{live['dep']['code']}")
         assert page.locator("h1").first.inner_text() == "Survei Kepuasan Masyarakat"
-        for i, answer in enumerate(["4 — Sangat sesuai", "3 — Mudah", "3 — Cepat", "4 — Gratis", "3 — Sesuai",
-                                    "4 — Sangat kompeten", "4 — Sangat sopan dan ramah", "4 — Dikelola dengan baik",
-                                    "3 — Baik"], start=1):
-            page.locator(f"#answers-U{i} label", has_text=answer).click()
+        # the regulation's sample questionnaire: its questions and answers as printed, the unsur as
+        # the heading, facilities asked 8th and complaints 9th
+        legends = page.locator("form fieldset legend").all_inner_texts()[:9]
+        assert [legend.splitlines()[0] for legend in legends] == [
+            "Persyaratan", "Sistem, Mekanisme, dan Prosedur", "Waktu Penyelesaian", "Biaya/Tarif",
+            "Produk Spesifikasi Jenis Pelayanan", "Kompetensi Pelaksana", "Perilaku Pelaksana", "Sarana dan Prasarana",
+            "Penanganan Pengaduan, Saran dan Masukan"]
+        assert legends[0].splitlines()[1] == ("1. Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan "
+                                              "dengan jenis pelayanannya?")
+        assert legends[8].splitlines()[1].startswith("9. Bagaimana pendapat Saudara tentang penanganan pengaduan")
+        assert page.locator("#answers-U8 label").all_inner_texts() == [
+            "a. Tidak ada", "b. Ada tetapi tidak berfungsi", "c. Berfungsi kurang maksimal", "d. Dikelola dengan baik"]
+        chosen = {"U1": "d. Sangat sesuai", "U2": "c. Mudah", "U3": "c. Cepat", "U4": "d. Gratis", "U5": "c. Sesuai",
+                  "U6": "d. Sangat kompeten", "U7": "d. Sangat sopan dan ramah", "U8": "d. Dikelola dengan baik",
+                  "U9": "c. Baik"}
+        for code, answer in chosen.items():
+            page.locator(f"#answers-{code} label", has_text=answer).click()
+        # the standard form's profile categories (pelajar/mahasiswa kept as an extra)
+        assert page.locator("#p-education option").all_inner_texts() == [
+            "—", "SD", "SMP", "SMA", "D1-D3-D4", "S1", "S2", "S3", "Lainnya"]
+        assert page.locator("#p-occupation option").all_inner_texts() == [
+            "—", "PNS", "TNI", "POLRI", "Pegawai swasta", "Wirausaha", "Pelajar/Mahasiswa", "Lainnya"]
         page.select_option("#p-age_band", "30-39")
+        page.select_option("#p-education", "D1-D3-D4")
+        page.select_option("#p-occupation", "POLRI")
         page.fill("#comment", "Pelayanan cepat, terima kasih")
         page.screenshot(path=str(live["shots"] / "web-form.png"), full_page=True)
         page.get_by_role("button", name="Kirim").click()
@@ -62,7 +82,8 @@ def test_citizen_fills_the_web_form_on_a_phone(live):
     docs = list(Response.objects(deployment=live["dep"]["code"]))
     assert len(docs) == 1
     assert docs[0].answers == {"U1": 4, "U2": 3, "U3": 3, "U4": 4, "U5": 3, "U6": 4, "U7": 4, "U8": 4, "U9": 3}
-    assert docs[0].channel == "web" and docs[0].service == "KTP"
+    assert docs[0].channel == "web" and docs[0].service == "KTP" and docs[0].template_version == 2
+    assert docs[0].profile == {"age_band": "30-39", "education": "D1-D3-D4", "occupation": "POLRI"}
 
 
 def test_form_is_usable_with_the_keyboard_alone(live):
@@ -101,8 +122,14 @@ def test_kiosk_queues_offline_and_sends_once_back_online(live):
         page.click("#kiosk-begin")
         page.wait_for_selector(".kiosk-choice svg.face")
         page.screenshot(path=str(live["shots"] / "kiosk-question.png"))
-        for _ in range(9):
+        asked = []
+        for _ in range(9):   # the official questions, the unsur as the heading, facilities 8th
+            asked.append((page.inner_text("#kiosk-heading"), page.inner_text("#kiosk-question")))
             page.locator(".kiosk-choice").nth(3).click()
+        assert asked[0] == ("Persyaratan", "Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan "
+                                           "dengan jenis pelayanannya?")
+        assert [heading for heading, _ in asked[7:]] == ["Sarana dan Prasarana",
+                                                         "Penanganan Pengaduan, Saran dan Masukan"]
         page.wait_for_selector(".kiosk-thanks")
         eventually(lambda: Response.objects(device="kios-browser").count() == 1, timeout=30,
                    message="the online response was not sent")

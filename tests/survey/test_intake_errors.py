@@ -33,6 +33,9 @@ def unit(settings, clock):
     ({"unit": "{unit}", "answers": ANSWERS, "officer": "123"}, 422, "officer"),
     ({"unit": "NO-SUCH-UNIT", "answers": ANSWERS}, 422, "unit"),
     ({"unit": "{unit}", "answers": ANSWERS, "profile": {"age_band": "17"}}, 422, "profile.age_band"),
+    # the categories before the standard form's: read from stored data, never taken in again
+    ({"unit": "{unit}", "answers": ANSWERS, "profile": {"education": "D4-S1"}}, 422, "profile.education"),
+    ({"unit": "{unit}", "answers": ANSWERS, "profile": {"occupation": "TNI-Polri"}}, 422, "profile.occupation"),
 ])
 def test_bad_input_is_refused_and_nothing_is_written(survey, unit, body, status, field):
     before = Response.objects.count()

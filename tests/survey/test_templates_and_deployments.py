@@ -28,8 +28,13 @@ CUSTOM = {
 def test_builtin_templates_in_both_languages(survey):
     listed = {t["code"]: t for t in survey.get("/api/v1/templates").json}
     skm = listed["skm"]
-    assert [q["code"] for q in skm["questions"]] == [f"U{i}" for i in range(1, 10)]
+    # version 2 asks in the regulation's questionnaire order: facilities (U9) 8th, complaints (U8) 9th
+    assert skm["version"] == 2
+    assert [q["code"] for q in skm["questions"]] == ["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U9", "U8"]
     assert skm["questions"][3]["labels"][3] == {"id": "Gratis", "en": "Free"}
+    assert skm["questions"][3]["heading"] == {"id": "Biaya/Tarif", "en": "Cost / fee"}
+    v1 = survey.get("/api/v1/templates/skm?version=1").json
+    assert [q["code"] for q in v1["questions"]] == [f"U{i}" for i in range(1, 10)]
     peer = listed["berakhlak360"]
     values = [q for q in peer["questions"] if q["type"] == "scale"]
     assert len(values) == 7 and all(len(q["guides"]) == 3 for q in values)

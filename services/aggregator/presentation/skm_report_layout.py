@@ -10,16 +10,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from shared.domain import skm
 from shared.domain.periods import kind_of
 
 from services.aggregator.presentation.charts import number, score_bars
 from services.aggregator.presentation.skm_report_data import PROFILE_KEYS
 
-PROFILE_LABELS = {"age_band": ("Usia", "Age"), "sex": ("Jenis kelamin", "Sex"),
-                  "education": ("Pendidikan", "Education"), "occupation": ("Pekerjaan", "Occupation")}
-VALUE_LABELS = {"L": ("Laki-laki", "Male"), "P": ("Perempuan", "Female"), "swasta": ("Swasta", "Private sector"),
-                "wirausaha": ("Wirausaha", "Self-employed"), "pelajar-mahasiswa": ("Pelajar/Mahasiswa", "Student"),
-                "lainnya": ("Lainnya", "Other"), "TNI-Polri": ("TNI/Polri", "Military/Police")}
+PROFILE_LABELS = skm.PROFILE_TITLES
 CHANNEL_LABELS = {"web": ("Formulir web / QR", "Web form / QR"), "kiosk": ("Kios", "Kiosk"), "api": ("API", "API")}
 NOT_STATED = ("Tidak diisi", "Not stated")
 STATUS_LABELS = {"rencana": ("Direncanakan", "Planned"), "berjalan": ("Sedang berjalan", "In progress"),
@@ -152,7 +149,7 @@ FILE_TYPES = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-
 def _value_label(value: str | None, lang: str) -> str:
     if value is None:
         return label_pair(NOT_STATED, lang)
-    return label_pair(VALUE_LABELS[value], lang) if value in VALUE_LABELS else value
+    return skm.profile_answer_label(value, lang)
 
 
 def label_pair(pair: tuple[str, str], lang: str) -> str:

@@ -40,7 +40,8 @@ def merge_skm(docs: Iterable[Mapping[str, Any]]) -> dict[str, SkmMerge]:
 
 
 def merge_profile(docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Profile counts (``{"sex": {"L": 3}}``), channel counts and comment count, summed."""
+    """Profile counts (``{"sex": {"L": 3}}``), channel counts and comment count, summed; a
+    legacy profile category is counted as what it is read as today (:func:`skm.profile_value`)."""
     profile: dict[str, dict[str, int]] = {}
     channels: dict[str, int] = {}
     comments = 0
@@ -48,6 +49,7 @@ def merge_profile(docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         for key, counts in (doc.get("profile") or {}).items():
             into = profile.setdefault(key, {})
             for value, n in counts.items():
+                value = skm.profile_value(key, value)
                 into[value] = into.get(value, 0) + n
         for channel, n in (doc.get("channels") or {}).items():
             channels[channel] = channels.get(channel, 0) + n

@@ -110,6 +110,7 @@
     }
     app.replaceChildren(
       el("p", {"class": "kiosk-progress"}, [T.question + " " + (step + 1) + " " + T.of + " " + qs.length]),
+      q.heading ? el("p", {"class": "kiosk-heading", "id": "kiosk-heading"}, [text(q.heading, "id", "en")]) : el("span"),
       el("h1", {"id": "kiosk-question"}, [text(q, "text_id", "text_en")]),
       el("div", {"class": "kiosk-choices", "role": "group", "aria-labelledby": "kiosk-question"}, buttons),
       el("div", {"class": "kiosk-nav"}, [

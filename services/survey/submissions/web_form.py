@@ -23,8 +23,7 @@ from services.survey.surveys import spec
 
 # ASCII digits only: "²".isdigit() is true and int("²") fails, "٣" is an Arabic-Indic three.
 DIGITS = re.compile(r"^[0-9]{1,3}$")
-PROFILE_LABELS = {"age_band": ("Usia", "Age"), "sex": ("Jenis kelamin", "Sex"),
-                  "education": ("Pendidikan", "Education"), "occupation": ("Pekerjaan", "Occupation")}
+PROFILE_LABELS = skm.PROFILE_TITLES
 COMMENT_LABEL = ("Saran dan masukan", "Suggestions")
 BAD_CHARACTERS = "berisi karakter yang tidak diizinkan / contains characters that are not allowed"
 UNKNOWN_FIELD = "isian tidak dikenal / unknown field"
@@ -131,7 +130,8 @@ def page_errors(errors: Mapping[str, Sequence[str]], template: spec.TemplateSpec
         message = (errors[path] or [""])[0]
         if path.startswith("answers.") and (question := template.question(path[8:])) is not None:
             text = localized(message, lang) or pick(("Jawaban tidak valid", "Invalid answer"))
-            out.append(PageError(f"answers-{question.code}", pick((question.text_id, question.text_en)), text))
+            name = question.heading or (question.text_id, question.text_en)
+            out.append(PageError(f"answers-{question.code}", pick(name), text))
         elif path == "answers":
             first = template.questions[0].code
             out.append(PageError(f"answers-{first}", pick(("Jawaban", "Answers")),

@@ -38,6 +38,7 @@ class Question:
     choices: tuple[Choice, ...] = ()                  # SINGLE / MULTIPLE
     guides: tuple[tuple[str, str], ...] = ()          # help shown under the question
     max_length: int = TEXT_MAX                        # TEXT
+    heading: tuple[str, str] | None = None            # (id, en) shown above the question (the SKM's unsur)
 
     def check(self, value: Any) -> tuple[Any, str | None]:
         """``(clean value, None)`` or ``(None, error message)``; ``None`` input = unanswered."""
@@ -125,7 +126,8 @@ def question_to_dict(q: Question) -> dict[str, Any]:
     return {"code": q.code, "type": q.type, "text_id": q.text_id, "text_en": q.text_en, "required": q.required,
             "scale": q.scale, "labels": [{"id": i, "en": e} for i, e in q.labels],
             "choices": [{"value": c.value, "label_id": c.label_id, "label_en": c.label_en} for c in q.choices],
-            "guides": [{"id": i, "en": e} for i, e in q.guides], "max_length": q.max_length}
+            "guides": [{"id": i, "en": e} for i, e in q.guides], "max_length": q.max_length,
+            "heading": {"id": q.heading[0], "en": q.heading[1]} if q.heading else None}
 
 
 def question_from_dict(data: Mapping[str, Any]) -> Question:
@@ -134,7 +136,8 @@ def question_from_dict(data: Mapping[str, Any]) -> Question:
                     labels=tuple((p["id"], p["en"]) for p in data.get("labels") or ()),
                     choices=tuple(Choice(c["value"], c["label_id"], c["label_en"]) for c in data.get("choices") or ()),
                     guides=tuple((p["id"], p["en"]) for p in data.get("guides") or ()),
-                    max_length=int(data.get("max_length") or TEXT_MAX))
+                    max_length=int(data.get("max_length") or TEXT_MAX),
+                    heading=(data["heading"]["id"], data["heading"]["en"]) if data.get("heading") else None)
 
 
 # -- built-in templates ----------------------------------------------------------------------
@@ -148,6 +151,20 @@ SKM_V1 = TemplateSpec(
         Question(code=code, type=SCALE, text_id=name, text_en=name_en, scale=4,
                  labels=tuple(zip(labels_id, labels_en)))
         for code, name, name_en, labels_id, labels_en in skm.UNSUR
+    ),
+)
+
+# The regulation's sample questionnaire: each question as printed, its unsur as the heading, in
+# the questionnaire's order (facilities 8th, complaints 9th); answers keyed by unsur code, so a
+# response to version 1 or 2 counts the same.
+SKM_V2 = TemplateSpec(
+    code=SKM_CODE, version=2, kind="skm", builtin=True,
+    title_id="Survei Kepuasan Masyarakat", title_en="Public Satisfaction Survey",
+    questions=tuple(
+        Question(code=code, type=SCALE, text_id=skm.QUESTIONS[code][0], text_en=skm.QUESTIONS[code][1], scale=4,
+                 labels=tuple(zip(labels_id, labels_en)), heading=(name, name_en))
+        for order_code in skm.QUESTIONNAIRE_ORDER
+        for code, name, name_en, labels_id, labels_en in skm.UNSUR if code == order_code
     ),
 )
 
@@ -167,5 +184,5 @@ PEER_V1 = TemplateSpec(
     ),
 )
 
-BUILTIN = {(SKM_CODE, 1): SKM_V1, (PEER_CODE, 1): PEER_V1}
-BUILTIN_LATEST = {SKM_CODE: SKM_V1, PEER_CODE: PEER_V1}
+BUILTIN = {(SKM_CODE, 1): SKM_V1, (SKM_CODE, 2): SKM_V2, (PEER_CODE, 1): PEER_V1}
+BUILTIN_LATEST = {SKM_CODE: SKM_V2, PEER_CODE: PEER_V1}

@@ -10,6 +10,7 @@ import uuid
 from flask import Blueprint, make_response, render_template, request
 from marshmallow import ValidationError
 
+from shared.domain import skm
 from shared.platform.auth import public
 from shared.platform.errors import ApiError, flatten
 from shared.platform.i18n import current_lang, t
@@ -35,6 +36,7 @@ def _form_context(dep, template, values=None, errors=None):
             "officer_name": officer.name if officer else None, "values": values or {},
             "page_errors": shown, "field_errors": {e.anchor: e.text for e in shown if e.anchor},
             "profile_choices": PROFILE_CHOICES if template.kind == "skm" else {},
+            "profile_titles": skm.PROFILE_TITLES, "profile_label": skm.profile_answer_label,
             "response_id": (values or {}).get("id") or str(uuid.uuid4())}
 
 
