@@ -18,11 +18,16 @@ from shared.platform.clock import SystemClock
 from shared.platform.config import Settings
 from shared.records.directory import Employee, Service, Unit
 
+# (code, name, English, parent, head's NIP): two OPD with a unit below one of them
 UNITS = [
-    ("DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", "Population and Civil Registry Office"),
-    ("DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu", "One-Stop Integrated Services Office"),
-    ("RSUD", "Rumah Sakit Umum Daerah", "Regional General Hospital"),
-    ("KEC-ANDIR", "Kecamatan Andir", "Andir District Office"),
+    ("DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", "Population and Civil Registry Office", None,
+     "197805122003121001"),
+    ("UPT-DUKCAPIL-ANDIR", "UPT Dukcapil Kecamatan Andir", "Civil Registry counter, Andir District", "DISDUKCAPIL",
+     None),
+    ("DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu", "One-Stop Integrated Services Office", None,
+     None),
+    ("RSUD", "Rumah Sakit Umum Daerah", "Regional General Hospital", None, "198011042006041005"),
+    ("KEC-ANDIR", "Kecamatan Andir", "Andir District Office", None, None),
 ]
 SERVICES = [
     ("DISDUKCAPIL", "KTP", "Kartu Tanda Penduduk elektronik", "Electronic identity card"),
@@ -44,6 +49,7 @@ LOGINS = [
     ("evaluasi", ["evaluator"], None, "evaluasi-demo-2026"),
     ("admin", ["admin"], None, "admin-demo-2026"),
     ("kasi.disdukcapil", ["supervisor"], "198403152009012002", "atasan-demo-2026"),
+    ("kadis.disdukcapil", ["supervisor"], "197805122003121001", "kepala-demo-2026"),
 ]
 # unit -> (respondents, typical answer, spread, service, officer): a spread of grades A to D
 RESPONSES = {
@@ -51,6 +57,7 @@ RESPONSES = {
     "DPMPTSP": (32, 3.7, 0.5, "NIB", None),
     "RSUD": (31, 2.7, 0.8, "RAJAL", "199205302017082006"),
     "KEC-ANDIR": (12, 2.3, 0.8, None, None),
+    "UPT-DUKCAPIL-ANDIR": (14, 2.9, 0.7, None, None),
 }
 COMMENTS = ["Antrean cukup cepat, petugas ramah.", "Mohon ruang tunggu diberi kipas angin.",
             "Informasi persyaratan di website belum lengkap.", "Pelayanan sangat membantu, terima kasih."]
@@ -61,15 +68,17 @@ def load(settings: Settings, echo=print) -> None:
     db.connect(settings)
     clock = SystemClock()
     now = clock.now()
-    for code, name, name_en in UNITS:
-        Unit.save_revision(code, {"name": name, "name_en": name_en}, at=now, by="demo")
+    for code, name, name_en, parent, head in UNITS:
+        Unit.save_revision(code, {"name": name, "name_en": name_en, "parent": parent, "head_nip": head}, at=now,
+                           by="demo")
     for unit, code, name, name_en in SERVICES:
         Service.save_revision(Service.ref_of(unit, code),
                               {"unit": unit, "code": code, "name": name, "name_en": name_en}, at=now, by="demo")
     for nip, name, unit, supervisor in EMPLOYEES:
         Employee.save_revision(nip, {"name": name, "unit": unit, "supervisor_nip": supervisor}, at=now, by="demo")
     logins = _logins(settings, now)
-    added = _responses(settings, clock)
+    added, lowest = _responses(settings, clock)
+    _plan(settings, clock, lowest)
     echo(f"demo: {len(UNITS)} units, {len(SERVICES)} services, {len(EMPLOYEES)} employees, "
          f"{added} new responses" + (f", logins: {', '.join(logins)}" if logins else ""))
 
@@ -86,7 +95,8 @@ def _logins(settings: Settings, now) -> list[str]:
     return [username for username, *_ in LOGINS]
 
 
-def _responses(settings: Settings, clock) -> int:
+def _responses(settings: Settings, clock) -> tuple[int, dict[str, str]]:
+    """This month's demo responses (the same ones each time), and each unit's lowest unsur."""
     from shared.domain.periods import month_of
 
     from services.survey.submissions import acceptance
@@ -95,10 +105,13 @@ def _responses(settings: Settings, clock) -> int:
     template = spec.BUILTIN_LATEST[spec.SKM_CODE]
     month = month_of(clock.now(), settings.timezone)
     added = 0
+    lowest: dict[str, str] = {}
     for unit, (count, mean, spread, service, officer) in RESPONSES.items():
         rng = random.Random(f"{unit}|{month}")
+        sums = dict.fromkeys(UNSUR_CODES, 0)
         for i in range(count):
             answers = {code: min(4, max(1, round(rng.gauss(mean, spread)))) for code in UNSUR_CODES}
+            sums = {code: sums[code] + answers[code] for code in UNSUR_CODES}
             profile = {"sex": rng.choice(["L", "P"]), "age_band": rng.choice(["20-29", "30-39", "40-49", "50-59"]),
                        "education": rng.choice(["SMA", "SMA", "D1-D3-D4", "S1", "S1", "SMP"]),
                        "occupation": rng.choice(["swasta", "wirausaha", "PNS", "lainnya", "pelajar-mahasiswa"])}
@@ -110,4 +123,22 @@ def _responses(settings: Settings, clock) -> int:
                                           template=template, answers=answers, ctx=ctx, profile=profile, comment=comment,
                                           lang="id", settings=settings, clock=clock)
             added += acceptance.store(doc).created
-    return added
+        lowest[unit] = min(UNSUR_CODES, key=lambda code: sums[code])
+    return added, lowest
+
+
+def _plan(settings: Settings, clock, lowest: dict[str, str]) -> None:
+    """A follow-up plan (RTL) of DISDUKCAPIL for this month from its lowest unsur, once."""
+    from shared.domain.periods import month_of
+
+    from services.aggregator import action_plans
+
+    month = month_of(clock.now(), settings.timezone)
+    item = f"rtl-{uuid.uuid5(NAMESPACE, f'rtl|{month}').hex[:12]}"
+    if action_plans.ActionPlan.head(item) is not None:
+        return
+    action_plans.save(item, {"unit": "DISDUKCAPIL", "period": month, "unsur": [lowest["DISDUKCAPIL"]],
+                             "kegiatan": "Menambah petugas loket pada jam sibuk dan memasang papan antrean",
+                             "waktu": "3 bulan ke depan", "penanggung_jawab": "Kepala Seksi Pelayanan",
+                             "status": "berjalan", "evidence_note": "Jadwal petugas baru sejak minggu ini"},
+                      at=clock.now(), by="demo", expected_rev=0)
