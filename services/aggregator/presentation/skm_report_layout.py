@@ -7,11 +7,11 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from shared.domain import skm
 from shared.domain.periods import kind_of
+from shared.platform.pdf import fonts
 
 from services.aggregator.presentation.charts import number, score_bars
 from services.aggregator.presentation.skm_report_data import PROFILE_KEYS
@@ -181,25 +181,6 @@ def summary_rows(report: Mapping, lang: str) -> list[tuple[str, str]]:
     ]
 
 
-_FONTS: tuple[str, str] | None = None
-
-
-def _fonts() -> tuple[str, str]:
-    """DejaVu Sans (shipped with matplotlib) covers the scripts citizens type in comments;
-    the PDF base fonts would print boxes for anything outside Latin-1."""
-    global _FONTS
-    if _FONTS is None:
-        import matplotlib
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
-
-        base = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(base / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(base / "DejaVuSans-Bold.ttf")))
-        _FONTS = ("DejaVuSans", "DejaVuSans-Bold")
-    return _FONTS
-
-
 def date_label(iso: str, lang: str = "id") -> str:
     """``2026-11-30`` as ``30 November 2026``."""
     names = MONTHS_EN if lang == "en" else MONTHS_ID
@@ -299,7 +280,7 @@ def to_pdf(report: Mapping, lang: str = "id", kop: Mapping | None = None) -> byt
     )
 
     kop = kop or {}
-    regular, bold = _fonts()
+    regular, bold = fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=13)
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10, textColor=colors.HexColor("#4a4a4a"))
     h1 = ParagraphStyle("h1", parent=body, fontName=bold, fontSize=15, leading=19, spaceAfter=4)

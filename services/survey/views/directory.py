@@ -39,9 +39,9 @@ def _ext():
     return current_app.extensions["tanggap"]
 
 
-def _save(cls, key, values):
+def _save(cls, key, values, by: str | None = None):
     try:
-        doc, _ = cls.save_revision(key, values, at=_ext().clock.now(), by=principal().sub)
+        doc, _ = cls.save_revision(key, values, at=_ext().clock.now(), by=by or principal().sub)
     except RevisionConflict as exc:
         raise ApiError(409, errors={cls.KEY: [str(exc)]}) from None
     return doc
@@ -74,10 +74,16 @@ def get_unit(code):
 @refuses(blp, 409, "changed concurrently: send it again")
 def put_unit(data):
     """Create or update a unit (a new revision; unchanged data writes nothing)."""
+    return save_unit(data, principal().sub)
+
+
+def save_unit(data: dict, by: str) -> Unit:
+    """A unit created or changed (shared by the API and the admin pages)."""
+    data = dict(data)
     code = data.pop("code")
     if data.get("parent") and Unit.head(data["parent"]) is None:
         raise ApiError(422, errors={"parent": ["unit induk tidak dikenal / unknown parent unit"]})
-    return _save(Unit, code, data)
+    return _save(Unit, code, data, by)
 
 
 @blp.route("/units/<code>/services", methods=["GET"])

@@ -33,14 +33,14 @@ def _out(device: KioskDevice, token: str | None = None) -> dict:
     return body
 
 
-def _issue(device_id: str, values: dict, ttl_days: int) -> dict:
+def _issue(device_id: str, values: dict, ttl_days: int, by: str) -> dict:
     token_id = uuid.uuid4().hex
     ext = _ext()
     token = issue_token(ext.settings, sub=device_id, roles=["kiosk"], unit=values["unit"],
                         ttl_seconds=ttl_days * 86400, clock=ext.clock, token_id=token_id, services=["survey"])
     try:
         doc, _ = KioskDevice.save_revision(device_id, {**values, "token_id": token_id, "active": True},
-                                           at=ext.clock.now(), by=principal().sub)
+                                           at=ext.clock.now(), by=by)
     except RevisionConflict as exc:
         raise ApiError(409, errors={"device_id": [str(exc)]}) from None
     return _out(doc, token)
@@ -54,6 +54,11 @@ def _issue(device_id: str, values: dict, ttl_days: int) -> dict:
 @refuses(blp, 409, "changed concurrently: send it again")
 def register_kiosk(data):
     """Register (or re-register) a kiosk and issue its device token; any earlier token stops working."""
+    return register(data, principal().sub)
+
+
+def register(data: dict, by: str) -> dict:
+    """A kiosk (re-)registered with a new token (shared by the API and the admin pages)."""
     dep = catalog.deployment(data["deployment"])
     if dep is None:
         raise ApiError(422, errors={"deployment": ["survei tidak dikenal atau tidak aktif / "
@@ -61,7 +66,7 @@ def register_kiosk(data):
     if Unit.head(dep.unit) is None:
         raise ApiError(422, errors={"deployment": ["unit survei tidak dikenal / the survey's unit is unknown"]})
     values = {"name": data["name"], "unit": dep.unit, "deployment": dep.code, "idle_seconds": data["idle_seconds"]}
-    return _issue(data["device_id"], values, data["token_ttl_days"])
+    return _issue(data["device_id"], values, data["token_ttl_days"], by)
 
 
 @blp.route("/kiosks", methods=["GET"])
@@ -78,11 +83,15 @@ def list_kiosks():
 @refuses(blp, 409, "changed concurrently: send it again")
 def disable_kiosk(device_id):
     """Disable a lost or retired kiosk: its token is refused from now on."""
+    return disable(device_id, principal().sub)
+
+
+def disable(device_id: str, by: str) -> dict:
     device = KioskDevice.head(device_id)
     if device is None:
         raise ApiError(404, errors={"device_id": ["tidak dikenal / unknown"]})
     try:
-        doc, _ = KioskDevice.save_revision(device_id, {"active": False}, at=_ext().clock.now(), by=principal().sub)
+        doc, _ = KioskDevice.save_revision(device_id, {"active": False}, at=_ext().clock.now(), by=by)
     except RevisionConflict as exc:
         raise ApiError(409, errors={"device_id": [str(exc)]}) from None
     return _out(doc)

@@ -100,12 +100,17 @@ def _check_target(data: dict) -> None:
 @refuses(blp, 503, "no unique public code could be drawn (try again)", beyond_schema=False)
 def create_deployment(data):
     """Put a survey in front of respondents: returns its public code, form URL and QR codes."""
+    return deployment_out(new_deployment(data, principal().sub))
+
+
+def new_deployment(data: dict, by: str) -> Deployment:
+    """A new deployment under a freshly drawn public code (shared by the API and the admin pages)."""
     _check_target(data)
     for _ in range(10):
         code = "".join(secrets.choice(ALPHABET) for _ in range(8))
         try:
-            doc, _ = Deployment.save_revision(code, data, at=_ext().clock.now(), by=principal().sub, expected_rev=0)
-            return deployment_out(doc)
+            doc, _ = Deployment.save_revision(code, data, at=_ext().clock.now(), by=by, expected_rev=0)
+            return doc
         except RevisionConflict:
             continue  # the code was taken (claimed by a unique insert): draw another
     raise ApiError(503, errors={"code": ["tidak bisa membuat kode unik / could not draw a unique code"]})
@@ -120,14 +125,19 @@ def create_deployment(data):
 @refuses(blp, 409, "changed concurrently: send it again")
 def update_deployment(data, code):
     """Change a deployment (e.g. deactivate it, or move it to a newer template version)."""
+    return deployment_out(change_deployment(code, data, principal().sub))
+
+
+def change_deployment(code: str, data: dict, by: str) -> Deployment:
+    """The next revision of a deployment (shared by the API and the admin pages)."""
     if Deployment.head(code) is None:
         raise ApiError(404, errors={"code": ["tidak dikenal / unknown"]})
     _check_target(data)
     try:
-        doc, _ = Deployment.save_revision(code, data, at=_ext().clock.now(), by=principal().sub)
+        doc, _ = Deployment.save_revision(code, data, at=_ext().clock.now(), by=by)
     except RevisionConflict as exc:
         raise ApiError(409, errors={"code": [str(exc)]}) from None
-    return deployment_out(doc)
+    return doc
 
 
 @blp.route("/deployments", methods=["GET"])

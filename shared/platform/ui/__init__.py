@@ -5,7 +5,9 @@ Served by the project itself (no CDN), so pages work on an office network withou
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask
 from flask.typing import ResponseReturnValue
@@ -27,3 +29,15 @@ def init_app(app: Flask) -> None:
         return static(filename)
 
     app.view_functions["ui.static"] = public(ui_static)
+
+    def local_time(value: datetime | None) -> str:
+        """A stored (UTC) time as people read it: in the configured zone (WIB by default)."""
+        if value is None:
+            return "–"
+        from flask import current_app
+        zone = ZoneInfo(current_app.extensions["tanggap"].settings.timezone)
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        local = aware.astimezone(zone)
+        return f"{local:%d-%m-%Y %H:%M} {local.tzname()}"
+
+    app.jinja_env.globals.update(local_time=local_time)

@@ -1,0 +1,126 @@
+"""The survey service's admin console through the real database: only admins get in; a unit
+tree is built and edited (each change a revision, shown in its history); a survey is put at a
+counter and its poster printed (the PDF rendered to PNG under tests/artifacts/); a kiosk is
+registered with its setup QR, seen in the fleet and disabled."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from shared.records.users import WebUser, hash_password
+
+from tests.survey.conftest import nip
+
+pytestmark = pytest.mark.integration
+PASSWORD = "rahasia-admin-2026"
+
+
+def csrf(text: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
+
+
+def log_in(client, username: str):
+    return client.post("/login", data={"username": username, "password": PASSWORD,
+                                       "csrf_token": csrf(client.get("/login").text)})
+
+
+@pytest.fixture
+def people(survey_app, clock):
+    tag = uuid.uuid4().hex[:6]
+    for username, roles in ((f"admin-{tag}", ["admin"]), (f"eval-{tag}", ["evaluator"])):
+        WebUser.save_revision(username, {"password_hash": hash_password(PASSWORD), "roles": roles}, at=clock.now(),
+                              by="test")
+    admin = survey_app.test_client()
+    assert log_in(admin, f"admin-{tag}").status_code == 302
+    evaluator = survey_app.test_client()
+    assert log_in(evaluator, f"eval-{tag}").status_code == 302
+    return {"admin": admin, "evaluator": evaluator, "anon": survey_app.test_client(), "tag": tag.upper()}
+
+
+PAGES = ["/admin", "/admin/units", "/admin/deployments", "/admin/kiosks", "/admin/posters.pdf"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_only_admins_open_the_console(people, path):
+    assert people["anon"].get(path).status_code == 302 and "/login" in people["anon"].get(path).location
+    assert people["evaluator"].get(path).status_code == 403
+    assert people["evaluator"].post("/admin/units", data={"csrf_token": "x", "code": "X", "name": "X"}).status_code \
+        in (400, 403)
+
+
+def test_a_unit_tree_is_built_and_edited_with_its_history(people):
+    admin, tag = people["admin"], people["tag"]
+    page = admin.get("/admin/units").text
+    bad = admin.post("/admin/units", data={"csrf_token": csrf(page), "code": f"OPD-{tag}", "name": "Dinas Uji",
+                                           "head_nip": "123"})
+    assert bad.status_code == 422 and 'data-error="head_nip"' in bad.text and 'value="Dinas Uji"' in bad.text
+    ok = admin.post("/admin/units", data={"csrf_token": csrf(page), "code": f"OPD-{tag}", "name": "Dinas Uji",
+                                          "name_en": "", "parent": "", "head_nip": nip(901)})
+    assert ok.status_code == 302
+    child = admin.post("/admin/units", data={"csrf_token": csrf(page), "code": f"UPT-{tag}", "name": "UPT Uji",
+                                             "parent": f"OPD-{tag}"})
+    assert child.status_code == 302
+    unknown = admin.post("/admin/units", data={"csrf_token": csrf(page), "code": f"X-{tag}", "name": "X",
+                                               "parent": "NO-SUCH"})
+    assert unknown.status_code == 422 and 'data-error="parent"' in unknown.text
+    tree = admin.get("/admin/units").text
+    opd, upt = tree.index(f'data-unit="OPD-{tag}" data-depth="0"'), tree.index(f'data-unit="UPT-{tag}" data-depth="1"')
+    assert opd < upt
+    edit = admin.get(f"/admin/units/UPT-{tag}").text
+    assert admin.post(f"/admin/units/UPT-{tag}", data={"csrf_token": csrf(edit), "name": "UPT Uji Kecamatan",
+                                                       "parent": f"OPD-{tag}"}).status_code == 302
+    after = admin.get(f"/admin/units/UPT-{tag}?saved=1").text
+    assert 'id="saved"' in after and 'data-rev="2"' in after and 'data-rev="1"' in after
+    assert "UPT Uji Kecamatan" in after and "WIB" in after   # times in the configured zone
+
+
+def test_a_counter_gets_a_survey_and_its_poster_and_a_kiosk(people, org, artifacts):
+    import io
+
+    import pypdfium2 as pdfium
+
+    from shared.records.responses import Response
+    admin = people["admin"]
+    page = admin.get("/admin/deployments").text
+    wrong = admin.post("/admin/deployments", data={"csrf_token": csrf(page), "template": "skm", "unit": org.unit,
+                                                   "service": "NOPE"})
+    assert wrong.status_code == 422 and 'data-error="service"' in wrong.text
+    made = admin.post("/admin/deployments", data={"csrf_token": csrf(page), "template": "skm", "unit": org.unit,
+                                                  "service": "KTP", "officer": ""})
+    assert made.status_code == 302
+    code = made.location.split("created=")[1].split("#")[0]
+    listed = admin.get("/admin/deployments").text
+    assert f'id="dep-{code}"' in listed
+    poster = admin.get(f"/admin/posters.pdf?code={code}&size=A5")
+    assert poster.status_code == 200 and poster.mimetype == "application/pdf"
+    pdf = pdfium.PdfDocument(io.BytesIO(poster.data))
+    image = pdf[0].render(scale=2).to_pil()
+    image.save(artifacts / "admin-poster-a5.png")
+    text = pdf[0].get_textpage().get_text_range()
+    assert "Bagaimana pelayanan kami?" in text and f"/s/{code}" in text and len(pdf) == 1
+    assert admin.get("/admin/posters.pdf?size=B4").status_code == 422
+
+    kiosks = admin.get("/admin/kiosks").text
+    device = f"kios-{people['tag'].lower()}"
+    registered = admin.post("/admin/kiosks", data={"csrf_token": csrf(kiosks), "device_id": device,
+                                                   "name": "Loket 1", "deployment": code, "idle_seconds": "45"})
+    assert registered.status_code == 201 and "<svg" in registered.text and "#token=" in registered.text
+    assert f'data-device="{device}"' in registered.text
+    token = registered.text.split("#token=")[1].split('"')[0]
+    sent = admin.post("/api/v1/responses", json={"deployment": code, "answers": {"U1": 4}},
+                      headers={"Authorization": f"Bearer {token}"})
+    assert sent.status_code in (200, 201, 202) and Response.objects(device=device).count() == 1
+    disabled = admin.post(f"/admin/kiosks/{device}/disable", data={"csrf_token": csrf(kiosks)})
+    assert disabled.status_code == 302
+    fleet = admin.get("/admin/kiosks").text
+    row = fleet.split(f'data-device="{device}"')[1].split("</tr>")[0]
+    assert "nonaktif" in row
+    refused = admin.post("/api/v1/responses", json={"deployment": code, "answers": {"U1": 4}},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code in (401, 403)
+
+    paused = admin.post(f"/admin/deployments/{code}/pause", data={"csrf_token": csrf(listed)})
+    assert paused.status_code == 302
+    assert 'data-field="active">dijeda' in admin.get("/admin/deployments").text
