@@ -168,3 +168,50 @@ def test_kiosk_resets_after_idle_seconds(live):
         page.clock.fast_forward("00:02")
         page.wait_for_selector("#kiosk-begin")
     assert Response.objects(device="kios-idle").count() == 0  # the half-finished answers were dropped
+
+
+def test_an_admin_sets_up_a_counter_with_its_poster_and_a_kiosk(live):
+    """As a newcomer would after make up: log in, add a unit below an OPD, put the survey at its
+    counter, open the poster, register the tablet; no Content-Security-Policy violation."""
+    from shared.platform.clock import SystemClock
+    from shared.records.users import WebUser, hash_password
+    WebUser.save_revision("admin.baru", {"password_hash": hash_password("admin-baru-2026"), "roles": ["admin"]},
+                          at=SystemClock().now(), by="test")
+    shots = live["shots"].parent
+    with browser() as b:
+        page = b.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID").new_page()
+        blocked = csp_violations(page)
+        page.goto(f"{live['url']}/admin")
+        page.fill("#username", "admin.baru")
+        page.fill("#password", "admin-baru-2026")
+        page.click("button[type=submit].primary")
+        page.wait_for_url("**/admin")
+        page.click("header nav a[href$='/admin/units']")
+        page.fill("#f-code", "UPT-KTP-ANDIR")
+        page.fill("#f-name", "UPT Perekaman KTP Andir")
+        page.select_option("#f-parent", "DUKCAPIL")
+        page.click("#tambah button[type=submit]")
+        page.wait_for_selector("#saved")
+        page.click("text=Semua unit")
+        assert page.get_attribute('li[data-unit="UPT-KTP-ANDIR"]', "data-depth") == "1"
+        page.screenshot(path=str(shots / "admin-units.png"), full_page=True)
+
+        page.goto(f"{live['url']}/admin/deployments")
+        page.select_option("#f-unit", "DUKCAPIL")
+        page.select_option("#f-service", "KTP")
+        page.click("#tambah button[type=submit]")
+        page.wait_for_selector("tr.created")
+        code = page.get_attribute("tr.created", "data-code")
+        page.screenshot(path=str(shots / "admin-deployments.png"), full_page=True)
+        pdf = page.request.get(live["url"] + page.get_attribute(f"#dep-{code} a.poster-a4", "href"))
+        assert pdf.ok and pdf.body()[:5] == b"%PDF-"
+
+        page.goto(f"{live['url']}/admin/kiosks")
+        page.fill("#f-device_id", "kios-andir-1")
+        page.fill("#f-name", "Loket KTP 1")
+        page.select_option("#f-deployment", code)
+        page.click("#tambah button[type=submit]")
+        page.wait_for_selector("#setup svg")
+        assert page.locator('tr[data-device="kios-andir-1"]').count() == 1
+        page.screenshot(path=str(shots / "admin-kiosks.png"), full_page=True)
+        assert blocked == []
