@@ -16,7 +16,7 @@ from shared.domain import periods
 # Letters, digits, "-" and "_", starting with a letter or digit: no dots and no "$", because
 # codes become field names of stored state, and no "|", the separator of state ids.
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-NIP = r"^\d{18}$"
+NIP = r"^[0-9]{18}$"
 USERNAME = r"^[a-z0-9][a-z0-9._-]{2,63}$"  # a web login
 PERIOD_MONTH = periods.INPUT_MONTH.pattern
 PERIOD = periods.ANY.pattern          # a month YYYY-MM, a quarter YYYY-Qn, a semester YYYY-Sn or a year YYYY

@@ -9,14 +9,14 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-SEMESTER = re.compile(r"^(\d{4})-S([12])$")
-YEAR = re.compile(r"^(\d{4})$")
+MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
+SEMESTER = re.compile(r"^([0-9]{4})-S([12])$")
+YEAR = re.compile(r"^([0-9]{4})$")
 # What is taken in (APIs, pages, events): any of the four, years from 1000, so the period before
 # any of them (previous) is again a period the patterns above read.
-ANY = re.compile(r"^[1-9]\d{3}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$")
-INPUT_MONTH = re.compile(r"^[1-9]\d{3}-(0[1-9]|1[0-2])$")
+ANY = re.compile(r"^[1-9][0-9]{3}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$")
+INPUT_MONTH = re.compile(r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")
 KINDS = ("month", "quarter", "semester", "year")
 FORMS = "YYYY-MM, YYYY-Qn, YYYY-Sn or YYYY"
 

@@ -124,3 +124,25 @@ def test_a_counter_gets_a_survey_and_its_poster_and_a_kiosk(people, org, artifac
     paused = admin.post(f"/admin/deployments/{code}/pause", data={"csrf_token": csrf(listed)})
     assert paused.status_code == 302
     assert 'data-field="active">dijeda' in admin.get("/admin/deployments").text
+
+
+@pytest.mark.parametrize("form,field", [
+    ({"code": "HX", "name": "a\x00b"}, "name"), ({"code": "$gt", "name": "x"}, "code"),
+    ({"code": "a.b", "name": "x"}, "code"), ({"code": "HX", "name": "x" * 300_000}, "name"),
+    ({"code": "HX", "name": "x", "$where": "1"}, "_form"),
+    ({"code": "HX", "name": "x", "head_nip": "١" * 18}, "head_nip"),
+])
+def test_hostile_unit_forms_are_refused_and_nothing_is_written(people, form, field):
+    from shared.records.directory import Unit
+    admin = people["admin"]
+    before = Unit.objects.count()
+    r = admin.post("/admin/units", data={"csrf_token": csrf(admin.get("/admin/units").text), **form})
+    assert r.status_code in (400, 413, 422) and (r.status_code != 422 or f'"{field}"' in r.text)   # page or JSON
+    assert Unit.objects.count() == before
+
+
+def test_a_kiosk_form_with_unicode_digits_is_refused(people):
+    admin = people["admin"]
+    r = admin.post("/admin/kiosks", data={"csrf_token": csrf(admin.get("/admin/kiosks").text), "device_id": "k1",
+                                          "name": "n", "deployment": "X", "idle_seconds": "²"})
+    assert r.status_code == 422 and 'data-error="idle_seconds"' in r.text

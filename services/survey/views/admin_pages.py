@@ -4,6 +4,7 @@ disable). Every form is read by the API's own schema and saved by the API's own 
 page and the API accept and refuse the same things; every change is a new revision."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,7 +41,11 @@ def _error_page(err: ApiError):
 
 
 def _form(names: tuple[str, ...]) -> dict[str, Any]:
-    """The submitted fields, empty ones as None (the schemas' 'not given')."""
+    """The submitted fields, empty ones as None (the schemas' 'not given'); a field the form
+    does not have is refused, as the API refuses it."""
+    unknown = sorted(k for k in request.form if k not in names and k != "csrf_token")
+    if unknown:
+        raise ValidationError({"_form": ["isian tidak dikenal / unknown field"]})
     return {k: (request.form.get(k, "").strip() or None) for k in names if k in request.form}
 
 
@@ -223,9 +228,8 @@ def kiosk_fleet():
     if request.method == "POST":
         try:
             fields = _form(("device_id", "name", "deployment", "idle_seconds"))
-            if fields.get("idle_seconds"):
-                fields["idle_seconds"] = int(fields["idle_seconds"]) if fields["idle_seconds"].isdigit() \
-                    else fields["idle_seconds"]
+            if fields.get("idle_seconds") and re.fullmatch(r"[0-9]{1,4}", fields["idle_seconds"]):
+                fields["idle_seconds"] = int(fields["idle_seconds"])   # anything else: the schema refuses it
             registered = kiosks.register(KioskIn().load(fields), _by())
             status = 201
         except (ValidationError, ApiError) as exc:
