@@ -214,4 +214,23 @@ def test_an_admin_sets_up_a_counter_with_its_poster_and_a_kiosk(live):
         page.wait_for_selector("#setup svg")
         assert page.locator('tr[data-device="kios-andir-1"]').count() == 1
         page.screenshot(path=str(shots / "admin-kiosks.png"), full_page=True)
+
+        # a login for an evaluator, who logs in elsewhere and is refused once disabled
+        page.goto(f"{live['url']}/admin/users")
+        page.fill("#f-username", "evaluator.baru")
+        page.check("#role-evaluator")
+        page.click("#tambah button[type=submit]")
+        password = page.text_content("#temp-password")
+        other = b.new_context(locale="id-ID").new_page()
+        other.goto(f"{live['url']}/login?next=/admin")
+        other.fill("#username", "evaluator.baru")
+        other.fill("#password", password)
+        other.click("button[type=submit].primary")
+        assert "tidak berhak" in other.text_content("main")   # logged in, but not an admin
+        page.click("text=Buka pengguna ini")
+        page.click("#toggle-active")
+        page.wait_for_selector("#done")
+        page.screenshot(path=str(shots / "admin-users.png"), full_page=True)
+        other.reload()
+        assert "/login" in other.url   # the very next request asks to log in again
         assert blocked == []
