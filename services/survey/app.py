@@ -8,7 +8,18 @@ from shared.platform.clock import Clock
 from shared.platform.config import Settings
 from shared.platform.web import create_service_app, enable_pages, public_static
 
-from services.survey.views import admin, admin_pages, admin_users, directory, kiosks, pages, peer, responses, surveys
+from services.survey.views import (
+    admin,
+    admin_directory,
+    admin_pages,
+    admin_users,
+    directory,
+    kiosks,
+    pages,
+    peer,
+    responses,
+    surveys,
+)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
@@ -25,5 +36,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin_pages.bp)
     app.register_blueprint(admin_users.bp)
+    app.register_blueprint(admin_directory.bp)
     public_static(app, "pages")
     return app

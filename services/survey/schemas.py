@@ -103,6 +103,8 @@ class ServiceIn(Schema):
     code = code_field(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     name_en = fields.String(allow_none=True, validate=validate.Length(max=200))
+    active = StrictBoolean(load_default=True, metadata={"description": "false: no longer offered (no new "
+                                                                      "deployments; its results stay)"})
 
 
 class ServiceOut(Schema):
@@ -110,6 +112,7 @@ class ServiceOut(Schema):
     code = fields.String()
     name = fields.String()
     name_en = fields.String(allow_none=True)
+    active = fields.Boolean()
     rev = fields.Integer()
 
 
@@ -278,6 +281,24 @@ class KioskConfigOut(Schema):
     deployment = fields.String()
     idle_seconds = fields.Integer()
     template = fields.Dict()
+
+
+MAX_QUEUED = 100_000
+
+
+class KioskHeartbeatIn(Schema):
+    """A kiosk's heartbeat: the device is its token's, never the body's; no respondent data."""
+
+    queued = fields.Integer(strict=True, required=True, validate=validate.Range(0, MAX_QUEUED),
+                            metadata={"description": "responses the tablet holds, not yet accepted by the server"})
+    app_version = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9A-Za-z._+-]{1,40}$"),
+                                metadata={"description": "the kiosk script's version"})
+
+
+class KioskHeartbeatOut(Schema):
+    device_id = fields.String(required=True)
+    at = fields.DateTime(required=True, metadata={"description": "when the server received it"})
+    interval_seconds = fields.Integer(required=True, metadata={"description": "send the next one within this"})
 
 
 class HeldOut(Schema):

@@ -39,6 +39,7 @@ class Service(Revisioned):
     code = StringField(required=True, regex=CODE)
     name = StringField(required=True, max_length=200)
     name_en = StringField(max_length=200)
+    active = BooleanField(default=True)   # no longer offered: no new deployments; its results stay
 
     @staticmethod
     def ref_of(unit: str, code: str) -> str:

@@ -146,3 +146,21 @@ def test_files_with_characters_no_database_stores_are_refused(survey, tokens, or
     assert post_import(survey, tokens, '[{"nip": "\\u0000"}]', mimetype="application/json").status_code == 422
     assert post_import(survey, tokens, '[{"nama": "\\ud8eb"}]', mimetype="application/json").status_code == 422
     assert post_import(survey, tokens, 'a,b\n"x\ny\rz', mimetype="text/csv").status_code == 422
+
+
+def test_xlsx_register_through_the_api(survey, tokens, org):
+    from openpyxl import Workbook
+
+    from services.survey.directory.register_import import XLSX_TYPE
+    book = Workbook()
+    people = [nip(700 + i, "19820808") for i in range(2)]
+    book.active.append(["Kode Unit", "NIP", "Nama"])                     # columns in any order
+    book.active.append([org.unit, people[0], "Sari"])
+    book.active.append([org.unit, int(people[1]), "Tono"])               # an 18-digit NIP kept as a number
+    out = io.BytesIO()
+    book.save(out)
+    body = post_import(survey, tokens, out.getvalue(), mimetype=XLSX_TYPE).json
+    assert (body["created"], body["rejected"]) == (1, 1)
+    assert body["errors"][0]["line"] == 3 and body["errors"][0]["field"] == "nip"
+    assert Employee.head(people[0]).name == "Sari" and Employee.head(people[1]) is None
+    assert post_import(survey, tokens, b"PK\x03\x04 not a workbook", mimetype=XLSX_TYPE).status_code == 422

@@ -1,4 +1,4 @@
-"""Importing a staff register (CSV or JSON) into the directory.
+"""Importing a staff register (CSV, XLSX or JSON) into the directory.
 
 Rows are checked one by one (errors carry the row's line number), then every valid row is
 written as a revision in bulk: re-importing the same file changes nothing (upsert by NIP or
@@ -41,6 +41,14 @@ FALSE = {"0", "false", "tidak", "no", "n", "nonaktif"}
 
 
 _TOO_DEEP = object()
+
+
+NIP_FIELDS = ("nip", "supervisor_nip", "head_nip")
+
+
+class StoredAsNumber(float):
+    """A NIP a spreadsheet holds as a number: a spreadsheet keeps 15 significant digits, so the
+    last of a NIP's 18 may already be wrong; the row is refused, never imported with a guess."""
 
 
 class RegisterError(ValueError):
@@ -125,6 +133,99 @@ def parse(content: str, fmt: str) -> list[tuple[int, dict]]:
     return rows
 
 
+MAX_XLSX_ROWS = 200_000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("csv", "xlsx", "json")
+
+
+def format_of(filename: str, mimetype: str) -> str:
+    """csv, xlsx or json, from an upload's file name (first) or content type."""
+    name = filename.lower()
+    if name.endswith(".xlsx") or mimetype == XLSX_TYPE:
+        return "xlsx"
+    if name.endswith(".json") or mimetype.endswith("json"):
+        return "json"
+    return "csv"
+
+
+def read(raw: bytes, fmt: str) -> list[tuple[int, dict]]:
+    """The rows of an uploaded register (the API and the admin page read files the same way)."""
+    if fmt == "xlsx":
+        return parse_xlsx(raw)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RegisterError("berkas harus UTF-8 (atau XLSX) / the file must be UTF-8 (or XLSX)") from None
+    if not text.strip():
+        raise RegisterError("berkas kosong / empty file")
+    return parse(text, fmt)
+
+
+def parse_xlsx(raw: bytes) -> list[tuple[int, dict]]:
+    """``[(row number, row)]`` from the first sheet of an XLSX workbook (SIMPEG exports are
+    spreadsheets): the first non-empty row is the header; numbers are read as text (a NIP stored
+    as a number keeps its 18 digits when Excel kept them; one shown in scientific notation is
+    refused by the NIP check like any other bad NIP)."""
+    from openpyxl import load_workbook
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:   # any unreadable upload: zip, XML or openpyxl errors alike
+        raise RegisterError(f"bukan berkas XLSX yang dapat dibaca / not a readable XLSX file ({type(exc).__name__})") \
+            from None
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            raise RegisterError("XLSX tanpa lembar kerja / XLSX has no sheet")
+        header: list[str] | None = None
+        rows: list[tuple[int, dict]] = []
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):
+            if number > MAX_XLSX_ROWS:
+                raise RegisterError(f"lebih dari {MAX_XLSX_ROWS} baris / more than {MAX_XLSX_ROWS} rows")
+            values = [_cell(c) for c in cells]
+            if header is None:
+                if any(values):
+                    header = [v or "" for v in values]
+                    if not any(ALIASES.get(h.strip().lower().replace(" ", "_")) for h in header):
+                        raise RegisterError("baris judul tanpa kolom yang dikenal (mis. nip, nama, kode_unit) / the "
+                                            "header names no known column (e.g. nip, name, unit)")
+                continue
+            if not any(values):
+                continue
+            bad = next((v for v in values if v is not None and not clean_text(v)), None)
+            if bad is not None:
+                raise RegisterError(f"baris {number} berisi karakter yang tidak diizinkan / row {number} contains "
+                                    "characters that are not allowed")
+            row = _canonical(dict(zip(header, values, strict=False)))
+            for name, raw_cell in zip(header, cells, strict=False):
+                canonical = ALIASES.get(name.strip().lower().replace(" ", "_"))
+                if canonical in NIP_FIELDS and isinstance(raw_cell, (int, float)) and not isinstance(raw_cell, bool):
+                    row[canonical] = StoredAsNumber(raw_cell)
+            rows.append((number, row))
+        if header is None:
+            raise RegisterError("XLSX tanpa baris judul / XLSX has no header row")
+        return rows
+    except RegisterError:
+        raise
+    except Exception as exc:   # a sheet whose XML openpyxl cannot read
+        raise RegisterError(f"isi XLSX tidak dapat dibaca / unreadable XLSX content ({type(exc).__name__})") from None
+    finally:
+        book.close()
+
+
+def _cell(value: object) -> str | None:
+    """A spreadsheet cell as text: integers without '.0', dates as YYYY-MM-DD, empty as None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")  # type: ignore[attr-defined]
+    text = str(value).strip()
+    return text or None
+
+
 def _canonical(row: dict) -> dict:
     out = {}
     for key, value in row.items():
@@ -146,8 +247,12 @@ def _canonical(row: dict) -> dict:
 
 
 def _check_common(kind: str, line: int, row: dict, key: str | None) -> list[RowError]:
-    errors = [RowError(line, f, "harus teks / must be text", key) for f, v in row.items()
-              if v is not None and not isinstance(v, str)]
+    errors = [RowError(line, f, "NIP tersimpan sebagai angka (spreadsheet hanya menyimpan 15 digit); format kolom "
+                                "sebagai Teks / NIP stored as a number (a spreadsheet keeps 15 digits); format the "
+                                "column as Text", key)
+              for f, v in row.items() if isinstance(v, StoredAsNumber)]
+    errors += [RowError(line, f, "harus teks / must be text", key) for f, v in row.items()
+               if v is not None and not isinstance(v, (str, StoredAsNumber))]
     if errors:
         return errors
     errors = [RowError(line, f, "wajib diisi / required", key) for f in REQUIRED[kind] if not row.get(f)]

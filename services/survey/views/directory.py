@@ -104,10 +104,16 @@ def list_services(code):
 @refuses(blp, 422, "an unknown unit")
 @refuses(blp, 409, "changed concurrently: send it again")
 def put_service(data):
-    """Create or update a service of a unit."""
+    """Create or update a service of a unit (``active: false``: no longer offered, no new
+    deployments; its results stay)."""
+    return save_service(data, principal().sub)
+
+
+def save_service(data: dict, by: str) -> Service:
+    """A service created or changed (shared by the API and the admin pages)."""
     if Unit.head(data["unit"]) is None:
         raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
-    return _save(Service, Service.ref_of(data["unit"], data["code"]), data)
+    return _save(Service, Service.ref_of(data["unit"], data["code"]), data, by)
 
 
 class EmployeeQuery(Schema):
@@ -152,7 +158,13 @@ def get_employee(nip):
 @refuses(blp, 409, "changed concurrently: send it again")
 def put_employee(data):
     """Create or update an employee (checks the NIP, the unit, and that the supervisor chain does not loop)."""
+    return save_employee(data, principal().sub)
+
+
+def save_employee(data: dict, by: str) -> Employee:
+    """An employee created or changed (shared by the API and the admin pages)."""
     from shared.records.directory import creates_cycle
+    data = dict(data)
     nip = data.pop("nip")
     problems = nip_problems(nip)
     if problems:
@@ -165,7 +177,7 @@ def put_employee(data):
             raise ApiError(422, errors={"supervisor_nip": ["rantai atasan melingkar / supervisor chain would loop"]})
         if Employee.head(sup) is None:
             raise ApiError(422, errors={"supervisor_nip": ["atasan tidak ditemukan / supervisor not found"]})
-    return _save(Employee, nip, data)
+    return _save(Employee, nip, data, by)
 
 
 @blp.route("/directory/import", methods=["POST"])
@@ -174,23 +186,24 @@ def put_employee(data):
 @blp.arguments(ImportQuery, location="query")
 @blp.response(200, ImportOut)
 @refuses(blp, 413, "the file is larger than 20 MB", beyond_schema=False)
-@refuses(blp, 415, "neither CSV nor JSON nor a multipart upload", beyond_schema=False)
+@refuses(blp, 415, "neither CSV, XLSX, JSON nor a multipart upload", beyond_schema=False)
 @refuses(blp, 422, "the file cannot be read (not UTF-8, no header, empty), or no row is valid")
 @blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {"type": "string"}},
+                                  register_import.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
                                   "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
                                   "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
                                                                      "properties": {
                                       "file": {"type": "string", "format": "binary"}}}}}})
 def import_register(args):
-    """Import units, services or employees from a register export (CSV or JSON).
+    """Import units, services or employees from a register export (CSV, XLSX or JSON).
 
     Every row is checked; rows with errors are reported with their line number and skipped,
     the others are imported (or only checked with ``dry_run=true``). Importing the same file
     again changes nothing.
     """
-    content, fmt = _upload()
+    raw, fmt = _upload()
     try:
-        rows = register_import.parse(content, fmt)
+        rows = register_import.read(raw, fmt)
     except register_import.RegisterError as exc:
         raise ApiError(422, errors={"file": [str(exc)]}) from None
     report = register_import.import_rows(args["kind"], rows, clock=_ext().clock, by=principal().sub,
@@ -204,7 +217,7 @@ def import_register(args):
     return report.to_dict()
 
 
-def _upload() -> tuple[str, str]:
+def _upload() -> tuple[bytes, str]:
     if request.content_length and request.content_length > MAX_IMPORT_BYTES:
         raise ApiError(413)
     if request.files or request.mimetype == "multipart/form-data":
@@ -212,24 +225,20 @@ def _upload() -> tuple[str, str]:
         if upload is None:
             raise ApiError(422, errors={"file": ["kirim berkas di field 'file' / send the file in field 'file'"]})
         raw = upload.read(MAX_IMPORT_BYTES + 1)
-        name = (upload.filename or "").lower()
-        fmt = "json" if name.endswith(".json") or (upload.mimetype or "").endswith("json") else "csv"
+        fmt = register_import.format_of(upload.filename or "", upload.mimetype or "")
     else:
         raw = request.get_data(cache=False)
         mimetype = request.mimetype or ""
         if mimetype.endswith("json"):
             fmt = "json"
+        elif mimetype == register_import.XLSX_TYPE:
+            fmt = "xlsx"
         elif mimetype in ("text/csv", "text/plain", "application/csv"):
             fmt = "csv"
         else:
-            raise ApiError(415, errors={"Content-Type": ["gunakan text/csv, application/json atau multipart/form-data "
-                                                         "/ use text/csv, application/json or multipart/form-data"]})
+            raise ApiError(415, errors={"Content-Type": ["gunakan text/csv, XLSX, application/json atau "
+                                                         "multipart/form-data / use text/csv, XLSX, application/json "
+                                                         "or multipart/form-data"]})
     if len(raw) > MAX_IMPORT_BYTES:
         raise ApiError(413)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ApiError(422, errors={"file": ["berkas harus UTF-8 / the file must be UTF-8"]}) from None
-    if not text.strip():
-        raise ApiError(422, errors={"file": ["berkas kosong / empty file"]})
-    return text, fmt
+    return raw, fmt

@@ -106,6 +106,9 @@ def create_deployment(data):
 def new_deployment(data: dict, by: str) -> Deployment:
     """A new deployment under a freshly drawn public code (shared by the API and the admin pages)."""
     _check_target(data)
+    service = Service.head(Service.ref_of(data["unit"], data["service"])) if data.get("service") else None
+    if service is not None and not service.active:
+        raise ApiError(422, errors={"service": ["layanan ini tidak aktif lagi / this service is no longer offered"]})
     for _ in range(10):
         code = "".join(secrets.choice(ALPHABET) for _ in range(8))
         try:
