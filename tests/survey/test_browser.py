@@ -234,3 +234,58 @@ def test_an_admin_sets_up_a_counter_with_its_poster_and_a_kiosk(live):
         other.reload()
         assert "/login" in other.url   # the very next request asks to log in again
         assert blocked == []
+
+
+def test_a_kiosk_moves_its_old_local_storage_queue_into_indexeddb_and_sends_it(live):
+    """A tablet that ran the previous kiosk script holds answers in localStorage: on its first
+    start with this one they move into IndexedDB (removed from localStorage only then), the
+    heartbeat reports them to the fleet page, and they are sent once the server is reachable."""
+    import uuid
+
+    from shared.platform.clock import SystemClock
+    from shared.records.users import WebUser, hash_password
+
+    from services.survey.surveys.models import KioskHeartbeat
+    kiosk = requests.post(f"{live['url']}/api/v1/kiosks", json={"device_id": "kios-lama", "name": "Loket lama",
+                                                                 "deployment": live["dep"]["code"]},
+                          headers=live["admin"], timeout=10).json()
+    old = [{"id": str(uuid.uuid4()), "deployment": live["dep"]["code"], "answers": {"U1": 2, "U2": 3}, "lang": "id"},
+           {"deployment": live["dep"]["code"], "answers": {"U1": 4}, "lang": "id"}]   # an old entry without its id
+    WebUser.save_revision("admin.kios", {"password_hash": hash_password("admin-kios-2026"), "roles": ["admin"]},
+                          at=SystemClock().now(), by="test")
+    with browser() as b:
+        context = b.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        blocked = csp_violations(page)
+        context.route("**/api/v1/responses", lambda route: route.abort())   # the office network is down for answers
+        page.goto(kiosk["setup_url"])
+        page.wait_for_url("**/kiosk")
+        page.wait_for_selector("#kiosk-begin")
+        page.evaluate("old => localStorage.setItem('tanggap.kiosk.queue', JSON.stringify(old))", old)
+        page.reload()
+        page.wait_for_function("() => window.tanggapKiosk && window.tanggapKiosk.storage() === 'indexedDB'")
+        page.wait_for_function("() => document.getElementById('status').dataset.pending === '2'")
+        assert page.evaluate("localStorage.getItem('tanggap.kiosk.queue')") is None
+        queued = page.evaluate("window.tanggapKiosk.queue()")
+        assert [q["answers"] for q in queued] == [{"U1": 2, "U2": 3}, {"U1": 4}]
+        assert queued[0]["id"] == old[0]["id"] and uuid.UUID(queued[1]["id"])   # the missing id given once
+        page.evaluate("window.tanggapKiosk.heartbeat()")
+        eventually(lambda: KioskHeartbeat.objects(device="kios-lama", queued=2).count() >= 1, timeout=15,
+                   message="the heartbeat did not report the two queued answers")
+
+        admin = b.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID").new_page()
+        admin.goto(f"{live['url']}/login?next=/admin/kiosks")
+        admin.fill("#username", "admin.kios")
+        admin.fill("#password", "admin-kios-2026")
+        admin.click("button[type=submit].primary")
+        admin.wait_for_url("**/admin/kiosks")
+        assert admin.text_content('tr[data-device="kios-lama"] [data-field="queued"]').strip() == "2"
+        admin.screenshot(path=str(live["shots"].parent / "admin-kiosk-queue.png"), full_page=True)
+
+        context.unroute("**/api/v1/responses")
+        page.evaluate("window.tanggapKiosk.flush()")
+        page.wait_for_function("() => document.getElementById('status').dataset.pending === '0'", timeout=30000)
+        assert blocked == []
+    docs = list(Response.objects(device="kios-lama"))
+    assert sorted(d.answers["U1"] for d in docs) == [2, 4]
+    assert str(next(d.id for d in docs if d.answers["U1"] == 2)) == old[0]["id"]

@@ -1,8 +1,14 @@
 /* Tanggap kiosk: one question per screen with big smiley buttons, auto-reset when idle,
  * and an offline queue. Every response gets a UUID when it is completed; it stays in the
- * queue (localStorage) until the server has answered 201, so replays after a network drop
- * never duplicate it (the server treats the UUID as an idempotency key). The page's language
- * and texts come in the JSON data block #kiosk-settings (the page runs no inline script). */
+ * queue until the server has answered 201 (or a 4xx saying it will never take it), so
+ * replays after a network drop never duplicate it (the server treats the UUID as an
+ * idempotency key). The queue lives in IndexedDB; what an older version of this script left
+ * in localStorage is moved there on start and only then removed from localStorage; without
+ * IndexedDB the queue stays in localStorage. Persistent storage is asked for, so the browser
+ * does not evict the queue under storage pressure. A heartbeat with the queue's length goes
+ * to the server on start, after a flush that sent something and every 5 minutes (the admin
+ * fleet page shows it). The page's language and texts come in the JSON data block
+ * #kiosk-settings (the page runs no inline script). */
 (function () {
   "use strict";
   var K = JSON.parse(document.getElementById("kiosk-settings").textContent), T = K.texts;
@@ -10,6 +16,8 @@
     navigator.serviceWorker.register("/kiosk/sw.js", {scope: "/kiosk"}).catch(function () {});
   }
   var TOKEN_KEY = "tanggap.kiosk.token", CONFIG_KEY = "tanggap.kiosk.config", QUEUE_KEY = "tanggap.kiosk.queue";
+  var DB_NAME = "tanggap-kiosk", DB_STORE = "queue", APP_VERSION = "2", HEARTBEAT_MS = 5 * 60 * 1000;
+  var MAX_QUEUED = 100000;   // the heartbeat schema's bound
   var app = document.getElementById("app"), statusEl = document.getElementById("status");
   // Faces drawn as SVG (no emoji font needed): mouth curvature and colour per answer 1..4.
   var FACES = [{mouth: "M30 72 Q50 52 70 72", colour: "#b00020"}, {mouth: "M32 68 Q50 60 68 68", colour: "#b36b00"},
@@ -29,11 +37,115 @@
     });
     return svg;
   }
-  var config = null, answers = {}, step = -1, idleTimer = null, flushing = false;
+  var config = null, answers = {}, step = -1, idleTimer = null, flushing = false, store = null, pending = 0;
 
   function token() { return localStorage.getItem(TOKEN_KEY); }
-  function queue() { try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; } }
-  function saveQueue(q) { localStorage.setItem(QUEUE_KEY, JSON.stringify(q)); showStatus(); }
+
+  // -- the queue: IndexedDB, or localStorage where there is none; both answer with promises --
+  function readLocal() {
+    try {
+      var q = JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]");
+      return Array.isArray(q) ? q : [];
+    } catch (e) { return []; }
+  }
+
+  function localQueue() {
+    function write(q) { localStorage.setItem(QUEUE_KEY, JSON.stringify(q)); }
+    return {
+      kind: "localStorage",
+      all: function () { return Promise.resolve(readLocal()); },
+      first: function () { return Promise.resolve(readLocal()[0] || null); },
+      count: function () { return Promise.resolve(readLocal().length); },
+      add: function (item) { var q = readLocal(); q.push(item); write(q); return Promise.resolve(); },
+      remove: function (id) { write(readLocal().filter(function (x) { return x.id !== id; })); return Promise.resolve(); }
+    };
+  }
+
+  function request(r) {
+    return new Promise(function (ok, fail) {
+      r.onsuccess = function () { ok(r.result); };
+      r.onerror = function () { fail(r.error); };
+    });
+  }
+
+  function committed(tx) {
+    return new Promise(function (ok, fail) {
+      tx.oncomplete = function () { ok(); };
+      tx.onerror = tx.onabort = function () { fail(tx.error || new Error("transaction aborted")); };
+    });
+  }
+
+  function openDb() {
+    return new Promise(function (ok, fail) {
+      if (!window.indexedDB) { fail(new Error("no IndexedDB")); return; }
+      var r;
+      try { r = indexedDB.open(DB_NAME, 1); } catch (e) { fail(e); return; }
+      r.onupgradeneeded = function () {   // records {seq, id, item}: oldest first, one per response id
+        r.result.createObjectStore(DB_STORE, {keyPath: "seq", autoIncrement: true}).createIndex("id", "id", {unique: true});
+      };
+      r.onsuccess = function () { ok(r.result); };
+      r.onerror = function () { fail(r.error); };
+      r.onblocked = function () { fail(new Error("IndexedDB blocked")); };
+    });
+  }
+
+  function dbQueue(db) {
+    function objects(mode) { var tx = db.transaction(DB_STORE, mode); return {tx: tx, store: tx.objectStore(DB_STORE)}; }
+    function addAll(items) {   // one transaction; an id already there (a move that stopped halfway) is skipped
+      var o = objects("readwrite");
+      items.forEach(function (item) {
+        var r = o.store.add({id: item.id, item: item});
+        r.onerror = function (ev) {
+          if (r.error && r.error.name === "ConstraintError") { ev.preventDefault(); ev.stopPropagation(); }
+        };
+      });
+      return committed(o.tx);
+    }
+    return {
+      kind: "indexedDB",
+      addAll: addAll,
+      all: function () {
+        return request(objects("readonly").store.getAll()).then(function (rows) {
+          return rows.map(function (row) { return row.item; });
+        });
+      },
+      first: function () {
+        return request(objects("readonly").store.openCursor()).then(function (cursor) {
+          return cursor ? cursor.value.item : null;
+        });
+      },
+      count: function () { return request(objects("readonly").store.count()); },
+      add: function (item) { return addAll([item]); },
+      remove: function (id) {
+        var o = objects("readwrite");
+        request(o.store.index("id").getKey(id)).then(function (key) { if (key !== undefined) o.store.delete(key); });
+        return committed(o.tx);
+      }
+    };
+  }
+
+  function withIds(items) {   // a queued response always has its idempotency key
+    return items.filter(function (x) { return x && typeof x === "object"; })
+      .map(function (x) { if (!x.id) x.id = uuid4(); return x; });
+  }
+
+  function openStore() {
+    return openDb().then(function (db) {
+      var q = dbQueue(db), old = withIds(readLocal());
+      if (!old.length) return q;
+      // Removed from localStorage only once IndexedDB has committed every one of them.
+      return q.addAll(old).then(function () { localStorage.removeItem(QUEUE_KEY); return q; });
+    }).catch(function () { return localQueue(); });
+  }
+
+  function refresh() {
+    return store.count().then(function (n) { pending = n; showStatus(); }, function () { showStatus(); });
+  }
+
+  function enqueue(item) {
+    return store.add(item).catch(function () { return localQueue().add(item); })   // moved again on the next start
+      .then(refresh);
+  }
   function text(obj, idKey, enKey) { return K.lang === "en" ? (obj[enKey] || obj[idKey]) : obj[idKey]; }
 
   function uuid4() {
@@ -45,7 +157,6 @@
   }
 
   function showStatus() {
-    var pending = queue().length;
     var parts = [];
     if (!navigator.onLine) parts.push(T.offline);
     if (pending) parts.push(pending + " " + T.waiting);
@@ -122,35 +233,47 @@
 
   function finish() {
     clearTimeout(idleTimer);
-    var q = queue();
-    q.push({id: uuid4(), deployment: config.deployment, template_version: config.template.version,
-            answers: answers, lang: K.lang});
-    saveQueue(q);
+    enqueue({id: uuid4(), deployment: config.deployment, template_version: config.template.version,
+             answers: answers, lang: K.lang}).then(flush);
     app.replaceChildren(el("h1", {"class": "kiosk-thanks"}, [T.thanks]));
-    flush();
     setTimeout(start, 4000);
   }
 
   function flush() {
-    if (flushing || !token()) return Promise.resolve();
-    var q = queue();
-    if (!q.length) return Promise.resolve();
+    if (flushing || !token() || !store) return Promise.resolve(0);
     flushing = true;
-    var item = q[0];
-    return fetch("/api/v1/responses", {
-      method: "POST", headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token()},
-      body: JSON.stringify(item)
-    }).then(function (resp) {
-      if (resp.status === 201 || resp.status === 400 || resp.status === 409 || resp.status === 413 ||
-          resp.status === 422) {
-        // Stored (201), or a response the server already holds or will never accept: never send it again.
-        saveQueue(queue().filter(function (x) { return x.id !== item.id; }));
-        flushing = false;
-        return flush();
-      }
-      if (resp.status === 401 || resp.status === 403) { app.replaceChildren(el("p", {"class": "error"}, [T.revoked])); }
+    var sent = 0;
+    function next() {
+      return store.first().then(function (item) {
+        if (!item) return null;
+        return fetch("/api/v1/responses", {
+          method: "POST", headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token()},
+          body: JSON.stringify(item)
+        }).then(function (resp) {
+          if (resp.status === 201 || resp.status === 400 || resp.status === 409 || resp.status === 413 ||
+              resp.status === 422) {
+            // Stored (201), or a response the server already holds or will never accept: never send it again.
+            return store.remove(item.id).then(function () { sent += 1; return refresh(); }).then(next);
+          }
+          if (resp.status === 401 || resp.status === 403) { app.replaceChildren(el("p", {"class": "error"}, [T.revoked])); }
+          return null;
+        });
+      });
+    }
+    return next().catch(function () { return null; }).then(function () {
       flushing = false;
-    }).catch(function () { flushing = false; showStatus(); });
+      return refresh().then(function () { if (sent) heartbeat(); return sent; });
+    });
+  }
+
+  function heartbeat() {
+    if (!token() || !store) return Promise.resolve();
+    return store.count().then(function (n) {
+      return fetch("/api/v1/kiosk/heartbeat", {
+        method: "POST", headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token()},
+        body: JSON.stringify({queued: Math.min(n, MAX_QUEUED), app_version: APP_VERSION})
+      });
+    }).catch(function () { return null; });   // offline: the next one tells
   }
 
   function loadConfig() {
@@ -173,9 +296,17 @@
   window.addEventListener("online", function () { showStatus(); flush(); });
   window.addEventListener("offline", showStatus);
   setInterval(flush, 15000);
-  window.tanggapKiosk = {flush: flush, queue: queue};
+  setInterval(heartbeat, HEARTBEAT_MS);
+  window.tanggapKiosk = {flush: flush, heartbeat: heartbeat,
+                         queue: function () { return store ? store.all() : Promise.resolve([]); },
+                         storage: function () { return store ? store.kind : null; }};
 
+  if (navigator.storage && navigator.storage.persist) {
+    navigator.storage.persist().catch(function () { return false; });
+  }
   if (!token()) { app.replaceChildren(el("p", {"class": "error"}, [T.notSetUp])); return; }
-  loadConfig().then(function (cfg) { config = cfg; showStatus(); start(); flush(); })
+  Promise.all([openStore(), loadConfig()])
+    .then(function (ready) { store = ready[0]; config = ready[1]; return refresh(); })
+    .then(function () { start(); heartbeat(); flush(); })
     .catch(function (err) { app.replaceChildren(el("p", {"class": "error"}, [err.message === "revoked" ? T.revoked : T.notSetUp])); });
 })();

@@ -1,11 +1,12 @@
 """Survey service documents (besides the shared directory and responses).
 
-All are revisioned records (see shared/revisions.py): an edit inserts the next revision,
-so concurrent admin edits never lose one another. Who writes what: docs/storage.md.
+All but the kiosk heartbeats are revisioned records (see shared/revisions.py): an edit inserts
+the next revision, so concurrent admin edits never lose one another. Heartbeats are insert
+only: one document per heartbeat, never updated. Who writes what: docs/storage.md.
 """
 from __future__ import annotations
 
-from mongoengine import BooleanField, DictField, IntField, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
 from shared.contracts.formats import CODE, NIP
 from shared.platform.revisions import Revisioned
@@ -50,3 +51,15 @@ class KioskDevice(Revisioned):
     token_id = StringField(required=True)
     idle_seconds = IntField(default=60, min_value=10, max_value=600)
     active = BooleanField(default=True)
+
+
+class KioskHeartbeat(Document):
+    """A kiosk said it is alive, with how many responses it still holds unsent; insert only
+    (every gunicorn worker inserts, nobody updates). The device comes from its token; nothing
+    about a respondent is in it. The fleet page reads the newest one per device."""
+
+    meta = {"collection": "kiosk_heartbeats", "indexes": [("device", "-at"), "-at"]}
+    device = StringField(required=True, regex=CODE)
+    at = DateTimeField(required=True)
+    queued = IntField(required=True, min_value=0)
+    app_version = StringField(max_length=40)

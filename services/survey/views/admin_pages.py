@@ -235,14 +235,20 @@ def kiosk_fleet():
         except (ValidationError, ApiError) as exc:
             errors, status = _messages(exc), 422
     since = _today_start()
+    devices = sorted(KioskDevice.heads(), key=lambda d: d.device_id)
+    now = current_app.extensions["tanggap"].clock.now()
+    seen, seen_complete = kiosks.last_heartbeats([d.device_id for d in devices], now)
     fleet = []
-    for device in sorted(KioskDevice.heads(), key=lambda d: d.device_id):
-        fleet.append({"device": device,
+    for device in devices:
+        last = seen.get(device.device_id)
+        fleet.append({"device": device, "seen": last,
+                      "stale": last is None or (now - last["at"]).total_seconds() > 3 * kiosks.HEARTBEAT_SECONDS,
                       "today": StoredResponse.objects(device=device.device_id, received_at__gte=since).count()})
     setup_qr = Markup(qr.svg(registered["setup_url"], scale=5).decode().split("?>", 1)[-1]) if registered else None
     page = current_app.make_response((render_template(
-        "survey/admin/kiosks.html", fleet=fleet, errors=errors, registered=registered, setup_qr=setup_qr,
-        form=request.form if errors else {}, deployments=[d for d in _deployment_rows() if d["active"]]), status))
+        "survey/admin/kiosks.html", fleet=fleet, seen_complete=seen_complete, errors=errors, registered=registered,
+        setup_qr=setup_qr, form=request.form if errors else {},
+        deployments=[d for d in _deployment_rows() if d["active"]]), status))
     page.headers["Cache-Control"] = "no-store"   # a registration's page holds the tablet's token
     return page
 

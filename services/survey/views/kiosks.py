@@ -1,21 +1,29 @@
-"""Kiosk devices: tablets at the counter, bound to a unit and a deployment."""
+"""Kiosk devices: tablets at the counter, bound to a unit and a deployment.
+
+A kiosk sends a heartbeat (insert only, one document each) with the number of responses it
+still holds; the admin fleet page shows each device's newest one. The kiosk page's web app
+manifest is served here too, so the tablet can install the page."""
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import datetime, timedelta
+from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
-from shared.platform.auth import ADMIN, KIOSK, issue_token, principal, require
+from shared.platform.auth import ADMIN, KIOSK, issue_token, principal, public, require
 from shared.platform.errors import ApiError
 from shared.platform.openapi import refuses
 from shared.platform.revisions import RevisionConflict
 from shared.records.directory import Unit
 
-from services.survey.schemas import KioskConfigOut, KioskIn, KioskOut
+from services.survey.schemas import KioskConfigOut, KioskHeartbeatIn, KioskHeartbeatOut, KioskIn, KioskOut
 from services.survey.submissions.citizen import kiosk_device
+from services.survey.submissions.rate_limits import RateLimiter
 from services.survey.surveys import catalog
-from services.survey.surveys.models import KioskDevice
+from services.survey.surveys.models import KioskDevice, KioskHeartbeat
 
 blp = Blueprint("kiosks", __name__, url_prefix="/api/v1", description="Kiosk devices")
 
@@ -114,3 +122,76 @@ def kiosk_config():
     return {"device_id": device.device_id, "name": device.name, "deployment": device.deployment,
             "idle_seconds": device.idle_seconds, "template": template.to_dict(),
             "unit": {"code": unit.code, "name": unit.name, "name_en": unit.name_en} if unit else {"code": device.unit}}
+
+
+HEARTBEAT_SECONDS = 300          # kiosk.js sends one every 5 minutes, on start and after a flush
+HEARTBEATS_PER_MINUTE = 12       # per device; more is a misbehaving tablet, not a live one
+
+
+def _heartbeat_limiter() -> RateLimiter:
+    ext = _ext()
+    if "kiosk_heartbeats" not in ext.state:
+        ext.state["kiosk_heartbeats"] = RateLimiter(HEARTBEATS_PER_MINUTE, ext.settings.web_concurrency)
+    return ext.state["kiosk_heartbeats"]
+
+
+@blp.route("/kiosk/heartbeat", methods=["POST"])
+@require(KIOSK)
+@blp.arguments(KioskHeartbeatIn)
+@blp.response(201, KioskHeartbeatOut)
+@refuses(blp, 403, "the kiosk was disabled or its token replaced", beyond_schema=False)
+@refuses(blp, 429, "more heartbeats from this device than a live kiosk sends")
+def kiosk_heartbeat(data):
+    """A kiosk is alive and holds ``queued`` unsent responses; each heartbeat is a new record."""
+    device = kiosk_device(principal())
+    now = _ext().clock.now()
+    _heartbeat_limiter().check("heartbeat:" + device.device_id, now)
+    KioskHeartbeat(device=device.device_id, at=now, queued=data["queued"],
+                   app_version=data.get("app_version")).save(force_insert=True)
+    return {"device_id": device.device_id, "at": now, "interval_seconds": HEARTBEAT_SECONDS}
+
+
+RECENT = timedelta(days=2)
+MAX_SCAN = 20_000
+
+
+def last_heartbeats(device_ids: list[str], now: datetime) -> tuple[dict[str, dict[str, Any]], bool]:
+    """device id -> its newest heartbeat (``at``, ``queued``), and whether the answer is complete
+    (False: a device not in it may have older heartbeats beyond the bound than were read).
+
+    Newest first, folded in Python (no aggregation pipeline, which FerretDB gets wrong): the
+    last two days for every device, then, only for the devices not seen there, everything
+    before; each read stops once every device is found and after ``MAX_SCAN`` documents."""
+    wanted = set(device_ids)
+    found: dict[str, dict[str, Any]] = {}
+    complete = True
+    for window in ({"at__gte": now - RECENT}, {"at__lt": now - RECENT}):
+        missing = sorted(wanted - set(found))
+        if not missing:
+            break
+        query = KioskHeartbeat.objects(device__in=missing, **window).order_by("-at")
+        read = 0
+        for doc in query.only("device", "at", "queued").limit(MAX_SCAN).batch_size(500).as_pymongo():
+            read += 1
+            found.setdefault(doc["device"], {"at": doc["at"], "queued": doc["queued"]})
+            if len(found) == len(wanted):
+                break
+        complete = complete and read < MAX_SCAN
+    return found, complete
+
+
+def _manifest():
+    """The kiosk page as an installable web app (full screen at the counter)."""
+    body = {"name": "Tanggap Kiosk", "short_name": "Tanggap", "lang": "id",
+            "description": "Survei kepuasan di loket pelayanan / Satisfaction survey at the service counter",
+            "start_url": "/kiosk", "scope": "/kiosk", "display": "standalone", "orientation": "any",
+            "background_color": "#ffffff", "theme_color": "#0b5394",
+            "icons": [{"src": url_for("pages.static", filename="kiosk-icon.svg"), "sizes": "any",
+                       "type": "image/svg+xml", "purpose": "any"}]}
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json",
+                    headers={"Cache-Control": "no-cache"})
+
+
+# The kiosk pages live under /kiosk, outside this blueprint's /api/v1.
+blp.record_once(lambda state: state.app.add_url_rule("/kiosk/manifest.webmanifest", "kiosk_manifest",
+                                                     public(_manifest), methods=["GET"]))
