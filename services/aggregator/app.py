@@ -9,7 +9,17 @@ from shared.platform.clock import Clock
 from shared.platform.config import Settings
 from shared.platform.web import create_service_app, enable_pages, public_static
 
-from services.aggregator.views import action_plans, admin, appraisals, cases, indicators, pages, public, reports
+from services.aggregator.views import (
+    action_plans,
+    admin,
+    admin_pages,
+    appraisals,
+    cases,
+    indicators,
+    pages,
+    public,
+    reports,
+)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
@@ -29,5 +39,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     api.register_blueprint(action_plans.blp)
     enable_pages(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(admin_pages.bp)
     public_static(app, "pages")
     return app

@@ -1,5 +1,9 @@
 """Aggregator configuration an admin edits: SKM weights, populations, peer thresholds and
-coaching rules. Every change is a new revision (two concurrent edits: one gets 409)."""
+coaching rules. Every change is a new revision (two concurrent edits: one gets 409).
+
+Each endpoint's body is a plain ``save_*`` function taking the schema's loaded data and who
+changes it: the admin pages (:mod:`.admin_pages`) call the same functions with the same
+schemas, so a page and the API accept, refuse and store the same things."""
 from __future__ import annotations
 
 import re
@@ -22,10 +26,10 @@ blp = Blueprint("aggregator-admin", __name__, url_prefix="/api/v1/admin",
                 description="Aggregator configuration (admins): weights, populations, peer thresholds, coaching rules")
 
 
-def _save(model, key: str, values: dict):
+def _save(model, key: str, values: dict, by: str):
     ext = current_app.extensions["tanggap"]
     try:
-        record, _ = model.save_revision(key, values, at=ext.clock.now(), by=principal().sub)
+        record, _ = model.save_revision(key, values, at=ext.clock.now(), by=by)
     except RevisionConflict as exc:
         raise ApiError(409, errors={"_schema": [str(exc)]}) from None
     return record
@@ -113,8 +117,13 @@ def list_weights():
 @refuses(blp, 409, "changed concurrently: send it again")
 def put_weights(data, scope):
     """Set the weights of a unit, or of every unit ('*')."""
+    return save_weights(scope, data, principal().sub)
+
+
+def save_weights(scope: str, data: dict, by: str) -> indicator_policy.SkmWeights:
+    """``data`` as :class:`WeightsIn` loaded it; ApiError 422 for a bad scope, 409 on a conflict."""
     return _save(indicator_policy.SkmWeights, _scope(scope),
-                 {"weights": data["weights"], "reason": (data.get("reason") or "").strip() or None})
+                 {"weights": data["weights"], "reason": (data.get("reason") or "").strip() or None}, by)
 
 
 # -- populations ------------------------------------------------------------------------------
@@ -155,12 +164,17 @@ def list_populations(args):
 @refuses(blp, 409, "changed concurrently: send it again")
 def put_population(data, scope):
     """Set the population of a unit (``UNIT``) or a service (``UNIT~SERVICE``) in a period."""
+    return save_population(scope, data, principal().sub)
+
+
+def save_population(scope: str, data: dict, by: str) -> indicator_policy.Population:
+    """``data`` as :class:`PopulationIn` loaded it; ApiError 422 for a bad scope, 409 on a conflict."""
     parts = scope.split("~")
     if len(parts) > 2 or any(not re.match(CODE, p) for p in parts):
         raise ApiError(422, errors={"scope": ["UNIT atau UNIT~LAYANAN / UNIT or UNIT~SERVICE"]})
     ref = indicator_policy.population_ref(scope, data["period"])
     return _save(indicator_policy.Population, ref,
-                 {"scope": scope, "period": data["period"], "population": data["population"]})
+                 {"scope": scope, "period": data["period"], "population": data["population"]}, by)
 
 
 # -- peer policy ------------------------------------------------------------------------------
@@ -204,7 +218,12 @@ def get_peer_policy():
 @refuses(blp, 409, "changed concurrently: send it again")
 def put_peer_policy(data):
     """Mean below ``below``: Di Bawah Ekspektasi; at or above ``above``: Di Atas; else Sesuai."""
-    _save(indicator_policy.PeerPolicy, indicator_policy.GLOBAL, data)
+    return save_peer_policy(data, principal().sub)
+
+
+def save_peer_policy(data: dict, by: str) -> indicator_policy.Peer:
+    """``data`` as :class:`PeerIn` loaded it; the policy now in force."""
+    _save(indicator_policy.PeerPolicy, indicator_policy.GLOBAL, data, by)
     return indicator_policy.peer()
 
 
@@ -239,6 +258,10 @@ class RuleOut(Schema):
 @blp.response(200, RuleOut(many=True))
 def list_rules():
     """Every coaching rule, with its parameters filled in (built-in defaults until edited)."""
+    return rule_rows()
+
+
+def rule_rows() -> list[dict]:
     return [{"code": r.code, "kind": r.kind, "severity": r.severity, "enabled": r.enabled,
              "params": rules.check_params(r.kind, r.params)} for r in rule_config.rules()]
 
@@ -251,9 +274,14 @@ def list_rules():
 @refuses(blp, 409, "changed concurrently: send it again")
 def put_rule(data, code):
     """Create or change a rule (``enabled: false`` switches it off). Applies from the next batch."""
+    return save_rule(code, data, principal().sub)
+
+
+def save_rule(code: str, data: dict, by: str) -> dict:
+    """``data`` as :class:`RuleIn` loaded it; ApiError 422 for a bad code, 409 on a conflict."""
     if not re.match(CODE, code):
         raise ApiError(422, errors={"code": ["kode tidak valid / invalid code"]})
-    record = _save(rule_config.CoachingRule, code, data)
+    record = _save(rule_config.CoachingRule, code, data, by)
     return {"code": record.code, "kind": record.kind, "severity": record.severity, "enabled": record.enabled,
             "params": record.params}
 

@@ -76,44 +76,55 @@ class ImportOut(Schema):
 def import_json(data):
     """Record hasil kerja ratings given as JSON items (``?dry_run`` / ``dry_run``: check only)."""
     rows, errors = appraisal_import.check_all((i + 1, item) for i, item in enumerate(data["items"]))
-    return _record(rows, errors, data["dry_run"])
+    return record(rows, errors, data["dry_run"])
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blp.route("/import", methods=["POST"])
 @require(ADMIN, EVALUATOR)
 @blp.arguments(DryRunQuery, location="query")
 @blp.response(200, ImportOut)
-@refuses(blp, 422, "a file that is not UTF-8 CSV with the columns nip, period, hasil_kerja, or a row that is "
-                   "invalid: errors keyed '<line>.<field>' (the header is line 1); nothing is recorded")
+@refuses(blp, 422, "a file that is neither UTF-8 CSV nor XLSX with the columns nip, period, hasil_kerja, or a "
+                   "row that is invalid: errors keyed '<line>.<field>' (the header is line 1); nothing is recorded")
 @refuses(blp, 503, "Kafka unavailable: nothing or not everything was recorded; send again", beyond_schema=False)
 @blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {"type": "string"}},
+                                  XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
                                   "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
                                                                      "properties": {"file": {"type": "string",
                                                                                              "format": "binary"}}}}}})
 def import_csv(query):
-    """Import a CSV (columns nip, period, hasil_kerja, optional perilaku) sent as the body or as
-    the form file ``file``."""
+    """Import a CSV or an XLSX workbook (columns nip, period, hasil_kerja, optional perilaku)
+    sent as the body or as the form file ``file``; a NIP the workbook holds as a number is
+    refused (a spreadsheet keeps 15 digits)."""
     upload = request.files.get("file")
     raw = upload.read() if upload else request.get_data()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ApiError(422, errors={"file": ["bukan teks UTF-8 / not UTF-8 text"]}) from None
-    rows, errors = appraisal_import.parse_csv(text)
-    return _record(rows, errors, query["dry_run"])
+    rows, errors = appraisal_import.parse_file(raw)
+    return record(rows, errors, query["dry_run"])
 
 
-def _record(rows: list[appraisal_import.Row], errors: dict, dry_run: bool) -> dict:
+
+def known_items(rows: list[appraisal_import.Row], errors: dict) -> list[dict]:
+    """The rows naming an employee of the directory, as recorded items (with the employee's
+    unit); each other row gets an 'unknown employee' error in ``errors``."""
     known = {e.nip: e for e in Employee.heads(nip__in=sorted({r.nip for r in rows}))} if rows else {}
     for row in rows:
         if row.nip not in known:
             errors.setdefault(f"{row.line}.nip", []).append("pegawai tidak dikenal / unknown employee")
+    return [{"line": r.line, "nip": r.nip, "period": r.period, "hasil_kerja": r.hasil_kerja,
+             "perilaku": r.perilaku, "unit": known[r.nip].unit} for r in rows if r.nip in known]
+
+
+def record(rows: list[appraisal_import.Row], errors: dict, dry_run: bool) -> dict:
+    """Check that every row names a known employee, then publish them all (``dry_run``: none);
+    ApiError 422 with every row's error if any row is invalid (nothing published), 503 when
+    Kafka is down."""
+    items = known_items(rows, errors)
     if errors or not rows:
         raise ApiError(422, "Ada baris yang tidak valid; tidak ada yang dicatat",
                        "Some rows are invalid; nothing was recorded",
                        errors=errors or {"file": ["tidak ada baris / no rows"]})
-    items = [{"line": r.line, "nip": r.nip, "period": r.period, "hasil_kerja": r.hasil_kerja,
-              "perilaku": r.perilaku, "unit": known[r.nip].unit} for r in rows]
     if dry_run:
         return {"dry_run": True, "rows": len(rows), "published": 0, "items": items}
     return {"dry_run": False, "rows": len(rows), "published": _publish(items), "items": items}
