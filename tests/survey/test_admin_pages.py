@@ -146,3 +146,12 @@ def test_a_kiosk_form_with_unicode_digits_is_refused(people):
     r = admin.post("/admin/kiosks", data={"csrf_token": csrf(admin.get("/admin/kiosks").text), "device_id": "k1",
                                           "name": "n", "deployment": "X", "idle_seconds": "²"})
     assert r.status_code == 422 and 'data-error="idle_seconds"' in r.text
+
+
+def test_the_console_home_links_every_admin_page_with_counts(people, survey_app):
+    page = people["admin"].get("/admin").text
+    for path in ("/admin/units", "/admin/deployments", "/admin/kiosks", "/admin/employees", "/admin/import",
+                 "/admin/users"):
+        assert f'href="{path}"' in page, path
+    base = survey_app.extensions["tanggap"].settings.aggregator_public_url.rstrip("/")
+    assert f'id="aggregator-admin" href="{base}/admin"' in page

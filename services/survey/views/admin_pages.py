@@ -19,6 +19,7 @@ from shared.platform.i18n import current_lang, t
 from shared.platform.webauth import login_required, web_principal
 from shared.records.directory import Employee, Service, Unit
 from shared.records.responses import Response as StoredResponse
+from shared.records.users import WebUser
 
 from services.survey.schemas import DeploymentIn, KioskIn, UnitIn
 from services.survey.surveys import catalog, poster, qr, spec
@@ -84,8 +85,11 @@ def _tree(units: list[Unit]) -> list[tuple[int, Unit]]:
 @bp.route("")
 @login_required(ADMIN)
 def home():
-    counts = {"units": len(Unit.heads()), "deployments": len(Deployment.heads()), "kiosks": len(KioskDevice.heads())}
-    return render_template("survey/admin/home.html", counts=counts)
+    counts = {"units": len(Unit.heads()), "deployments": len(Deployment.heads()), "kiosks": len(KioskDevice.heads()),
+              "employees": len(Employee.heads()),
+              "users": len(WebUser.heads())}
+    base = (current_app.extensions["tanggap"].settings.aggregator_public_url or "").rstrip("/")
+    return render_template("survey/admin/home.html", counts=counts, aggregator_admin=f"{base}/admin" if base else None)
 
 
 # -- units ------------------------------------------------------------------------------------
