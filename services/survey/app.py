@@ -12,6 +12,7 @@ from services.survey.views import (
     admin,
     admin_directory,
     admin_pages,
+    admin_templates,
     admin_users,
     directory,
     kiosks,
@@ -37,5 +38,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(admin_pages.bp)
     app.register_blueprint(admin_users.bp)
     app.register_blueprint(admin_directory.bp)
+    app.register_blueprint(admin_templates.bp)
     public_static(app, "pages")
     return app

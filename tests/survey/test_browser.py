@@ -289,3 +289,69 @@ def test_a_kiosk_moves_its_old_local_storage_queue_into_indexeddb_and_sends_it(l
     docs = list(Response.objects(device="kios-lama"))
     assert sorted(d.answers["U1"] for d in docs) == [2, 4]
     assert str(next(d.id for d in docs if d.answers["U1"] == 2)) == old[0]["id"]
+
+
+def test_an_admin_builds_publishes_and_answers_a_custom_survey(live):
+    """An admin builds a survey of three question types in the builder, previews it, publishes
+    it, puts it at the counter; a citizen answers it on a phone; no CSP violation."""
+    from shared.records.users import WebUser, hash_password
+    WebUser.save_revision("admin.survei", {"password_hash": hash_password("admin-survei-2026"), "roles": ["admin"]},
+                          at=SystemClock().now(), by="test")
+    shots = live["shots"].parent
+    with browser() as b:
+        page = b.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID").new_page()
+        blocked = csp_violations(page)
+        page.goto(f"{live['url']}/login?next=/admin")
+        page.fill("#username", "admin.survei")
+        page.fill("#password", "admin-survei-2026")
+        page.click("button[type=submit].primary")
+        page.wait_for_url("**/admin")
+        page.click("header nav a[href$='/admin/templates']")
+        page.fill("#f-code", "loket-ktp")
+        page.fill("#f-title_id", "Survei loket KTP")
+        page.fill("#f-title_en", "ID card counter survey")
+        page.click("#tambah button[type=submit]")
+        page.wait_for_selector("#question-form")
+        for kind, code, text, extra in (
+                ("scale", "Q1", "Seberapa puas Anda dengan loket ini?", {"#f-scale": "5"}),
+                ("single", "Q2", "Berapa lama Anda menunggu?",
+                 {"#f-choices": "cepat | Kurang dari 15 menit | Under 15 minutes\nlama | Lebih dari 15 menit | "
+                                "Over 15 minutes"}),
+                ("text", "Q3", "Apa yang perlu diperbaiki?", {})):
+            page.select_option("#f-type", kind)
+            page.fill("#f-code", code)
+            page.fill("#f-text_id", text)
+            page.fill("#f-text_en", text + " (en)")
+            for selector, value in extra.items():
+                page.fill(selector, value)
+            if code == "Q1":
+                page.check("#f-required")
+            page.click("#question-form button[type=submit]")
+            page.wait_for_selector(f"#q-{code}")
+        page.screenshot(path=str(shots / "admin-template-builder.png"), full_page=True)
+        page.click("#preview-draft")
+        page.wait_for_selector("#preview-note")
+        assert page.locator("button.primary[disabled]").count() == 1
+        page.go_back()
+        page.click("#publish-button")
+        page.wait_for_selector("#published")
+        page.click("#published a")
+        assert page.input_value("#f-template") == "loket-ktp"
+        page.select_option("#f-unit", "DUKCAPIL")
+        page.click("#tambah button[type=submit]")
+        page.wait_for_selector("tr.created")
+        url = page.get_attribute("tr.created a", "href")
+
+        phone = b.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        phone_blocked = csp_violations(phone)
+        phone.goto(url)
+        phone.click("text=Kirim")
+        phone.wait_for_selector(".error-summary")                 # Q1 is required
+        phone.check("input[name='a.Q1'][value='5']")
+        phone.check("input[name='a.Q2'][value='cepat']")
+        phone.fill("textarea[name='a.Q3']", "Sudah baik")
+        phone.click("text=Kirim")
+        phone.wait_for_selector("text=Terima kasih")
+        assert blocked == [] and phone_blocked == []
+    stored = eventually(lambda: Response.objects(template="loket-ktp").first())
+    assert stored.template_version == 1 and stored.answers["Q1"] == 5 and stored.answers["Q2"] == "cepat"

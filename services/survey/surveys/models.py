@@ -24,6 +24,21 @@ class SurveyTemplate(Revisioned):
     owner_unit = StringField(regex=CODE)
 
 
+class SurveyTemplateDraft(Revisioned):
+    """The next version of a custom template while an admin builds it in the console: every
+    edit is a revision of the draft; publishing copies it into :class:`SurveyTemplate` as a new
+    version and deletes the draft. Nobody answers a draft."""
+
+    meta = {"collection": "survey_template_drafts",
+            "indexes": [{"fields": ["code", "rev"], "unique": True}, "superseded"]}
+    code = StringField(required=True, regex=CODE)
+    title_id = StringField(required=True, max_length=200)
+    title_en = StringField(required=True, max_length=200)
+    questions = ListField(DictField())     # may be empty while it is being built
+    owner_unit = StringField(regex=CODE)
+    based_on = IntField(min_value=1)       # the published version it started from
+
+
 class Deployment(Revisioned):
     """A survey put in front of respondents: template + unit/service (+ officer) -> public code."""
 

@@ -86,7 +86,7 @@ def _tree(units: list[Unit]) -> list[tuple[int, Unit]]:
 @login_required(ADMIN)
 def home():
     counts = {"units": len(Unit.heads()), "deployments": len(Deployment.heads()), "kiosks": len(KioskDevice.heads()),
-              "employees": len(Employee.heads()),
+              "employees": len(Employee.heads()), "templates": len(_custom_templates()),
               "users": len(WebUser.heads())}
     base = (current_app.extensions["tanggap"].settings.aggregator_public_url or "").rstrip("/")
     return render_template("survey/admin/home.html", counts=counts, aggregator_admin=f"{base}/admin" if base else None)
@@ -160,7 +160,8 @@ def deployments():
             errors, status = _messages(exc), 422
     templates = [spec.BUILTIN_LATEST[spec.SKM_CODE]] + [catalog.from_document(d) for d in _custom_templates()]
     return render_template("survey/admin/deployments.html", rows=_deployment_rows(), errors=errors,
-                           form=request.form if errors else {}, units=Unit.heads(), templates=templates,
+                           form=request.form if errors else {"template": request.args.get("template")},
+                           units=Unit.heads(), templates=templates,
                            services=Service.heads(), created=request.args.get("created")), status
 
 

@@ -56,17 +56,23 @@ def get_template(args, code):
 @refuses(blp, 409, "changed concurrently: send it again")
 def put_template(data):
     """Create a custom template, or a new version of it (earlier versions stay as they were)."""
+    doc, _changed = publish_template(data, principal().sub)
+    return catalog.from_document(doc).to_dict()
+
+
+def publish_template(data: dict, by: str) -> tuple[SurveyTemplate, bool]:
+    """A checked template body (``TemplateIn``) as the next version of its code; an unchanged
+    body adds nothing and returns the current version (shared by the API and the builder)."""
+    data = dict(data)
     code = data.pop("code")
     if code in spec.BUILTIN_LATEST:
         raise ApiError(422, errors={"code": ["kode bawaan / built-in code"]})
     if data.get("owner_unit") and Unit.head(data["owner_unit"]) is None:
         raise ApiError(422, errors={"owner_unit": ["unit tidak dikenal / unknown unit"]})
     try:
-        doc, _ = SurveyTemplate.save_revision(code, {**data, "kind": "custom"}, at=_ext().clock.now(),
-                                              by=principal().sub)
+        return SurveyTemplate.save_revision(code, {**data, "kind": "custom"}, at=_ext().clock.now(), by=by)
     except RevisionConflict as exc:
         raise ApiError(409, errors={"code": [str(exc)]}) from None
-    return catalog.from_document(doc).to_dict()
 
 
 def deployment_out(dep: Deployment) -> dict:
