@@ -39,7 +39,7 @@ def processes(env: dict[str, str]) -> list[Process]:
                                            f"services.{service}.app:create_app()"), port, pages)
 
     return [
-        web("survey", "SURVEY_PORT", 8001),
+        web("survey", "SURVEY_PORT", 8001, (("front door (log in here)", "/beranda"), ("admin console", "/admin"))),
         Process("survey-relay", (python, "-m", "services.survey", "relay")),
         web("aggregator", "AGGREGATOR_PORT", 8002, (("evaluation dashboard", "/dashboard"),
                                                      ("public results", "/results"))),

@@ -54,7 +54,8 @@ class Settings:
     public_survey_url: str = _var("PUBLIC_SURVEY_URL", "http://127.0.0.1:8001",
                                   "public base URL of the survey service (QR codes, links)")
     trusted_proxies: int = _var("TANGGAP_TRUSTED_PROXIES", 0,
-                                "reverse proxies in front of the services (their X-Forwarded-For is trusted)")
+                                "reverse proxies in front of the services (their X-Forwarded-For, -Proto and "
+                                "-Prefix are trusted)")
     rate_limit_client: int = _var("RATE_LIMIT_CLIENT_PER_MINUTE", 30,
                                   "responses accepted per client address per minute (0: no limit)")
     rate_limit_device: int = _var("RATE_LIMIT_DEVICE_PER_MINUTE", 120,

@@ -103,7 +103,9 @@ def create_service_app(service: str, *, title: str, description: str, settings: 
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
         # Flask's documented way to add WSGI middleware, but Flask's annotations declare wsgi_app a method
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)  # type: ignore[method-assign]
+        # X-Forwarded-Prefix: the path prefix the proxy serves this service under (links and redirects keep it)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxies, x_prefix=settings.trusted_proxies)
     json_provider = cast(DefaultJSONProvider, app.json)  # Flask's default provider, typed as its base class
     json_provider.ensure_ascii = False
     json_provider.sort_keys = False
@@ -241,10 +243,11 @@ def this_month() -> str:
 
 def enable_pages(app: Flask) -> None:
     """Server-rendered pages: shared templates and stylesheet, languages, login, CSRF."""
-    from shared.platform import ui, webauth
+    from shared.platform import frontdoor, ui, webauth
 
     ui.init_app(app)
     webauth.init_app(app)
+    frontdoor.init_app(app)
 
 
 def public_static(app: Flask, blueprint: str) -> None:

@@ -103,7 +103,8 @@ def login_required(*roles: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             who = web_principal()
             if who is None:
-                return redirect(url_for("webauth.login", next=request.full_path.rstrip("?")))
+                # behind a path-prefix proxy the page's own prefix belongs to where to come back to
+                return redirect(url_for("webauth.login", next=(request.script_root + request.full_path).rstrip("?")))
             if roles and not who.has(*roles):
                 return render_template("ui/error.html", status=403,
                                        message=t("Anda tidak berhak membuka halaman ini.",
@@ -118,11 +119,13 @@ def login_required(*roles: str) -> Callable[[F], F]:
 
 
 def _safe_next(target: str | None) -> str:
+    """Where to go after logging in: a path on this origin, else the landing page."""
+    landing = url_for("frontdoor.landing")
     if not target:
-        return "/"
+        return landing
     parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/"):
-        return "/"
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return landing
     return target
 
 

@@ -186,7 +186,7 @@ def test_an_admin_sets_up_a_counter_with_its_poster_and_a_kiosk(live):
         page.fill("#password", "admin-baru-2026")
         page.click("button[type=submit].primary")
         page.wait_for_url("**/admin")
-        page.click("header nav a[href$='/admin/units']")
+        page.click(".subnav a[href$='/admin/units']")
         page.fill("#f-code", "UPT-KTP-ANDIR")
         page.fill("#f-name", "UPT Perekaman KTP Andir")
         page.select_option("#f-parent", "DUKCAPIL")
@@ -306,7 +306,7 @@ def test_an_admin_builds_publishes_and_answers_a_custom_survey(live):
         page.fill("#password", "admin-survei-2026")
         page.click("button[type=submit].primary")
         page.wait_for_url("**/admin")
-        page.click("header nav a[href$='/admin/templates']")
+        page.click(".subnav a[href$='/admin/templates']")
         page.fill("#f-code", "loket-ktp")
         page.fill("#f-title_id", "Survei loket KTP")
         page.fill("#f-title_en", "ID card counter survey")
@@ -355,3 +355,27 @@ def test_an_admin_builds_publishes_and_answers_a_custom_survey(live):
         assert blocked == [] and phone_blocked == []
     stored = eventually(lambda: Response.objects(template="loket-ktp").first())
     assert stored.template_version == 1 and stored.answers["Q1"] == 5 and stored.answers["Q2"] == "cepat"
+
+
+def test_a_newcomer_logs_in_at_the_front_door_on_a_phone(live):
+    """The survey service's root is the front door: the landing page for anyone, the login,
+    then what the role may do, one navigation on every page; on a phone, under the CSP."""
+    from shared.records.users import WebUser, hash_password
+    WebUser.save_revision("admin.pintu", {"password_hash": hash_password("admin-pintu-2026"), "roles": ["admin"]},
+                          at=SystemClock().now(), by="test")
+    with browser() as b:
+        page = b.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        blocked = csp_violations(page)
+        page.goto(live["url"] + "/")
+        assert page.url.endswith("/beranda")
+        page.click(".places a[href$='/login']")
+        page.fill("#username", "admin.pintu")
+        page.fill("#password", "admin-pintu-2026")
+        page.press("#password", "Enter")
+        page.wait_for_selector('[data-role="admin"]')
+        assert page.locator(".front-door a").count() == 5
+        page.screenshot(path=str(live["shots"].parent / "admin-front-door.png"), full_page=True)
+        page.click(".places [data-place='admin'] a")
+        page.wait_for_selector(".subnav")
+        assert page.get_attribute(".front-door a[aria-current=page]", "data-place") == "admin"
+        assert blocked == []

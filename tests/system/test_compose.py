@@ -17,7 +17,7 @@ OWN = {"init", "survey", "survey-relay", "aggregator", "aggregator-worker", "not
 
 
 def test_compose_parses_and_has_the_three_services_their_workers_and_the_servers():
-    assert set(COMPOSE["services"]) == OWN | {"kafka", "mongo"}
+    assert set(COMPOSE["services"]) == OWN | {"kafka", "mongo", "proxy"}
     assert COMPOSE["services"]["mongo"]["image"].startswith("mongo:7")
     assert COMPOSE["services"]["kafka"]["image"].startswith("apache/kafka:")
     assert "KRaft" in (ROOT / "docker-compose.yml").read_text() or \
@@ -42,8 +42,31 @@ def test_service_ports_match_the_configured_defaults():
     for name, port in ports.items():
         svc = COMPOSE["services"][name]
         assert f"0.0.0.0:{port}" in svc["command"]
-        assert svc["ports"] == [f"{port}:{port}"]
+        assert svc["expose"] == [str(port)] and "ports" not in svc     # only the proxy is published
         assert f"127.0.0.1:{port}/readyz" in " ".join(svc["healthcheck"]["test"])
+
+
+CADDYFILE = (ROOT / "deploy" / "Caddyfile").read_text()
+PREFIXES = {"aggregator": "/agregator", "notifier": "/notifikasi"}
+
+
+def test_one_front_door_puts_the_services_under_one_origin_by_path_prefix():
+    proxy = COMPOSE["services"]["proxy"]
+    assert proxy["image"].split(":")[0] == "caddy"                     # the official image
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    assert {"80:80", "443:443"} <= set(proxy["ports"])                 # TLS when a domain is configured
+    assert "{$TANGGAP_SITE_ADDRESS" in CADDYFILE
+    for name, port in (("aggregator", VARIABLES["AGGREGATOR_PORT"][0]), ("notifier", VARIABLES["NOTIFIER_PORT"][0])):
+        block = CADDYFILE[CADDYFILE.index(f"handle_path {PREFIXES[name]}/*"):]
+        block = block[:block.index("\n\t}")]
+        assert f"reverse_proxy {name}:{port}" in block and f"X-Forwarded-Prefix {PREFIXES[name]}" in block
+    assert f"reverse_proxy survey:{VARIABLES['SURVEY_PORT'][0]}" in CADDYFILE
+    for name in ("survey", "aggregator", "notifier", "notifier-worker"):
+        env = COMPOSE["services"][name]["environment"]
+        assert env["TANGGAP_TRUSTED_PROXIES"] == "1"
+        assert env["AGGREGATOR_PUBLIC_URL"].endswith("/agregator}") or env["AGGREGATOR_PUBLIC_URL"].endswith(
+            "/agregator")
+        assert "/notifikasi" in env["NOTIFIER_PUBLIC_URL"] and ":800" not in env["PUBLIC_SURVEY_URL"]
 
 
 def test_commands_name_modules_that_exist():

@@ -322,7 +322,7 @@ def preview(code):
     if shown is None:
         return _unknown(code)
     return render_template("survey/form.html", preview=True, template=shown,
-                           dep=SimpleNamespace(unit="", code=""), unit=None, service=None, officer_name=None,
+                           dep=SimpleNamespace(unit=""), unit=None, service=None, officer_name=None,
                            values={}, page_errors=[], field_errors={}, response_id="",
                            profile_choices=PROFILE_CHOICES if shown.kind == "skm" else {},
                            profile_titles=skm.PROFILE_TITLES, profile_label=skm.profile_answer_label,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from shared.domain import skm
@@ -44,6 +44,13 @@ def _not_found():
     return render_template("ui/error.html", status=404,
                            message=t("Survei ini tidak ditemukan atau sudah ditutup.",
                                      "This survey does not exist or has been closed.")), 404
+
+
+@bp.route("/", methods=["GET"])
+@public
+def root():
+    """The front door: the landing page (what each role may do; public results for anyone)."""
+    return redirect(url_for("frontdoor.landing"))
 
 
 @bp.route("/s/<code>", methods=["GET"])

@@ -1,0 +1,39 @@
+"""Where each role may go from the front door (pure: no server)."""
+from __future__ import annotations
+
+import pytest
+
+from shared.platform import frontdoor
+
+pytestmark = pytest.mark.unit
+
+BASE = {"survey": "https://pemda.example/", "aggregator": "https://pemda.example/agregator",
+        "notifier": "https://pemda.example/notifikasi"}
+BASE = {k: v.rstrip("/") for k, v in BASE.items()}
+
+
+def keys(roles):
+    return [link.key for link in frontdoor.places(roles, BASE)]
+
+
+def test_each_role_sees_only_the_places_it_may_use():
+    assert keys(None) == ["results"]
+    assert keys(["employee"]) == ["results"]
+    assert keys(["kiosk"]) == ["results"]
+    assert keys(["evaluator"]) == ["dashboard", "results"]
+    assert keys(["supervisor"]) == ["inbox", "results"]
+    assert keys(["admin"]) == ["admin", "config", "dashboard", "inbox", "results"]
+    assert keys(["supervisor", "evaluator"]) == ["dashboard", "inbox", "results"]
+
+
+def test_links_follow_the_configured_public_urls_and_the_current_page_is_marked():
+    links = frontdoor.places(["admin"], BASE)
+    urls = {link.key: link.url for link in links}
+    assert urls["admin"] == "https://pemda.example/admin"
+    assert urls["config"] == "https://pemda.example/agregator/admin"
+    assert urls["inbox"] == "https://pemda.example/notifikasi/inbox"
+    assert frontdoor.current_key(links, "https://pemda.example/agregator/admin/rules") == "config"
+    assert frontdoor.current_key(links, "https://pemda.example/admin/templates") == "admin"
+    assert frontdoor.current_key(links, "https://pemda.example/administrasi") is None
+    assert frontdoor.current_key(links, "https://pemda.example/agregator/results/pemda") == "results"
+    assert frontdoor.landing_url(BASE) == "https://pemda.example/beranda"
