@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from infra import services
+from infra import axe, services
 from infra.proc import LOGS, RUN, InfraError, pidfile, running_pid
 from infra.stack import Stack
 from infra.system import ensure_command
@@ -18,6 +18,7 @@ def cmd_install(args) -> int:
     Stack().install()
     if args.browser:
         ensure_command("chromium", "chromium", "browser tests")
+        axe.install()
     print("installed", flush=True)
     return 0
 
@@ -117,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("install", help="download/build Kafka and FerretDB into .cache (cached)")
-    p.add_argument("--browser", action="store_true", help="also install Debian's chromium for browser tests")
+    p.add_argument("--browser", action="store_true",
+                   help="also install Debian's chromium and axe-core for browser tests")
     p.set_defaults(func=cmd_install)
     sub.add_parser("start", help="start Kafka, PostgreSQL and FerretDB; print their addresses").set_defaults(
         func=cmd_start)

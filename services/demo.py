@@ -79,8 +79,72 @@ def load(settings: Settings, echo=print) -> None:
     logins = _logins(settings, now)
     added, lowest = _responses(settings, clock)
     _plan(settings, clock, lowest)
+    placed = _console(now)
     echo(f"demo: {len(UNITS)} units, {len(SERVICES)} services, {len(EMPLOYEES)} employees, "
-         f"{added} new responses" + (f", logins: {', '.join(logins)}" if logins else ""))
+         f"{added} new responses, {placed} surveys at counters, a custom survey, a kiosk"
+         + (f", logins: {', '.join(logins)}" if logins else ""))
+
+
+# (unit, service, officer, template): the counters with a QR poster; one has the custom survey
+DEPLOYMENTS = [
+    ("DISDUKCAPIL", "KTP", "199107202015031003", "skm"),
+    ("DISDUKCAPIL", "KK", None, "skm"),
+    ("DPMPTSP", "NIB", None, "skm"),
+    ("RSUD", "RAJAL", "199205302017082006", "skm"),
+    ("RSUD", "RAJAL", None, "ruang-tunggu"),
+]
+CUSTOM_SURVEY = {
+    "code": "ruang-tunggu", "title_id": "Kenyamanan ruang tunggu", "title_en": "Waiting room comfort",
+    "owner_unit": "RSUD",
+    "questions": [
+        {"code": "nyaman", "type": "scale", "text_id": "Seberapa nyaman ruang tunggu kami?",
+         "text_en": "How comfortable is our waiting room?", "required": True, "scale": 5,
+         "labels": [{"id": "Sangat tidak nyaman", "en": "Very uncomfortable"},
+                    {"id": "Tidak nyaman", "en": "Uncomfortable"}, {"id": "Biasa", "en": "Neutral"},
+                    {"id": "Nyaman", "en": "Comfortable"}, {"id": "Sangat nyaman", "en": "Very comfortable"}]},
+        {"code": "kurang", "type": "multiple", "text_id": "Apa yang masih kurang?", "text_en": "What is lacking?",
+         "choices": [{"value": "kursi", "label_id": "Tempat duduk", "label_en": "Seats"},
+                     {"value": "sejuk", "label_id": "Udara sejuk", "label_en": "Cool air"},
+                     {"value": "antrean", "label_id": "Papan antrean", "label_en": "Queue display"}]},
+        {"code": "rekomendasi", "type": "nps", "text_id": "Seberapa mungkin Anda menyarankan rumah sakit ini kepada "
+         "kerabat?", "text_en": "How likely are you to recommend this hospital to a relative?"},
+        {"code": "saran", "type": "text", "text_id": "Saran Anda", "text_en": "Your suggestion", "max_length": 500},
+    ],
+}
+KIOSK = ("kios-dukcapil-1", "Loket KTP, lantai 1")
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def _code(*parts: str | None) -> str:
+    """A deployment's public code drawn from its place, so loading the demo again finds it."""
+    number = uuid.uuid5(NAMESPACE, "|".join(p or "" for p in parts)).int
+    return "".join(ALPHABET[(number >> (5 * i)) % len(ALPHABET)] for i in range(8))
+
+
+def _console(now) -> int:
+    """What the admin console shows after `make up`: a custom survey (version 1), surveys at
+    counters (their QR posters print from /admin/deployments), and a registered kiosk that has
+    reported once. Each is written only when missing, so nothing an admin changed is undone."""
+    from services.survey.schemas import TemplateIn
+    from services.survey.surveys.models import Deployment, KioskDevice, KioskHeartbeat, SurveyTemplate
+
+    if SurveyTemplate.head(CUSTOM_SURVEY["code"], include_deleted=True) is None:
+        body = TemplateIn().load(CUSTOM_SURVEY)   # checked as the API and the builder check it
+        SurveyTemplate.save_revision(body.pop("code"), {**body, "kind": "custom"}, at=now, by="demo")
+    codes = []
+    for unit, service, officer, template in DEPLOYMENTS:
+        code = _code(unit, service, officer, template)
+        codes.append(code)
+        if Deployment.head(code, include_deleted=True) is None:
+            Deployment.save_revision(code, {"template": template, "unit": unit, "service": service, "officer": officer,
+                                            "active": True}, at=now, by="demo")
+    device, name = KIOSK
+    if KioskDevice.head(device, include_deleted=True) is None:
+        # no tablet holds this token: registering it again from the console issues a real one
+        KioskDevice.save_revision(device, {"name": name, "unit": "DISDUKCAPIL", "deployment": codes[0],
+                                           "token_id": uuid.uuid4().hex, "active": True}, at=now, by="demo")
+        KioskHeartbeat(device=device, at=now, queued=0, app_version="demo").save(force_insert=True)
+    return len(codes)
 
 
 def _logins(settings: Settings, now) -> list[str]:

@@ -130,6 +130,7 @@ def test_hostile_builder_forms_are_refused_and_write_nothing(people):
     admin.post("/admin/templates", data={"csrf_token": csrf(listing), "code": code, "title_id": "T",
                                          "title_en": "T"})
     page = admin.get(f"/admin/templates/{code}").text
+    assert 'inputmode="numeric"' in page            # the fields' extra attributes are markup, not text
     for fields in ({**QUESTIONS[2], "code": "a.b"}, {**QUESTIONS[2], "code": "$where"},
                    {**QUESTIONS[2], "text_id": "x" * 600}, {**QUESTIONS[2], "type": "slider"},
                    {**QUESTIONS[2], "max_length": "1e9"}, {**QUESTIONS[2], "extra": "1"},
