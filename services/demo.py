@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from typing import Any
 
 from shared.domain.skm import UNSUR_CODES
 from shared.platform import db
@@ -93,7 +94,7 @@ DEPLOYMENTS = [
     ("RSUD", "RAJAL", "199205302017082006", "skm"),
     ("RSUD", "RAJAL", None, "ruang-tunggu"),
 ]
-CUSTOM_SURVEY = {
+CUSTOM_SURVEY: dict[str, Any] = {
     "code": "ruang-tunggu", "title_id": "Kenyamanan ruang tunggu", "title_en": "Waiting room comfort",
     "owner_unit": "RSUD",
     "questions": [
