@@ -11,6 +11,7 @@ from shared.platform.web import create_service_app, enable_pages, public_static
 from services.survey.views import (
     admin,
     admin_directory,
+    admin_operations,
     admin_pages,
     admin_templates,
     admin_users,
@@ -39,5 +40,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(admin_users.bp)
     app.register_blueprint(admin_directory.bp)
     app.register_blueprint(admin_templates.bp)
+    app.register_blueprint(admin_operations.bp)
     public_static(app, "pages")
     return app

@@ -152,7 +152,8 @@ def test_every_page_has_no_serious_or_critical_accessibility_violation(stack):
     routes = {route for _, route in crawl.per_route}
     assert any("/inbox/" in url for url in crawl.seen), "the case page was never checked"
     for expected in ("/admin/units", "/admin/deployments", "/admin/kiosks", "/admin/templates", "/admin/employees",
-                     "/admin/import", "/admin/users", "/dashboard", "/results", "/inbox", "/admin/rules"):
+                     "/admin/import", "/admin/users", "/admin/outbox", "/admin/tokens", "/dashboard", "/results",
+                     "/inbox", "/deliveries", "/admin/rules"):
         assert expected in routes, f"the crawl never reached {expected}"
     assert crawl.checked >= 40
     assert crawl.problems == [], "\n".join(crawl.problems)

@@ -119,3 +119,35 @@ def dialogue(case_id):
 def resolve(case_id):
     notes = (request.form.get("notes") or "").strip()[:5000] or None
     return _act(case_id, lambda: inbox.resolve(case_id, web_principal(), _now(), notes))
+
+
+# -- the delivery log (admins) ------------------------------------------------------------------
+
+DELIVERY_FILTERS = ("case_id", "channel", "status", "recipient", "offset")
+DELIVERY_STATUS_LABELS = {"pending": ("menunggu", "pending"), "retrying": ("dicoba lagi", "retrying"),
+                          "sent": ("terkirim", "sent"), "dead": ("gagal", "dead"),
+                          "suppressed": ("tidak dikirim", "suppressed"), "digest": ("dalam ringkasan", "in a digest")}
+PAGE_SIZE = 100
+
+
+@bp.route("/deliveries")
+@login_required(ADMIN)
+def deliveries_page():
+    """The delivery log (what was sent, retried, dead) with the API's filters, and counts per
+    channel: the page of ``GET /api/v1/deliveries`` and ``/stats``."""
+    from services.notifier import deliveries
+    from services.notifier.models import CHANNELS, DELIVERY_STATUSES
+    from services.notifier.schemas import DeliveryQuery
+
+    given = {k: v for k, v in request.args.items() if k in DELIVERY_FILTERS and v.strip()}
+    try:
+        query = DeliveryQuery().load({**given, "limit": PAGE_SIZE})
+    except ValidationError as exc:
+        details = [f"{field}: {' '.join(msgs)}" for field, msgs in sorted(flatten(exc.messages).items())]
+        return render_template("ui/error.html", status=422, message=t("Saringan tidak sah", "Invalid filter"),
+                               details=details), 422
+    limit, offset = query.pop("limit"), query.pop("offset")
+    total, rows = deliveries.query(**query, limit=limit, offset=offset)
+    return render_template("notifier/deliveries.html", rows=rows, total=total, offset=offset, limit=limit,
+                           given=given, stats=deliveries.stats(), channels=CHANNELS, statuses=DELIVERY_STATUSES,
+                           status_label=lambda s: _label(DELIVERY_STATUS_LABELS, s))

@@ -13,6 +13,18 @@ class NotHeld(LookupError):
     """No held event with this response id."""
 
 
+def backlog() -> dict:
+    """The relay's backlog: how many stored responses wait to be published, since when, how
+    many were, and the held events (shared by the API and the admin page)."""
+    waiting = {"published": False, "held": {"$ne": True}}
+    coll = Response._get_collection()
+    oldest = next(iter(coll.find(waiting, {"received_at": 1}).sort("received_at", 1).limit(1)), None)
+    return {"pending": coll.count_documents(waiting),
+            "oldest_pending_at": oldest["received_at"].isoformat() if oldest else None,
+            "published": coll.count_documents({"published": True}),
+            "held": listing()}
+
+
 def listing(limit: int = 200) -> list[dict]:
     """The held events, oldest first: id, reason, since when, and whether it was discarded."""
     rows = Response._get_collection().find({"held": True}, {"held_reason": 1, "held_at": 1, "discarded": 1,

@@ -9,7 +9,6 @@ from shared.platform.auth import ADMIN, principal, require
 from shared.platform.errors import ApiError
 from shared.platform.openapi import refuses
 from shared.records import token_revocations, web_sessions
-from shared.records.responses import Response
 from shared.records.users import WebUser
 
 from services.survey.outbox import held
@@ -24,13 +23,7 @@ blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Oper
 def outbox_backlog():
     """The relay's backlog: responses stored but not yet published, and the events it holds
     because Kafka refused them for good (each with the reason), oldest first."""
-    waiting = {"published": False, "held": {"$ne": True}}
-    coll = Response._get_collection()
-    oldest = next(iter(coll.find(waiting, {"received_at": 1}).sort("received_at", 1).limit(1)), None)
-    return {"pending": coll.count_documents(waiting),
-            "oldest_pending_at": oldest["received_at"].isoformat() if oldest else None,
-            "published": coll.count_documents({"published": True}),
-            "held": held.listing()}
+    return held.backlog()
 
 
 class DecisionOut(Schema):

@@ -88,8 +88,11 @@ def home():
     counts = {"units": len(Unit.heads()), "deployments": len(Deployment.heads()), "kiosks": len(KioskDevice.heads()),
               "employees": len(Employee.heads()), "templates": len(_custom_templates()),
               "users": len(WebUser.heads())}
-    base = (current_app.extensions["tanggap"].settings.aggregator_public_url or "").rstrip("/")
-    return render_template("survey/admin/home.html", counts=counts, aggregator_admin=f"{base}/admin" if base else None)
+    settings = current_app.extensions["tanggap"].settings
+    base = (settings.aggregator_public_url or "").rstrip("/")
+    notifier = (settings.notifier_public_url or "").rstrip("/")
+    return render_template("survey/admin/home.html", counts=counts, aggregator_admin=f"{base}/admin" if base else None,
+                           deliveries=f"{notifier}/deliveries" if notifier else None)
 
 
 # -- units ------------------------------------------------------------------------------------
