@@ -9,7 +9,6 @@ import io
 import re
 
 import pytest
-from openpyxl import Workbook
 
 from shared.contracts import payloads
 from shared.messaging.topics import Topics
@@ -22,6 +21,7 @@ from services.aggregator.coaching import rule_config
 from tests.aggregator.conftest import csrf
 from tests.support.aggregator import nip
 from tests.support.kafka_read import event_bodies, read_topic
+from tests.support.spreadsheets import xlsx
 
 pytestmark = pytest.mark.integration
 PASSWORD = "rahasia-konfigurasi-2026"
@@ -131,15 +131,6 @@ def test_weights_population_and_peer_policy_each_a_revision(pages):
     policy = admin.get("/api/v1/admin/peer-policy", headers=api).json
     assert policy["min_raters"] == 4 and policy["failing_value"] == "below"
     assert 'data-rev="1"' in admin.get("/admin/peer-policy").text
-
-
-def xlsx(rows: list[list]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def appraisal_events(settings) -> list[dict]:

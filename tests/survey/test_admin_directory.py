@@ -10,10 +10,10 @@ import re
 import uuid
 
 import pytest
-from openpyxl import Workbook
 
 from shared.records.directory import Employee, Service
 
+from tests.support.spreadsheets import xlsx
 from tests.support.waiting import eventually
 from tests.survey import test_admin_pages
 from tests.survey.conftest import nip
@@ -87,19 +87,10 @@ def test_a_service_is_added_edited_and_no_longer_offered(admin, org, tokens, sur
     assert {s["code"]: s["active"] for s in listed} == {"AKTA": False, "KTP": True}
 
 
-def _xlsx(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def test_a_register_from_xlsx_is_checked_then_imported_with_progress(admin, org):
     tag = uuid.uuid4().hex[:4]
     good = [nip(600 + i, "19790303") for i in range(3)]
-    content = _xlsx([["NIP", "Nama", "Kode Unit", "Jabatan", "NIP Atasan", "Email"],
+    content = xlsx([["NIP", "Nama", "Kode Unit", "Jabatan", "NIP Atasan", "Email"],
                      [good[0], f"Dewi {tag}", org.unit, "Analis", org.lead, None],
                      [good[1], f"Eko {tag}", org.unit, None, good[0], None],
                      [good[2], f"Fajar {tag}", "NO-SUCH-UNIT", None, None, None],

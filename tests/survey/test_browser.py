@@ -379,3 +379,53 @@ def test_a_newcomer_logs_in_at_the_front_door_on_a_phone(live):
         page.wait_for_selector(".subnav")
         assert page.get_attribute(".front-door a[aria-current=page]", "data-place") == "admin"
         assert blocked == []
+
+
+def test_an_admin_imports_a_register_with_bad_rows_from_xlsx_in_english(live):
+    """A SIMPEG export as XLSX with bad rows, in English: the check lists every bad row by its
+    line and reason and saves nothing; the import shows its progress (the page refreshes itself
+    while it runs) and then what changed; under the CSP."""
+    from shared.records.directory import Employee
+    from shared.records.users import WebUser, hash_password
+
+    from tests.support.spreadsheets import xlsx
+    from tests.survey.conftest import nip
+    WebUser.save_revision("admin.impor", {"password_hash": hash_password("admin-impor-2026"), "roles": ["admin"]},
+                          at=SystemClock().now(), by="test")
+    good = [nip(700 + i, "19850505") for i in range(3)]
+    book = xlsx([["NIP", "Nama", "Kode Unit", "Jabatan", "NIP Atasan", "Email"],
+                 [good[0], "Wulan Sari", "DUKCAPIL", "Kepala Seksi", None, None],
+                 [good[1], "Yudi Pratama", "DUKCAPIL", "Petugas loket", good[0], None],
+                 [good[2], "Zainal Arifin", "DUKCAPIL", "Petugas loket", good[0], None],
+                 [nip(710, "19850505"), "Salah Unit", "TIDAK-ADA", None, None, None],
+                 ["12345", "NIP Pendek", "DUKCAPIL", None, None, None],
+                 [int(nip(711, "19850505")), "NIP Angka", "DUKCAPIL", None, None, None]])
+    shots = live["shots"].parent
+    with browser() as b:
+        page = b.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB").new_page()
+        blocked = csp_violations(page)
+        page.goto(f"{live['url']}/login?next=/admin/import&lang=en")
+        page.fill("#username", "admin.impor")
+        page.fill("#password", "admin-impor-2026")
+        page.click("button[type=submit].primary")
+        page.wait_for_url("**/admin/import")
+        assert "Import" in page.inner_text("h1")
+        page.check("#kind-employees")
+        page.set_input_files("#f-file", files=[{"name": "simpeg-2026.xlsx", "buffer": book,
+                                                "mimeType": "application/vnd.openxmlformats-officedocument."
+                                                            "spreadsheetml.sheet"}])
+        page.click("form[enctype] button[type=submit]")
+        page.wait_for_selector("#preview")
+        assert page.inner_text('[data-count="created"]') == "3" and page.inner_text('[data-count="rejected"]') == "3"
+        assert page.locator('#bad-rows tr[data-line="5"][data-field="unit"]').count() == 1
+        assert page.locator('#bad-rows tr[data-line="6"][data-field="nip"]').count() == 1
+        assert "15 digit" in page.inner_text('#bad-rows tr[data-line="7"]')
+        assert page.locator('#bad-rows tr[data-line="7"]').count() == 1    # said once, not twice
+        assert Employee.head(good[0]) is None                      # the check saved nothing
+        page.screenshot(path=str(shots / "admin-import-preview.png"), full_page=True)
+        page.click("#run-import")
+        page.wait_for_selector('progress[data-status="done"]', timeout=30_000)   # refreshes itself until done
+        assert page.inner_text('#result [data-count="created"]') == "3"
+        page.screenshot(path=str(shots / "admin-import-result.png"), full_page=True)
+        assert blocked == []
+    assert Employee.head(good[2]).supervisor_nip == good[0]

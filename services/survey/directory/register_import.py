@@ -276,6 +276,9 @@ def import_rows(kind: str, rows: list[tuple[int, dict]], *, clock: Clock, by: st
     for line, row in rows:
         key = _key(kind, row)
         errors = _check_common(kind, line, row, key)
+        if any(isinstance(v, StoredAsNumber) for v in row.values()):
+            report.errors += errors   # said once, and why: the digits themselves cannot be trusted
+            continue
         if kind == "employees":
             errors += _check_employee(line, row, key, known_units)
         elif kind == "services" and row.get("unit") and row["unit"] not in known_units:
@@ -317,6 +320,8 @@ def _key(kind: str, row: dict) -> str | None:
     if kind == "services":
         return Service.ref_of(row["unit"], row["code"]) if row.get("unit") and row.get("code") else None
     value = row.get(_key_field(kind))
+    if isinstance(value, StoredAsNumber):
+        return None   # the number's digits are not the NIP's (shown as "–", the line says which row)
     return str(value) if value is not None else None
 
 
