@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 import zlib
 from typing import Any
 
@@ -22,10 +21,11 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.domain import berakhlak, skm
+from shared.platform import forms
 from shared.platform.auth import ADMIN
 from shared.platform.errors import ApiError
 from shared.platform.i18n import current_lang, t
-from shared.platform.webauth import login_required, web_principal
+from shared.platform.webauth import login_required
 from shared.records.directory import Employee, Service, Unit
 
 from services.aggregator import appraisal_import, indicator_policy
@@ -57,78 +57,8 @@ FAILING_LABELS = {berakhlak.CAP: ("paling tinggi Sesuai Ekspektasi", "at most Se
 
 # -- reading forms ----------------------------------------------------------------------------
 
-def _by() -> str:
-    who = web_principal()
-    assert who is not None   # login_required ran first
-    return who.sub
-
-
 def _label(pair: tuple[str, str]) -> str:
     return pair[1] if current_lang() == "en" else pair[0]
-
-
-def _error_page(err: ApiError):
-    details = [f"{field}: {' '.join(msgs)}" for field, msgs in sorted(err.errors.items())]
-    return render_template("ui/error.html", status=err.status, message=t(err.message, err.message_en),
-                           details=details), err.status
-
-
-def _refuse_unknown(allowed: set[str], files: frozenset[str] = frozenset()) -> None:
-    """A form field (or file) the page does not have is refused, as the API refuses it."""
-    if any(k not in allowed and k != "csrf_token" for k in request.form) or any(k not in files for k in request.files):
-        raise ValidationError({"_form": [UNKNOWN_FIELD]})
-
-
-def _text(name: str) -> str | None:
-    """The field's text, stripped; an empty field is not given (the schema's default applies)."""
-    return request.form.get(name, "").strip() or None
-
-
-def _typed(field: fields.Field, text: str) -> Any:
-    """Form text as the JSON value the API would receive: digits for an integer field, true or
-    false for a boolean one; anything else stays text, for the schema to refuse as it refuses it
-    from the API."""
-    if isinstance(field, fields.Integer) and re.fullmatch(r"-?[0-9]{1,12}", text):
-        return int(text)
-    if isinstance(field, fields.Boolean) and text in ("true", "false"):
-        return text == "true"
-    return text
-
-
-def _flatten(raw: Any, prefix: str, out: dict[str, str]) -> None:
-    if isinstance(raw, dict):
-        for key, value in raw.items():
-            # a Dict field's "value"/"key" and a List field's item number name the field itself
-            name = prefix if (isinstance(key, int) or key in ("value", "key")) and prefix else \
-                f"{prefix}.{key}" if prefix else str(key)
-            _flatten(value, name, out)
-    elif isinstance(raw, list) and raw and not isinstance(raw[0], (dict, list)):
-        out.setdefault(prefix, str(raw[0]))
-    elif isinstance(raw, list):
-        for value in raw:
-            _flatten(value, prefix, out)
-    elif raw:
-        out.setdefault(prefix, str(raw))
-
-
-def _messages(exc: ValidationError | ApiError) -> dict[str, str]:
-    """field (``weights.U1``, ``params.threshold``) -> its first message, in the reader's language."""
-    raw = exc.messages if isinstance(exc, ValidationError) else exc.errors
-    flat: dict[str, str] = {}
-    _flatten(raw, "", flat)
-    if isinstance(exc, ApiError) and not flat:
-        flat["_form"] = f"{exc.message} / {exc.message_en}"
-    out = {}
-    for name, text in flat.items():
-        out[name or "_form"] = _in_lang(text)
-    return out
-
-
-def _in_lang(text: str) -> str:
-    """One language of a ``"Bahasa Indonesia / English"`` message: the reader's."""
-    if " / " not in text:
-        return text
-    return text.split(" / ", 1)[1 if current_lang() == "en" else 0]
 
 
 def _history(model, **key: str) -> list:
@@ -190,13 +120,13 @@ def _validators(field: fields.Field) -> list:
 def _rule_input(kind_hint: str | None, *, new: bool) -> tuple[str | None, dict[str, Any]]:
     """(the new rule's code, the rule as :class:`admin.RuleIn` loaded it)."""
     allowed = {*RULE_FIELDS, *(f"params.{n}" for n in ANY_PARAMS), *(("code",) if new else ())}
-    _refuse_unknown(allowed)
+    forms.refuse_unknown(allowed)
     data: dict[str, Any] = {}
     declared = admin.RuleIn().fields
     for name in RULE_FIELDS:
-        text = _text(name)
+        text = forms.text(name)
         if text is not None:
-            data[name] = _typed(declared[name], text)
+            data[name] = forms.typed(declared[name], text)
     kind = data.get("kind") if data.get("kind") in rules.PARAMS else kind_hint
     takes = rules.PARAMS[kind].fields if kind in rules.PARAMS else {}
     params: dict[str, Any] = {}
@@ -206,12 +136,12 @@ def _rule_input(kind_hint: str | None, *, new: bool) -> tuple[str | None, dict[s
             if key in request.form or name in takes:   # no box ticked: an empty list, refused as the API refuses []
                 params[name] = [v.strip() for v in request.form.getlist(key)]
         else:
-            text = _text(key)
+            text = forms.text(key)
             if text is not None:
-                params[name] = _typed(field, text)
+                params[name] = forms.typed(field, text)
     if params:
         data["params"] = params
-    code = _text("code") if new else None
+    code = forms.text("code") if new else None
     if new:
         if code is None:
             raise ValidationError({"code": ["wajib diisi / required"]})
@@ -269,10 +199,10 @@ def rules_page():
         try:
             code, data = _rule_input(kind, new=True)
             assert code is not None
-            admin.save_rule(code, data, _by())
+            admin.save_rule(code, data, forms.by())
             return redirect(url_for("admin_pages.rule", code=code, saved=1))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     stored = {r.code for r in rule_config.CoachingRule.heads()}
     return render_template("aggregator/admin/rules.html", rows=admin.rule_rows(), stored=stored, errors=errors,
                            values=_rule_values(kind, None, errors), **_rule_context(kind)), status
@@ -283,17 +213,17 @@ def rules_page():
 def rule(code):
     current = next((r for r in rule_config.rules() if r.code == code), None)
     if current is None:
-        return _error_page(ApiError(404, "Aturan tidak ditemukan", "Rule not found"))
+        return forms.error_page(ApiError(404, "Aturan tidak ditemukan", "Rule not found"))
     kind = _chosen_kind(current.kind)
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         try:
             _, data = _rule_input(kind, new=False)
-            admin.save_rule(code, data, _by())
+            admin.save_rule(code, data, forms.by())
             return redirect(url_for("admin_pages.rule", code=code, saved=1))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     return render_template("aggregator/admin/rule.html", rule=current, params_now=rules.check_params(
                                current.kind, current.params), history=_history(rule_config.CoachingRule, code=code),
                            errors=errors, values=_rule_values(kind, current, errors), saved=request.args.get("saved"),
@@ -306,16 +236,16 @@ WEIGHT_FIELDS = tuple(f"weights.{u}" for u in skm.UNSUR_CODES)
 
 
 def _weights_input(*, with_scope: bool) -> tuple[str | None, dict[str, Any]]:
-    _refuse_unknown({*WEIGHT_FIELDS, "reason", *(("scope",) if with_scope else ())})
+    forms.refuse_unknown({*WEIGHT_FIELDS, "reason", *(("scope",) if with_scope else ())})
     data: dict[str, Any] = {"weights": {}}
     for unsur in skm.UNSUR_CODES:
-        text = _text(f"weights.{unsur}")
+        text = forms.text(f"weights.{unsur}")
         if text is not None:
             data["weights"][unsur] = text
-    reason = _text("reason")
+    reason = forms.text("reason")
     if reason is not None:
         data["reason"] = reason
-    scope = _text("scope") if with_scope else None
+    scope = forms.text("scope") if with_scope else None
     if with_scope and scope is None:
         raise ValidationError({"scope": ["wajib diisi / required"]})
     loaded: dict[str, Any] = admin.WeightsIn().load(data)
@@ -349,10 +279,10 @@ def weights_page():
         try:
             scope, data = _weights_input(with_scope=True)
             assert scope is not None
-            record = admin.save_weights(scope, data, _by())
+            record = admin.save_weights(scope, data, forms.by())
             return redirect(url_for("admin_pages.weights", scope=record.scope, saved=1))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     rows = [{"record": r, "name": _scope_name(r.scope), "weights": _weights_text(r.weights),
              "equal": skm.is_equal(dict(r.weights))} for r in indicator_policy.SkmWeights.heads()]
     return render_template("aggregator/admin/weights.html", rows=rows, errors=errors, unsur=_unsur(),
@@ -367,13 +297,13 @@ def weights(scope):
     if request.method == "POST":
         try:
             _, data = _weights_input(with_scope=False)
-            admin.save_weights(scope, data, _by())
+            admin.save_weights(scope, data, forms.by())
             return redirect(url_for("admin_pages.weights", scope=scope, saved=1))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     current = indicator_policy.SkmWeights.head(scope)
     if current is None and not errors and not (scope == indicator_policy.GLOBAL or Unit.head(scope)):
-        return _error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
+        return forms.error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
     history = [{"record": r, "weights": _weights_text(r.weights)}
                for r in _history(indicator_policy.SkmWeights, scope=scope)]
     shown = _weights_text(current.weights) if current else dict.fromkeys(skm.UNSUR_CODES, "1/9")
@@ -395,17 +325,17 @@ def populations():
     saved = None
     if request.method == "POST":
         try:
-            _refuse_unknown(set(POPULATION_FIELDS))
-            scope = _text("scope")
+            forms.refuse_unknown(set(POPULATION_FIELDS))
+            scope = forms.text("scope")
             if scope is None:
                 raise ValidationError({"scope": ["wajib diisi / required"]})
             declared = admin.PopulationIn().fields
-            data = {name: _typed(declared[name], text) for name in ("period", "population")
-                    if (text := _text(name)) is not None}
-            record = admin.save_population(scope, admin.PopulationIn().load(data), _by())
+            data = {name: forms.typed(declared[name], text) for name in ("period", "population")
+                    if (text := forms.text(name)) is not None}
+            record = admin.save_population(scope, admin.PopulationIn().load(data), forms.by())
             return redirect(url_for("admin_pages.populations", saved=record.ref) + "#list")
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     else:
         saved = request.args.get("saved")
     period = request.args.get("period", "").strip()
@@ -432,13 +362,14 @@ def peer_policy():
     status = 200
     if request.method == "POST":
         try:
-            _refuse_unknown(set(PEER_FIELDS))
+            forms.refuse_unknown(set(PEER_FIELDS))
             declared = admin.PeerIn().fields
-            data = {name: _typed(declared[name], text) for name in PEER_FIELDS if (text := _text(name)) is not None}
-            admin.save_peer_policy(admin.PeerIn().load(data), _by())
+            data = {name: forms.typed(declared[name], text) for name in PEER_FIELDS
+                    if (text := forms.text(name)) is not None}
+            admin.save_peer_policy(admin.PeerIn().load(data), forms.by())
             return redirect(url_for("admin_pages.peer_policy", saved=1))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     return render_template("aggregator/admin/peer_policy.html", peer=indicator_policy.peer(),
                            history=_history(indicator_policy.PeerPolicy, scope=indicator_policy.GLOBAL),
                            failing=[(k, _label(v)) for k, v in FAILING_LABELS.items()],
@@ -487,7 +418,7 @@ def _skipped(errors: dict[str, list[str]]) -> list[tuple[str, str]]:
     out = []
     for key, messages in errors.items():
         line, _, field = key.partition(".")
-        said = " ".join(_in_lang(m) for m in messages)
+        said = " ".join(forms.in_lang(m) for m in messages)
         out.append((line, f"{field}: {said}" if field else said))
     return sorted(out, key=lambda e: (int(e[0]) if e[0].isdigit() else -1, e[1]))
 
@@ -531,7 +462,7 @@ def appraisals_page():
     preview = None
     if request.method == "POST":
         try:
-            _refuse_unknown(set(), frozenset({"file"}))
+            forms.refuse_unknown(set(), frozenset({"file"}))
             upload = request.files.get("file")
             raw = upload.read() if upload else b""
             if not raw:
@@ -557,7 +488,7 @@ def appraisals_page():
 def _refused(exc: ValidationError | ApiError) -> tuple[dict[str, str], dict[str, Any] | None]:
     """The error summary and the list of bad rows of a file nothing of which can be recorded."""
     if isinstance(exc, ValidationError) or set(exc.errors) <= {"file", "kafka"}:
-        return _messages(exc), None
+        return forms.messages(exc), None
     skipped = _skipped(exc.errors)
     summary = {"file": t(f"Tidak ada baris yang dapat dicatat: {len(skipped)} masalah, lihat daftar di bawah",
                          f"No row can be recorded: {len(skipped)} problems, see the list below")}
@@ -570,7 +501,7 @@ def appraisals_import():
     """Record the valid rows of a previewed file: each is checked again (the API's checks) and
     nothing is recorded if one no longer passes."""
     try:
-        _refuse_unknown({"rows"})
+        forms.refuse_unknown({"rows"})
         packed = _unpack(request.form.get("rows", ""))
         numbered = [(line, {"nip": nip, "period": period, "hasil_kerja": rating, "perilaku": perilaku})
                     for line, nip, period, rating, perilaku in packed["items"]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from shared.platform import forms
 from shared.platform.auth import ADMIN
 from shared.platform.errors import ApiError
 from shared.platform.webauth import login_required
@@ -14,7 +15,6 @@ from shared.records.directory import Employee, Service, Unit
 from services.survey.directory import import_jobs, register_import
 from services.survey.schemas import EmployeeIn, ServiceIn
 from services.survey.views import directory
-from services.survey.views.admin_pages import _by, _error_page, _form, _messages
 
 bp = Blueprint("admin_directory", __name__, url_prefix="/admin", template_folder="../templates")
 
@@ -34,10 +34,10 @@ def employees():
     status = 200
     if request.method == "POST":
         try:
-            person = directory.save_employee(EmployeeIn().load(_form(EMPLOYEE_FIELDS)), _by())
+            person = directory.save_employee(EmployeeIn().load(forms.values(EMPLOYEE_FIELDS)), forms.by())
             return redirect(url_for("admin_directory.employee", nip=person.nip, saved=1))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     q = (request.args.get("q") or "").strip().lower()[:100]
     unit = request.args.get("unit") or ""
     state = request.args.get("state") if request.args.get("state") in ("active", "inactive", "all") else "active"
@@ -56,17 +56,17 @@ def employees():
 def employee(nip):
     current = Employee.head(nip)
     if current is None:
-        return _error_page(ApiError(404, "Pegawai tidak ditemukan", "Employee not found"))
+        return forms.error_page(ApiError(404, "Pegawai tidak ditemukan", "Employee not found"))
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         try:
             # the edit form has no "active": keep it as it is (deactivating is its own button)
-            data = EmployeeIn().load({**_form(EMPLOYEE_FIELDS[1:]), "nip": nip, "active": current.active})
-            directory.save_employee(data, _by())
+            data = EmployeeIn().load({**forms.values(EMPLOYEE_FIELDS[1:]), "nip": nip, "active": current.active})
+            directory.save_employee(data, forms.by())
             return redirect(url_for("admin_directory.employee", nip=nip, saved=1))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     return _employee_page(current, errors, status)
 
 
@@ -85,12 +85,12 @@ def employee_action(nip, action):
     """Deactivate (left the Pemda or moved away: no longer rated, listed or notified) or activate."""
     current = Employee.head(nip)
     if current is None or action not in ("deactivate", "activate"):
-        return _error_page(ApiError(404, "Tidak ditemukan", "Not found"))
+        return forms.error_page(ApiError(404, "Tidak ditemukan", "Not found"))
     values = {k: getattr(current, k) for k in EMPLOYEE_FIELDS}
     try:
-        directory.save_employee(EmployeeIn().load({**values, "active": action == "activate"}), _by())
+        directory.save_employee(EmployeeIn().load({**values, "active": action == "activate"}), forms.by())
     except (ValidationError, ApiError) as exc:
-        return _employee_page(current, _messages(exc), 422)
+        return _employee_page(current, forms.messages(exc), 422)
     return redirect(url_for("admin_directory.employee", nip=nip, saved=1))
 
 
@@ -100,11 +100,11 @@ def employee_action(nip, action):
 @login_required(ADMIN)
 def add_service(code):
     if Unit.head(code) is None:
-        return _error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
+        return forms.error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
     try:
-        service = directory.save_service(ServiceIn().load({**_form(SERVICE_FIELDS), "unit": code}), _by())
+        service = directory.save_service(ServiceIn().load({**forms.values(SERVICE_FIELDS), "unit": code}), forms.by())
     except (ValidationError, ApiError) as exc:
-        errors = _messages(exc)
+        errors = forms.messages(exc)
         return render_template("survey/admin/service.html", unit=Unit.head(code), service=None, history=[],
                                errors=errors, form=request.form), 422
     return redirect(url_for("admin_directory.service", code=code, service=service.code, saved=1))
@@ -116,16 +116,16 @@ def service(code, service):
     unit = Unit.head(code)
     current = Service.head(Service.ref_of(code, service))
     if unit is None or current is None:
-        return _error_page(ApiError(404, "Layanan tidak ditemukan", "Service not found"))
+        return forms.error_page(ApiError(404, "Layanan tidak ditemukan", "Service not found"))
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         try:
-            fields = {**_form(SERVICE_FIELDS[1:]), "unit": code, "code": service, "active": current.active}
-            directory.save_service(ServiceIn().load(fields), _by())
+            fields = {**forms.values(SERVICE_FIELDS[1:]), "unit": code, "code": service, "active": current.active}
+            directory.save_service(ServiceIn().load(fields), forms.by())
             return redirect(url_for("admin_directory.service", code=code, service=service, saved=1))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     history = list(Service.objects(ref=current.ref).order_by("-rev"))
     return render_template("survey/admin/service.html", unit=unit, service=current, history=history, errors=errors,
                            form=request.form if errors else {}, saved=request.args.get("saved")), status
@@ -137,12 +137,12 @@ def service_action(code, service, action):
     """No longer offered (no new deployments; its results stay), or offered again."""
     current = Service.head(Service.ref_of(code, service))
     if current is None or action not in ("deactivate", "activate"):
-        return _error_page(ApiError(404, "Tidak ditemukan", "Not found"))
+        return forms.error_page(ApiError(404, "Tidak ditemukan", "Not found"))
     values = {k: getattr(current, k) for k in ("unit", "code", "name", "name_en")}
     try:
-        directory.save_service(ServiceIn().load({**values, "active": action == "activate"}), _by())
+        directory.save_service(ServiceIn().load({**values, "active": action == "activate"}), forms.by())
     except (ValidationError, ApiError) as exc:
-        return _error_page(exc if isinstance(exc, ApiError) else ApiError(422, errors=exc.messages))
+        return forms.error_page(exc if isinstance(exc, ApiError) else ApiError(422, errors=exc.messages))
     return redirect(url_for("admin_directory.service", code=code, service=service, saved=1))
 
 
@@ -177,13 +177,13 @@ def register_import_page():
             else:
                 fmt = register_import.format_of(upload.filename, upload.mimetype or "")
                 try:
-                    checked = import_jobs.check(raw, fmt, kind, upload.filename, by=_by(), clock=_clock())
+                    checked = import_jobs.check(raw, fmt, kind, upload.filename, by=forms.by(), clock=_clock())
                     return redirect(url_for("admin_directory.register_import_preview", uid=checked.uid))
                 except register_import.RegisterError as exc:
                     errors["file"] = str(exc)
                 except import_jobs.TooLarge:
                     errors["file"] = "berkas terlalu besar untuk disimpan / the file is too large to keep"
-        errors = _messages(ApiError(422, errors={k: [v] for k, v in errors.items()}))
+        errors = forms.messages(ApiError(422, errors={k: [v] for k, v in errors.items()}))
     recent = list(import_jobs.RegisterUpload.objects.only("uid", "kind", "filename", "rows", "by", "at")
                   .order_by("-at").limit(10))
     return render_template("survey/admin/import.html", errors=errors, kind=kind, kinds=KIND_LABELS,
@@ -201,7 +201,7 @@ def register_import_preview(uid):
     it runs, its progress; when done, what changed."""
     upload = _upload_or_none(uid)
     if upload is None:
-        return _error_page(ApiError(404, "Unggahan tidak ditemukan", "Upload not found"))
+        return forms.error_page(ApiError(404, "Unggahan tidak ditemukan", "Upload not found"))
     job = import_jobs.RegisterImportJob.objects(upload=uid).first()
     state = import_jobs.state(job, _clock().now()) if job else None
     page = current_app.make_response(render_template(
@@ -216,6 +216,6 @@ def register_import_preview(uid):
 def register_import_run(uid):
     upload = _upload_or_none(uid)
     if upload is None:
-        return _error_page(ApiError(404, "Unggahan tidak ditemukan", "Upload not found"))
-    import_jobs.start(upload, by=_by(), clock=_clock())
+        return forms.error_page(ApiError(404, "Unggahan tidak ditemukan", "Upload not found"))
+    import_jobs.start(upload, by=forms.by(), clock=_clock())
     return redirect(url_for("admin_directory.register_import_preview", uid=uid))

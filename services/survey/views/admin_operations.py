@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from shared.platform import forms
 from shared.platform.auth import ADMIN
 from shared.platform.errors import ApiError
 from shared.platform.webauth import login_required
@@ -16,7 +17,6 @@ from shared.records import token_revocations
 
 from services.survey.outbox import held
 from services.survey.views.admin import RevocationIn
-from services.survey.views.admin_pages import _by, _error_page, _form, _messages
 
 bp = Blueprint("admin_operations", __name__, url_prefix="/admin", template_folder="../templates")
 
@@ -40,14 +40,14 @@ def outbox():
 def outbox_decide(response_id, action):
     """Release a held event (the relay sends it again) or discard it (never sent)."""
     if action not in ("release", "discard"):
-        return _error_page(ApiError(404, "Tidak ditemukan", "Not found"))
+        return forms.error_page(ApiError(404, "Tidak ditemukan", "Not found"))
     try:
-        _form(())
-        held.decide(response_id, action, by=_by(), at=_now())
+        forms.values(())
+        held.decide(response_id, action, by=forms.by(), at=_now())
     except ValidationError as exc:
-        return _error_page(ApiError(422, errors={k: [v] for k, v in _messages(exc).items()}))
+        return forms.error_page(ApiError(422, errors={k: [v] for k, v in forms.messages(exc).items()}))
     except held.NotHeld:
-        return _error_page(ApiError(404, "Tidak ada kiriman tertahan ini", "No such held event"))
+        return forms.error_page(ApiError(404, "Tidak ada kiriman tertahan ini", "No such held event"))
     return redirect(url_for("admin_operations.outbox", decided=response_id, action=action) + "#held")
 
 
@@ -59,11 +59,11 @@ def tokens():
     revoked = None
     if request.method == "POST":
         try:
-            values = RevocationIn().load(_form(("id", "reason")))
-            created = token_revocations.revoke(values["id"], now=_now(), by=_by(), reason=values.get("reason"))
+            values = RevocationIn().load(forms.values(("id", "reason")))
+            created = token_revocations.revoke(values["id"], now=_now(), by=forms.by(), reason=values.get("reason"))
             revoked = {"id": values["id"], "created": created}
             status = 201 if created else 200
         except ValidationError as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     return render_template("survey/admin/tokens.html", rows=token_revocations.listing()[:500], errors=errors,
                            form=request.form if errors else {}, revoked=revoked), status

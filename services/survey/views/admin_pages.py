@@ -13,10 +13,11 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from markupsafe import Markup
 from marshmallow import ValidationError
 
+from shared.platform import forms
 from shared.platform.auth import ADMIN
 from shared.platform.errors import ApiError
-from shared.platform.i18n import current_lang, t
-from shared.platform.webauth import login_required, web_principal
+from shared.platform.i18n import current_lang
+from shared.platform.webauth import login_required
 from shared.records.directory import Employee, Service, Unit
 from shared.records.responses import Response as StoredResponse
 from shared.records.users import WebUser
@@ -27,39 +28,6 @@ from services.survey.surveys.models import Deployment, KioskDevice
 from services.survey.views import directory, kiosks, surveys
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin", template_folder="../templates")
-
-
-def _by() -> str:
-    who = web_principal()
-    assert who is not None   # login_required ran first
-    return who.sub
-
-
-def _error_page(err: ApiError):
-    details = [f"{field}: {' '.join(msgs)}" for field, msgs in sorted(err.errors.items())]
-    return render_template("ui/error.html", status=err.status, message=t(err.message, err.message_en),
-                           details=details), err.status
-
-
-def _form(names: tuple[str, ...]) -> dict[str, Any]:
-    """The submitted fields, empty ones as None (the schemas' 'not given'); a field the form
-    does not have is refused, as the API refuses it."""
-    unknown = sorted(k for k in request.form if k not in names and k != "csrf_token")
-    if unknown:
-        raise ValidationError({"_form": ["isian tidak dikenal / unknown field"]})
-    return {k: (request.form.get(k, "").strip() or None) for k in names if k in request.form}
-
-
-def _messages(exc: ValidationError | ApiError) -> dict[str, str]:
-    """field -> the first message, in the reader's language."""
-    raw = exc.messages if isinstance(exc, ValidationError) else exc.errors
-    out = {}
-    for field, msgs in dict(raw).items():   # type: ignore[arg-type]
-        text = str((msgs or [""])[0]) if isinstance(msgs, list) else str(msgs)
-        if " / " in text:
-            text = text.split(" / ", 1)[1 if current_lang() == "en" else 0]
-        out[str(field)] = text
-    return out
 
 
 def _tree(units: list[Unit]) -> list[tuple[int, Unit]]:
@@ -107,10 +75,10 @@ def units():
     status = 200
     if request.method == "POST":
         try:
-            unit = directory.save_unit(UnitIn().load(_form(UNIT_FIELDS)), _by())
+            unit = directory.save_unit(UnitIn().load(forms.values(UNIT_FIELDS)), forms.by())
             return redirect(url_for("admin_pages.unit", code=unit.code, saved=1))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     return render_template("survey/admin/units.html", tree=_tree(Unit.heads()), errors=errors,
                            form=request.form if errors else {}), status
 
@@ -120,15 +88,15 @@ def units():
 def unit(code):
     current = Unit.head(code)
     if current is None:
-        return _error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
+        return forms.error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         try:
-            directory.save_unit(UnitIn().load({**_form(UNIT_FIELDS), "code": code}), _by())
+            directory.save_unit(UnitIn().load({**forms.values(UNIT_FIELDS), "code": code}), forms.by())
             return redirect(url_for("admin_pages.unit", code=code, saved=1))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     history = list(Unit.objects(code=code).order_by("-rev"))
     head = Employee.head(current.head_nip) if current.head_nip else None
     return render_template("survey/admin/unit.html", unit=current, history=history, errors=errors,
@@ -156,11 +124,12 @@ def deployments():
     status = 200
     if request.method == "POST":
         try:
-            data = DeploymentIn().load({**_form(DEPLOYMENT_FIELDS), "template": request.form.get("template") or "skm"})
-            dep = surveys.new_deployment(data, _by())
+            data = DeploymentIn().load({**forms.values(DEPLOYMENT_FIELDS),
+                                        "template": request.form.get("template") or "skm"})
+            dep = surveys.new_deployment(data, forms.by())
             return redirect(url_for("admin_pages.deployments", created=dep.code) + f"#dep-{dep.code}")
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     templates = [spec.BUILTIN_LATEST[spec.SKM_CODE]] + [catalog.from_document(d) for d in _custom_templates()]
     return render_template("survey/admin/deployments.html", rows=_deployment_rows(), errors=errors,
                            form=request.form if errors else {"template": request.args.get("template")},
@@ -179,12 +148,12 @@ def deployment_action(code, action):
     """Pause (the form closes, nothing is taken in), resume or retire a deployment."""
     dep = Deployment.head(code)
     if dep is None or action not in ("pause", "resume"):
-        return _error_page(ApiError(404, "Tidak ditemukan", "Not found"))
+        return forms.error_page(ApiError(404, "Tidak ditemukan", "Not found"))
     values = {k: getattr(dep, k) for k in ("template", "template_version", "unit", "service", "officer", "title")}
     try:
-        surveys.change_deployment(code, {**values, "active": action == "resume"}, _by())
+        surveys.change_deployment(code, {**values, "active": action == "resume"}, forms.by())
     except ApiError as err:
-        return _error_page(err)
+        return forms.error_page(err)
     return redirect(url_for("admin_pages.deployments") + f"#dep-{code}")
 
 
@@ -194,13 +163,13 @@ def posters():
     """Posters of the chosen deployments (``code``, repeated; none: every active one), A4 or A5."""
     size = request.args.get("size", "A4").upper()
     if size not in poster.SIZES:
-        return _error_page(ApiError(422, errors={"size": ["A4 atau A5 / A4 or A5"]}))
+        return forms.error_page(ApiError(422, errors={"size": ["A4 atau A5 / A4 or A5"]}))
     codes = request.args.getlist("code")
     chosen = [d for d in Deployment.heads() if (d.code in codes if codes else d.active)]
     if codes and len(chosen) != len(set(codes)):
-        return _error_page(ApiError(404, "Survei tidak ditemukan", "Survey not found"))
+        return forms.error_page(ApiError(404, "Survei tidak ditemukan", "Survey not found"))
     if not chosen:
-        return _error_page(ApiError(404, "Belum ada survei aktif", "No active survey yet"))
+        return forms.error_page(ApiError(404, "Belum ada survei aktif", "No active survey yet"))
     pemda = current_app.extensions["tanggap"].settings.pemda_name
     pages = []
     for dep in chosen:
@@ -235,13 +204,13 @@ def kiosk_fleet():
     registered = None
     if request.method == "POST":
         try:
-            fields = _form(("device_id", "name", "deployment", "idle_seconds"))
+            fields = forms.values(("device_id", "name", "deployment", "idle_seconds"))
             if fields.get("idle_seconds") and re.fullmatch(r"[0-9]{1,4}", fields["idle_seconds"]):
                 fields["idle_seconds"] = int(fields["idle_seconds"])   # anything else: the schema refuses it
-            registered = kiosks.register(KioskIn().load(fields), _by())
+            registered = kiosks.register(KioskIn().load(fields), forms.by())
             status = 201
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     since = _today_start()
     devices = sorted(KioskDevice.heads(), key=lambda d: d.device_id)
     now = current_app.extensions["tanggap"].clock.now()
@@ -265,7 +234,7 @@ def kiosk_fleet():
 @login_required(ADMIN)
 def kiosk_disable(device_id):
     try:
-        kiosks.disable(device_id, _by())
+        kiosks.disable(device_id, forms.by())
     except ApiError as err:
-        return _error_page(err)
+        return forms.error_page(err)
     return redirect(url_for("admin_pages.kiosk_fleet") + f"#kiosk-{device_id}")

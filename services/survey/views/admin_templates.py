@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from marshmallow import ValidationError
 
 from shared.domain import skm
+from shared.platform import forms
 from shared.platform.auth import ADMIN
 from shared.platform.errors import ApiError, flatten
 from shared.platform.i18n import current_lang
@@ -23,7 +24,6 @@ from services.survey.schemas import PROFILE_CHOICES, QuestionSchema, TemplateIn
 from services.survey.surveys import builder, catalog, spec
 from services.survey.surveys.models import Deployment, SurveyTemplate, SurveyTemplateDraft
 from services.survey.views import surveys
-from services.survey.views.admin_pages import _by, _error_page, _form
 
 bp = Blueprint("admin_templates", __name__, url_prefix="/admin", template_folder="../templates")
 
@@ -34,12 +34,6 @@ def _now():
     return current_app.extensions["tanggap"].clock.now()
 
 
-def _in_lang(text: str) -> str:
-    if " / " in text:
-        return text.split(" / ", 1)[1 if current_lang() == "en" else 0]
-    return text
-
-
 def _field_errors(messages: Any) -> dict[str, str]:
     """field -> first message in the reader's language; an item of a list (``choices.2.value``)
     is reported on its list with its line number."""
@@ -47,7 +41,7 @@ def _field_errors(messages: Any) -> dict[str, str]:
     for path, msgs in flatten(messages).items():
         name, _, rest = path.partition(".")
         index = rest.split(".", 1)[0]
-        text = _in_lang(str(msgs[0]))
+        text = forms.in_lang(str(msgs[0]))
         if index.isdigit():
             text = (f"line {int(index) + 1}: " if current_lang() == "en" else f"baris {int(index) + 1}: ") + text
         out.setdefault(name, text)
@@ -55,7 +49,7 @@ def _field_errors(messages: Any) -> dict[str, str]:
 
 
 def _unknown(code: str) -> Any:
-    return _error_page(ApiError(404, "Survei tidak ditemukan", "Survey not found"))
+    return forms.error_page(ApiError(404, "Survei tidak ditemukan", "Survey not found"))
 
 
 def _rev() -> int | None:
@@ -64,22 +58,22 @@ def _rev() -> int | None:
 
 
 def _conflict() -> Any:
-    return _error_page(ApiError(409, "Draf ini baru saja diubah orang lain. Muat ulang halaman lalu ulangi.",
+    return forms.error_page(ApiError(409, "Draf ini baru saja diubah orang lain. Muat ulang halaman lalu ulangi.",
                                 "This draft was just changed by someone else. Reload the page and try again."))
 
 
 def _only(names: tuple[str, ...]) -> Any:
     """None, or the 422 page for a form field an action's form does not have."""
     try:
-        _form(names)
+        forms.values(names)
     except ValidationError:
-        return _error_page(ApiError(422, "Isian tidak dikenal", "Unknown field",
+        return forms.error_page(ApiError(422, "Isian tidak dikenal", "Unknown field",
                                     errors={"_form": ["isian tidak dikenal / unknown field"]}))
     return None
 
 
 def _save_draft(code: str, values: dict[str, Any], expected_rev: int | None) -> SurveyTemplateDraft:
-    doc, _ = SurveyTemplateDraft.save_revision(code, {**values, "deleted": False}, at=_now(), by=_by(),
+    doc, _ = SurveyTemplateDraft.save_revision(code, {**values, "deleted": False}, at=_now(), by=forms.by(),
                                                expected_rev=expected_rev)
     return doc
 
@@ -93,7 +87,7 @@ def templates():
     status = 200
     if request.method == "POST":
         try:
-            data = TemplateIn().load(_form(("code", *TITLE_FIELDS)), partial=("questions",))
+            data = TemplateIn().load(forms.values(("code", *TITLE_FIELDS)), partial=("questions",))
             code = data["code"]
             if code in spec.BUILTIN_LATEST or SurveyTemplate.head(code) or SurveyTemplateDraft.head(code):
                 raise ValidationError({"code": ["kode sudah dipakai / code already used"]})
@@ -174,7 +168,7 @@ def save_title(code):
     if draft is None:
         return _unknown(code)
     try:
-        fields = _form((*TITLE_FIELDS, "rev"))
+        fields = forms.values((*TITLE_FIELDS, "rev"))
         fields.pop("rev", None)
         data = TemplateIn().load({**fields, "code": code}, partial=("questions",))
         if data.get("owner_unit") and Unit.head(data["owner_unit"]) is None:
@@ -189,7 +183,7 @@ def save_title(code):
 
 def _read_question() -> dict[str, Any]:
     """The question form, checked by the API's question schema; raises ValidationError."""
-    read = builder.read_question(_form((*builder.QUESTION_FIELDS, "rev")))
+    read = builder.read_question(forms.values((*builder.QUESTION_FIELDS, "rev")))
     try:
         question: dict[str, Any] = QuestionSchema().load(read.body)
     except ValidationError as exc:
@@ -225,7 +219,7 @@ def _edit_question(code: str, qcode: str | None):
     except ValidationError as exc:
         return _page(code, _field_errors(exc.messages), 422, form=dict(request.form), editing=qcode)
     except builder.EditRefused as exc:
-        return _page(code, {exc.field: _in_lang(exc.message)}, 422, form=dict(request.form), editing=qcode)
+        return _page(code, {exc.field: forms.in_lang(exc.message)}, 422, form=dict(request.form), editing=qcode)
     except RevisionConflict:
         return _conflict()
     return redirect(url_for("admin_templates.template", code=code) + f"#q-{question['code']}")
@@ -270,8 +264,8 @@ def publish(code):
     try:
         data = TemplateIn().load({"code": code, "title_id": draft.title_id, "title_en": draft.title_en,
                                   "owner_unit": draft.owner_unit, "questions": list(draft.questions)})
-        doc, changed = surveys.publish_template(data, _by())
-        SurveyTemplateDraft.save_revision(code, {"deleted": True}, at=_now(), by=_by(), expected_rev=draft.rev)
+        doc, changed = surveys.publish_template(data, forms.by())
+        SurveyTemplateDraft.save_revision(code, {"deleted": True}, at=_now(), by=forms.by(), expected_rev=draft.rev)
     except ValidationError as exc:
         return _page(code, _field_errors(exc.messages), 422)
     except ApiError as err:
@@ -292,7 +286,7 @@ def discard(code):
     if refused:
         return refused
     try:
-        SurveyTemplateDraft.save_revision(code, {"deleted": True}, at=_now(), by=_by(), expected_rev=_rev())
+        SurveyTemplateDraft.save_revision(code, {"deleted": True}, at=_now(), by=forms.by(), expected_rev=_rev())
     except RevisionConflict:
         return _conflict()
     if SurveyTemplate.head(code) is None:

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.contracts.formats import CODE, NIP, USERNAME
+from shared.platform import forms
 from shared.platform.auth import ADMIN
 from shared.platform.errors import ApiError
 from shared.platform.webauth import login_required
@@ -17,7 +18,6 @@ from shared.records.directory import Employee
 from shared.records.users import WebUser
 
 from services.survey.directory import accounts
-from services.survey.views.admin_pages import _by, _error_page, _messages
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users", template_folder="../templates")
 
@@ -71,10 +71,10 @@ def users():
     status, created = 200, None
     if request.method == "POST":
         try:
-            user, password = accounts.create(_read(new=True), by=_by(), now=_now())
+            user, password = accounts.create(_read(new=True), by=forms.by(), now=_now())
             created, status = {"username": user.username, "password": password}, 201
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), (exc.status if isinstance(exc, ApiError) else 422)
+            errors, status = forms.messages(exc), (exc.status if isinstance(exc, ApiError) else 422)
     q = (request.args.get("q") or "").strip().lower()[:100]
     role = request.args.get("role") if request.args.get("role") in accounts.WEB_ROLES else None
     names = {e.nip: e.name for e in Employee.heads()}
@@ -95,15 +95,15 @@ def users():
 def user(username):
     current = WebUser.head(username)
     if current is None:
-        return _error_page(ApiError(404, "Pengguna tidak ditemukan", "User not found"))
+        return forms.error_page(ApiError(404, "Pengguna tidak ditemukan", "User not found"))
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         try:
-            accounts.change(username, _read(new=False), by=_by(), now=_now())
+            accounts.change(username, _read(new=False), by=forms.by(), now=_now())
             return redirect(url_for("admin_users.user", username=username, done="saved"))
         except (ValidationError, ApiError) as exc:
-            errors, status = _messages(exc), 422
+            errors, status = forms.messages(exc), 422
     return _page(current, errors=errors, status=status)
 
 
@@ -113,7 +113,7 @@ def _page(current: WebUser, *, errors: dict[str, str] | None = None, status: int
         "survey/admin/user.html", account=current, employee=employee, errors=errors or {}, roles=accounts.WEB_ROLES,
         form=request.form if errors else {}, history=accounts.history(current.username), password=password,
         sessions=web_sessions.listing(current.username, _now())[:20], done=request.args.get("done"),
-        me=_by()), status))
+        me=forms.by()), status))
 
 
 @bp.route("/<username>/<action>", methods=["POST"])
@@ -121,17 +121,17 @@ def _page(current: WebUser, *, errors: dict[str, str] | None = None, status: int
 def user_action(username, action):
     """disable, enable, reset-password, end-sessions."""
     if action not in ("disable", "enable", "reset-password", "end-sessions") or WebUser.head(username) is None:
-        return _error_page(ApiError(404, "Tidak ditemukan", "Not found"))
+        return forms.error_page(ApiError(404, "Tidak ditemukan", "Not found"))
     try:
         if action == "reset-password":
-            password = accounts.reset_password(username, by=_by(), now=_now())
+            password = accounts.reset_password(username, by=forms.by(), now=_now())
             current = WebUser.head(username)
             assert current is not None
             return _page(current, password=password)
         if action == "end-sessions":
-            web_sessions.end_all(username, now=_now(), reason="ended by an administrator", by=_by())
+            web_sessions.end_all(username, now=_now(), reason="ended by an administrator", by=forms.by())
         else:
-            accounts.set_active(username, action == "enable", by=_by(), now=_now())
+            accounts.set_active(username, action == "enable", by=forms.by(), now=_now())
     except ApiError as err:
-        return _error_page(err)
+        return forms.error_page(err)
     return redirect(url_for("admin_users.user", username=username, done=action))
