@@ -77,6 +77,7 @@ def csrf_exempt(view: F) -> F:
 class WebPrincipal(Principal):
     username: str = ""
     session_id: str = ""
+    must_change_password: bool = False
 
 
 def web_principal() -> WebPrincipal | None:
@@ -90,7 +91,8 @@ def web_principal() -> WebPrincipal | None:
             if live is not None:
                 user = live.user
                 g.web_principal = WebPrincipal(sub=user.username, roles=tuple(user.roles), nip=user.nip,
-                                               unit=user.unit, username=user.username, session_id=live.sid)
+                                               unit=user.unit, username=user.username, session_id=live.sid,
+                                               must_change_password=bool(user.must_change_password))
     who: WebPrincipal | None = g.web_principal
     return who
 
@@ -102,9 +104,12 @@ def login_required(*roles: str) -> Callable[[F], F]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             who = web_principal()
+            # behind a path-prefix proxy the page's own prefix belongs to where to come back to
+            here = (request.script_root + request.full_path).rstrip("?")
             if who is None:
-                # behind a path-prefix proxy the page's own prefix belongs to where to come back to
-                return redirect(url_for("webauth.login", next=(request.script_root + request.full_path).rstrip("?")))
+                return redirect(url_for("webauth.login", next=here))
+            if who.must_change_password and request.endpoint != "webauth.password":
+                return redirect(url_for("webauth.password", next=here))   # a temporary password opens nothing else
             if roles and not who.has(*roles):
                 return render_template("ui/error.html", status=403,
                                        message=t("Anda tidak berhak membuka halaman ini.",
@@ -157,8 +162,55 @@ def login() -> ResponseReturnValue:
             session["key"] = web_sessions.start(secret_key(ext.settings), user.username, service=ext.service, now=now,
                                                 lifetime=timedelta(hours=ext.settings.session_hours))
             csrf_token()
+            if user.must_change_password:
+                return redirect(url_for("webauth.password", next=request.args.get("next") or None))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("ui/login.html", error=error, next=request.args.get("next", "")), status
+
+
+@bp.route("/akun/sandi", methods=["GET", "POST"])
+@login_required()
+def password() -> ResponseReturnValue:
+    """Change one's own password (every logged-in user; the first page after a temporary one):
+    the current password, then the new one twice. Wrong current passwords count as failed
+    logins (the same throttle); the user's other sessions end."""
+    from shared.records.users import WebUser, hash_password, password_problem
+
+    who = cast(WebPrincipal, web_principal())
+    ext = current_app.extensions["tanggap"]
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        now = ext.clock.now()
+        unknown = [k for k in request.form if k not in ("csrf_token", "current_password", "new_password",
+                                                       "repeat_password")]
+        current = request.form.get("current_password", "")
+        new, repeated = request.form.get("new_password", ""), request.form.get("repeat_password", "")
+        keys = login_attempts.keys(secret_key(ext.settings), who.username, request.remote_addr)
+        if unknown:
+            errors, status = {"_form": t("isian tidak dikenal", "unknown field")}, 422
+        elif login_attempts.blocked_until(keys, now) is not None:
+            errors, status = {"current_password": t("Terlalu banyak percobaan yang salah. Coba lagi nanti.",
+                                                    "Too many wrong attempts. Try again later.")}, 429
+        elif authenticate(who.username, current) is None:
+            login_attempts.record(keys, False, now)
+            errors, status = {"current_password": t("Sandi sekarang salah.", "The current password is wrong.")}, 422
+        elif (problem := password_problem(who.username, current, new, repeated)) is not None:
+            field, message = problem
+            errors, status = {field: t(*message.split(" / ", 1))}, 422
+        else:
+            WebUser.save_revision(who.username, {"password_hash": hash_password(new), "must_change_password": False},
+                                  at=now, by=who.username)
+            for row in web_sessions.listing(who.username, now):
+                if row["id"] != who.session_id and row["state"] == "active":
+                    web_sessions.end(row["id"], who.username, now=now, reason="password changed", by=who.username)
+            target = request.args.get("next")
+            return redirect(_safe_next(target) if target else url_for("frontdoor.landing", password_changed=1))
+    page = current_app.make_response((render_template("ui/password.html", errors=errors,
+                                                      forced=who.must_change_password,
+                                                      next=request.args.get("next", "")), status))
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @bp.route("/logout", methods=["POST"])

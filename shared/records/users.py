@@ -28,12 +28,33 @@ class WebUser(Revisioned):
     nip = StringField(regex=NIP)
     unit = StringField(regex=CODE)
     active = BooleanField(default=True)
+    # set with a temporary password (made by an admin): the next page after logging in asks
+    # for a password of the user's own, and nothing else opens until it is set
+    must_change_password = BooleanField(default=False)
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"password must have at least {MIN_PASSWORD} characters")
     return _hasher.hash(password)
+
+
+MAX_PASSWORD = 200
+
+
+def password_problem(username: str, current: str, new: str, repeated: str) -> tuple[str, str] | None:
+    """(field, "Bahasa Indonesia / English" message) of what is wrong with a new password."""
+    if len(new) < MIN_PASSWORD:
+        return "new_password", (f"paling sedikit {MIN_PASSWORD} karakter / at least {MIN_PASSWORD} characters")
+    if len(new) > MAX_PASSWORD:
+        return "new_password", f"paling banyak {MAX_PASSWORD} karakter / at most {MAX_PASSWORD} characters"
+    if new == current:
+        return "new_password", "harus berbeda dari sandi sekarang / must differ from the current password"
+    if username and username.lower() in new.lower():
+        return "new_password", "tidak boleh memuat nama pengguna / must not contain the user name"
+    if new != repeated:
+        return "repeat_password", "tidak sama dengan sandi baru / does not match the new password"
+    return None
 
 
 def authenticate(username: str, password: str) -> WebUser | None:

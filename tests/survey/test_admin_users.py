@@ -73,6 +73,10 @@ def test_a_login_is_created_checked_disabled_and_reset(survey_app, admin, org):
     siti = survey_app.test_client()
     assert siti.post("/login", data={"username": f"siti-{tag}", "password": password,
                                      "csrf_token": csrf(siti.get("/login").text)}).status_code == 302
+    assert siti.get("/admin/users").location.startswith("/akun/sandi")    # a temporary password: own one first
+    assert siti.post("/akun/sandi", data={"csrf_token": csrf(siti.get("/akun/sandi").text),
+                                          "current_password": password, "new_password": "sandi siti sendiri",
+                                          "repeat_password": "sandi siti sendiri"}).status_code == 302
     page = admin.get(f"/admin/users/siti-{tag}").text
     assert 'data-session=' in page and "aktif" in page
 
@@ -99,7 +103,8 @@ def test_a_login_is_created_checked_disabled_and_reset(survey_app, admin, org):
                                          "csrf_token": csrf(siti.get("/login").text)}).status_code == status
 
     history = admin.get(f"/admin/users/siti-{tag}").text
-    assert history.count("data-rev=") == 5 and "argon2" not in history and "$argon" not in history
+    assert history.count("data-rev=") == 6 and "argon2" not in history and "$argon" not in history
+    assert f"<td>siti-{tag}</td>" in history          # her own password change is in the history, by her
     assert re.search(r"\d\d-\d\d-\d{4} \d\d:\d\d WIB", history) and "UTC" not in history
 
 

@@ -226,6 +226,12 @@ def test_an_admin_sets_up_a_counter_with_its_poster_and_a_kiosk(live):
         other.fill("#username", "evaluator.baru")
         other.fill("#password", password)
         other.click("button[type=submit].primary")
+        other.wait_for_selector("#forced")                    # a temporary password: first a password of one's own
+        other.fill("#current_password", password)
+        other.fill("#new_password", "sandi evaluator baru 2026")
+        other.fill("#repeat_password", "sandi evaluator baru 2026")
+        other.click("#save-password")
+        other.wait_for_load_state()
         assert "tidak berhak" in other.text_content("main")   # logged in, but not an admin
         page.click("text=Buka pengguna ini")
         page.click("#toggle-active")

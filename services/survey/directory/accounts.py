@@ -48,7 +48,8 @@ def create(data: dict[str, Any], *, by: str, now: datetime) -> tuple[WebUser, st
     _check(data, by=by, username=username)
     password = temporary_password()
     user, _ = WebUser.save_revision(username, {"password_hash": hash_password(password), "roles": data["roles"],
-                                               "nip": data.get("nip"), "unit": data.get("unit"), "active": True},
+                                               "nip": data.get("nip"), "unit": data.get("unit"), "active": True,
+                                               "must_change_password": True},
                                     at=now, by=by)
     return user, password
 
@@ -79,7 +80,8 @@ def reset_password(username: str, *, by: str, now: datetime) -> str:
     if WebUser.head(username) is None:
         raise ApiError(404, errors={"username": ["tidak ada pengguna ini / no such user"]})
     password = temporary_password()
-    WebUser.save_revision(username, {"password_hash": hash_password(password)}, at=now, by=by)
+    WebUser.save_revision(username, {"password_hash": hash_password(password), "must_change_password": True},
+                          at=now, by=by)
     web_sessions.end_all(username, now=now, reason="password reset", by=by)
     return password
 
