@@ -126,6 +126,30 @@ def test_a_counter_gets_a_survey_and_its_poster_and_a_kiosk(people, org, artifac
     assert 'data-field="active">dijeda' in admin.get("/admin/deployments").text
 
 
+def test_a_retired_deployment_is_closed_for_good_but_not_while_a_kiosk_shows_it(people, org, survey, tokens):
+    admin = people["admin"]
+    listed = admin.get("/admin/deployments").text
+    made = admin.post("/admin/deployments", data={"csrf_token": csrf(listed), "template": "skm", "unit": org.unit})
+    code = re.search(r"created=([A-Z0-9]{8})", made.location).group(1)
+    kiosks = admin.get("/admin/kiosks").text
+    device = f"kios-r-{people['tag'].lower()}"
+    admin.post("/admin/kiosks", data={"csrf_token": csrf(kiosks), "device_id": device, "name": "Loket 9",
+                                      "deployment": code})
+    held = admin.post(f"/admin/deployments/{code}/retire", data={"csrf_token": csrf(listed)})
+    assert held.status_code == 409 and device in held.text          # the tablet would lose its survey
+    assert survey.post(f"/api/v1/deployments/{code}/retire", headers=tokens("admin")).status_code == 409
+    admin.post(f"/admin/kiosks/{device}/disable", data={"csrf_token": csrf(kiosks)})
+    retired = admin.post(f"/admin/deployments/{code}/retire", data={"csrf_token": csrf(listed)})
+    assert retired.status_code == 302 and "retired=" in retired.location
+    page = admin.get(retired.location).text
+    assert 'id="retired"' in page and f'data-retired="{code}"' in page and f'id="dep-{code}"' not in page
+    assert survey.get(f"/s/{code}").status_code == 404                # the poster's QR answers 'closed'
+    assert survey.post("/api/v1/responses", json={"deployment": code, "answers": {"U1": 4}}).status_code in (404, 422)
+    assert admin.post(f"/admin/deployments/{code}/resume", data={"csrf_token": csrf(listed)}).status_code == 404
+    assert survey.post(f"/api/v1/deployments/{code}/retire", headers=tokens("admin")).status_code == 404
+    assert survey.post(f"/api/v1/deployments/{code}/retire", headers=tokens("evaluator")).status_code == 403
+
+
 @pytest.mark.parametrize("form,field", [
     ({"code": "HX", "name": "a\x00b"}, "name"), ({"code": "$gt", "name": "x"}, "code"),
     ({"code": "a.b", "name": "x"}, "code"), ({"code": "HX", "name": "x" * 300_000}, "name"),

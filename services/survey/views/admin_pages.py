@@ -134,7 +134,15 @@ def deployments():
     return render_template("survey/admin/deployments.html", rows=_deployment_rows(), errors=errors,
                            form=request.form if errors else {"template": request.args.get("template")},
                            units=Unit.heads(), templates=templates,
-                           services=Service.heads(), created=request.args.get("created")), status
+                           services=Service.heads(), created=request.args.get("created"),
+                           retired=request.args.get("retired"),
+                           retired_rows=_retired_rows()), status
+
+
+def _retired_rows() -> list[Deployment]:
+    """Retired deployments, newest first (their history stays; they never take a response)."""
+    return sorted((d for d in Deployment.heads(include_deleted=True) if d.deleted), key=lambda d: d.changed_at,
+                  reverse=True)[:200]
 
 
 def _custom_templates():
@@ -145,10 +153,16 @@ def _custom_templates():
 @bp.route("/deployments/<code>/<action>", methods=["POST"])
 @login_required(ADMIN)
 def deployment_action(code, action):
-    """Pause (the form closes, nothing is taken in), resume or retire a deployment."""
+    """Pause (the form closes, nothing is taken in, for a while), resume, or retire for good."""
     dep = Deployment.head(code)
-    if dep is None or action not in ("pause", "resume"):
+    if dep is None or action not in ("pause", "resume", "retire"):
         return forms.error_page(ApiError(404, "Tidak ditemukan", "Not found"))
+    if action == "retire":
+        try:
+            surveys.retire_deployment(code, forms.by())
+        except ApiError as err:
+            return forms.error_page(err)
+        return redirect(url_for("admin_pages.deployments", retired=code) + "#list")
     values = {k: getattr(dep, k) for k in ("template", "template_version", "unit", "service", "officer", "title")}
     try:
         surveys.change_deployment(code, {**values, "active": action == "resume"}, forms.by())

@@ -149,6 +149,36 @@ def change_deployment(code: str, data: dict, by: str) -> Deployment:
     return doc
 
 
+@blp.route("/deployments/<code>/retire", methods=["POST"])
+@require(ADMIN)
+@blp.response(200, DeploymentOut)
+@refuses(blp, 404, "no deployment with this code (or it is retired already)")
+@refuses(blp, 409, "an active kiosk still shows it (move or disable the kiosk first), or changed concurrently")
+def retire(code):
+    """Retire a deployment for good: its form and QR code answer 'closed', it takes no response
+    and cannot be resumed (pausing is for a while); its responses and history stay."""
+    return deployment_out(retire_deployment(code.upper(), principal().sub))
+
+
+def retire_deployment(code: str, by: str) -> Deployment:
+    """Shared by the API and the admin pages."""
+    from services.survey.surveys.models import KioskDevice
+    dep = Deployment.head(code)
+    if dep is None:
+        raise ApiError(404, errors={"code": ["tidak dikenal / unknown"]})
+    kiosks = sorted(k.device_id for k in KioskDevice.heads(deployment=code) if k.active)
+    if kiosks:
+        raise ApiError(409, "Kios masih memakai survei ini", "A kiosk still shows this survey",
+                       errors={"code": [f"kios {', '.join(kiosks)} masih memakainya; pindahkan atau nonaktifkan dulu / "
+                                        f"kiosk {', '.join(kiosks)} still shows it; move or disable it first"]})
+    try:
+        doc, _ = Deployment.save_revision(code, {"active": False, "deleted": True}, at=_ext().clock.now(), by=by,
+                                          expected_rev=dep.rev)
+    except RevisionConflict as exc:
+        raise ApiError(409, errors={"code": [str(exc)]}) from None
+    return doc
+
+
 @blp.route("/deployments", methods=["GET"])
 @require(ADMIN)
 @blp.response(200, DeploymentOut(many=True))
