@@ -54,6 +54,12 @@ def cmd_status(args) -> int:
     return 0
 
 
+def environment(stack: Stack) -> dict[str, str]:
+    """What the services (and a command run beside them) get: this environment, so SURVEY_PORT
+    and the rest of the documented configuration apply, plus where the stack's servers are."""
+    return dict(os.environ, **stack.env())
+
+
 def cmd_run(args) -> int:
     """Start what is missing, run the command with the stack's environment, stop what we started."""
     if not args.command:
@@ -61,7 +67,7 @@ def cmd_run(args) -> int:
     stack = Stack()
     started = stack.start()
     try:
-        return subprocess.call(args.command, env=dict(os.environ, **stack.env()))
+        return subprocess.call(args.command, env=environment(stack))
     finally:
         stack.stop(started)
 
@@ -71,7 +77,7 @@ def cmd_up(args) -> int:
     pidfile("up").write_text(f"{os.getpid()} infra\n")
     stack = Stack()
     started = stack.start()
-    env = stack.env()
+    env = environment(stack)
     procs: list = []
     interrupted = False
 

@@ -1,0 +1,24 @@
+"""`make up` honours the documented configuration (SURVEY_PORT and the rest) besides the
+stack's own variables: the processes it supervises bind the ports the environment names."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+
+def test_the_ports_in_the_environment_are_the_ports_make_up_serves(monkeypatch):
+    from infra import services
+    from infra.__main__ import environment
+
+    class Stack:
+        def env(self):
+            return {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19092", "MONGODB_URI": "mongodb://127.0.0.1:37017/"}
+
+    monkeypatch.setenv("SURVEY_PORT", "18001")
+    monkeypatch.setenv("NOTIFIER_PORT", "18003")
+    monkeypatch.delenv("AGGREGATOR_PORT", raising=False)
+    env = environment(Stack())
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:19092" and env["SURVEY_PORT"] == "18001"
+    ports = {p.name: p.port for p in services.processes(env) if p.port}
+    assert ports == {"survey-api": 18001, "aggregator-api": 8002, "notifier-api": 18003}
