@@ -87,10 +87,14 @@ class UnitIn(Schema):
     name_en = fields.String(allow_none=True, validate=validate.Length(max=200))
     parent = code_field(allow_none=True)
     head_nip = nip_field(allow_none=True)
+    active = StrictBoolean(load_default=True, metadata={
+        "description": "false: the unit is closed or merged (refused while it has active surveys or kiosks); it "
+                       "takes no new surveys, services or employees, and its results stay"})
 
 
 class UnitOut(Schema):
     code = fields.String()
+    active = fields.Boolean()
     name = fields.String()
     name_en = fields.String(allow_none=True)
     parent = fields.String(allow_none=True)

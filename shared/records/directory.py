@@ -27,6 +27,7 @@ class Unit(Revisioned):
     name_en = StringField(max_length=200)
     parent = StringField(regex=CODE)
     head_nip = StringField(regex=NIP)
+    active = BooleanField(default=True)   # False: closed or merged; no new surveys, people or services
 
 
 class Service(Revisioned):

@@ -271,7 +271,12 @@ def import_rows(kind: str, rows: list[tuple[int, dict]], *, clock: Clock, by: st
         raise RegisterError(f"kind must be one of {', '.join(KINDS)}")
     report = Report(kind=kind, dry_run=dry_run, rows=len(rows))
     valid: dict[str, tuple[int, dict]] = {}
-    known_units = {u.code for u in Unit.heads()}
+    units = Unit.heads()
+    known_units = {u.code for u in units}
+    # a closed unit takes nobody and no service new (as the API and the pages refuse): who is there already
+    closed = {u.code for u in units if not u.active}
+    already_in_closed = ({e.nip for code in closed for e in Employee.heads(unit=code)} if kind == "employees" else
+                         {s.ref for code in closed for s in Service.heads(unit=code)} if kind == "services" else set())
 
     for line, row in rows:
         key = _key(kind, row)
@@ -279,6 +284,8 @@ def import_rows(kind: str, rows: list[tuple[int, dict]], *, clock: Clock, by: st
         if any(isinstance(v, StoredAsNumber) for v in row.values()):
             report.errors += errors   # said once, and why: the digits themselves cannot be trusted
             continue
+        if kind in ("employees", "services") and row.get("unit") in closed and key not in already_in_closed:
+            errors.append(RowError(line, "unit", "unit ini sudah tidak aktif / this unit is closed", key))
         if kind == "employees":
             errors += _check_employee(line, row, key, known_units)
         elif kind == "services" and row.get("unit") and row["unit"] not in known_units:

@@ -93,7 +93,9 @@ def unit(code):
     status = 200
     if request.method == "POST":
         try:
-            directory.save_unit(UnitIn().load({**forms.values(UNIT_FIELDS), "code": code}), forms.by())
+            # the edit form has no "active": keep it (closing a unit is its own button)
+            directory.save_unit(UnitIn().load({**forms.values(UNIT_FIELDS), "code": code, "active": current.active}),
+                                forms.by())
             return redirect(url_for("admin_pages.unit", code=code, saved=1))
         except (ValidationError, ApiError) as exc:
             errors, status = forms.messages(exc), 422
@@ -102,6 +104,24 @@ def unit(code):
     return render_template("survey/admin/unit.html", unit=current, history=history, errors=errors,
                            form=request.form if errors else {}, units=Unit.heads(), head=head,
                            services=Service.heads(unit=code), saved=request.args.get("saved")), status
+
+
+@bp.route("/units/<code>/<action>", methods=["POST"])
+@login_required(ADMIN)
+def unit_action(code, action):
+    """Close a unit (refused while it has active surveys or kiosks) or open it again."""
+    current = Unit.head(code)
+    if current is None or action not in ("deactivate", "activate"):
+        return forms.error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
+    try:
+        forms.values(())
+        values = {k: getattr(current, k) for k in ("code", "name", "name_en", "parent", "head_nip")}
+        directory.save_unit(UnitIn().load({**values, "active": action == "activate"}), forms.by())
+    except ValidationError as exc:
+        return forms.error_page(ApiError(422, errors={k: [v] for k, v in forms.messages(exc).items()}))
+    except ApiError as err:
+        return forms.error_page(err)
+    return redirect(url_for("admin_pages.unit", code=code, saved=1))
 
 
 # -- deployments and posters ------------------------------------------------------------------
@@ -133,7 +153,7 @@ def deployments():
     templates = [spec.BUILTIN_LATEST[spec.SKM_CODE]] + [catalog.from_document(d) for d in _custom_templates()]
     return render_template("survey/admin/deployments.html", rows=_deployment_rows(), errors=errors,
                            form=request.form if errors else {"template": request.args.get("template")},
-                           units=Unit.heads(), templates=templates,
+                           units=[u for u in Unit.heads() if u.active], templates=templates,
                            services=Service.heads(), created=request.args.get("created"),
                            retired=request.args.get("retired"),
                            retired_rows=_retired_rows()), status

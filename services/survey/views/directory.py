@@ -71,7 +71,7 @@ def get_unit(code):
 @blp.arguments(UnitIn)
 @blp.response(201, UnitOut)
 @refuses(blp, 422, "an unknown parent unit, a hierarchy that would loop, or an implausible head's NIP")
-@refuses(blp, 409, "changed concurrently: send it again")
+@refuses(blp, 409, "changed concurrently (send it again), or closing a unit that has active surveys or kiosks")
 def put_unit(data):
     """Create or update a unit (a new revision; unchanged data writes nothing)."""
     return save_unit(data, principal().sub)
@@ -83,7 +83,29 @@ def save_unit(data: dict, by: str) -> Unit:
     code = data.pop("code")
     if data.get("parent") and Unit.head(data["parent"]) is None:
         raise ApiError(422, errors={"parent": ["unit induk tidak dikenal / unknown parent unit"]})
+    current = Unit.head(code)
+    if current is not None and current.active and data.get("active") is False:
+        _check_can_close(code)
     return _save(Unit, code, data, by)
+
+
+def _check_can_close(code: str) -> None:
+    """A unit closes only once nothing still takes responses in its name."""
+    from services.survey.surveys.models import Deployment, KioskDevice
+    open_surveys = sorted(d.code for d in Deployment.heads(unit=code) if d.active)
+    kiosks = sorted(k.device_id for k in KioskDevice.heads(unit=code) if k.active)
+    if open_surveys or kiosks:
+        what = ", ".join([*open_surveys, *kiosks])
+        raise ApiError(409, "Unit masih punya survei atau kios aktif", "The unit still has active surveys or kiosks",
+                       errors={"active": [f"jeda atau pensiunkan dulu: {what} / pause or retire first: {what}"]})
+
+
+def _open_unit(code: str, field: str = "unit") -> None:
+    unit = Unit.head(code)
+    if unit is None:
+        raise ApiError(422, errors={field: ["unit tidak dikenal / unknown unit"]})
+    if not unit.active:
+        raise ApiError(422, errors={field: ["unit ini sudah tidak aktif / this unit is closed"]})
 
 
 @blp.route("/units/<code>/services", methods=["GET"])
@@ -111,7 +133,9 @@ def put_service(data):
 
 def save_service(data: dict, by: str) -> Service:
     """A service created or changed (shared by the API and the admin pages)."""
-    if Unit.head(data["unit"]) is None:
+    if Service.head(Service.ref_of(data["unit"], data["code"])) is None:
+        _open_unit(data["unit"])          # a closed unit takes no new service (existing ones can be edited)
+    elif Unit.head(data["unit"]) is None:
         raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
     return _save(Service, Service.ref_of(data["unit"], data["code"]), data, by)
 
@@ -169,7 +193,10 @@ def save_employee(data: dict, by: str) -> Employee:
     problems = nip_problems(nip)
     if problems:
         raise ApiError(422, errors={"nip": problems})
-    if Unit.head(data["unit"]) is None:
+    current = Employee.head(nip)
+    if current is None or current.unit != data["unit"]:
+        _open_unit(data["unit"])          # nobody joins a closed unit (its people can still be edited)
+    elif Unit.head(data["unit"]) is None:
         raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
     sup = data.get("supervisor_nip")
     if sup:

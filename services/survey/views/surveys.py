@@ -86,8 +86,11 @@ def deployment_out(dep: Deployment) -> dict:
 def _check_target(data: dict) -> None:
     if catalog.template(data["template"], data.get("template_version")) is None:
         raise ApiError(422, errors={"template": ["template atau versi tidak dikenal / unknown template or version"]})
-    if Unit.head(data["unit"]) is None:
+    unit = Unit.head(data["unit"])
+    if unit is None:
         raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
+    if not unit.active and data.get("active", True):
+        raise ApiError(422, errors={"unit": ["unit ini sudah tidak aktif / this unit is closed"]})
     if data.get("service") and Service.head(Service.ref_of(data["unit"], data["service"])) is None:
         raise ApiError(422, errors={"service": ["layanan tidak dikenal di unit ini / unknown service in this unit"]})
     person = Employee.head(data["officer"]) if data.get("officer") else None
