@@ -182,36 +182,36 @@ def test_the_console_home_links_every_admin_page_with_counts(people, survey_app)
 
 
 def test_a_unit_is_closed_only_once_nothing_takes_responses_and_then_takes_nobody_new(people, org, survey, tokens):
-    admin = people["admin"]
+    admin, closing = people["admin"], org.other_unit
     listed = admin.get("/admin/deployments").text
-    made = admin.post("/admin/deployments", data={"csrf_token": csrf(listed), "template": "skm", "unit": org.other_unit})
+    made = admin.post("/admin/deployments", data={"csrf_token": csrf(listed), "template": "skm", "unit": closing})
     code = re.search(r"created=([A-Z0-9]{8})", made.location).group(1)
-    page = admin.get(f"/admin/units/{org.other_unit}").text
-    refused = admin.post(f"/admin/units/{org.other_unit}/deactivate", data={"csrf_token": csrf(page)})
+    page = admin.get(f"/admin/units/{closing}").text
+    refused = admin.post(f"/admin/units/{closing}/deactivate", data={"csrf_token": csrf(page)})
     assert refused.status_code == 409 and code in refused.text          # its counter still takes responses
     admin.post(f"/admin/deployments/{code}/pause", data={"csrf_token": csrf(listed)})
-    closed = admin.post(f"/admin/units/{org.other_unit}/deactivate", data={"csrf_token": csrf(page)})
+    closed = admin.post(f"/admin/units/{closing}/deactivate", data={"csrf_token": csrf(page)})
     assert closed.status_code == 302
-    page = admin.get(f"/admin/units/{org.other_unit}").text
+    page = admin.get(f"/admin/units/{closing}").text
     assert 'data-field="active"' in page and 'data-rev="2"' in page
-    edited = admin.post(f"/admin/units/{org.other_unit}", data={"csrf_token": csrf(page), "name": "Kecamatan (lama)"})
+    edited = admin.post(f"/admin/units/{closing}", data={"csrf_token": csrf(page), "name": "Kecamatan (lama)"})
     assert edited.status_code == 302
     from shared.records.directory import Unit
-    assert Unit.head(org.other_unit).active is False and Unit.head(org.other_unit).name == "Kecamatan (lama)"   # still closed
-    again = admin.post("/admin/deployments", data={"csrf_token": csrf(listed), "template": "skm", "unit": org.other_unit})
+    assert Unit.head(closing).active is False and Unit.head(closing).name == "Kecamatan (lama)"   # still closed
+    again = admin.post("/admin/deployments", data={"csrf_token": csrf(listed), "template": "skm", "unit": closing})
     assert again.status_code == 422 and 'data-error="unit"' in again.text
     assert admin.post(f"/admin/deployments/{code}/resume", data={"csrf_token": csrf(listed)}).status_code == 422
     hired = survey.post("/api/v1/employees", headers=tokens("admin"),
-                        json={"nip": "199512312020121001", "name": "Baru", "unit": org.other_unit})
+                        json={"nip": "199512312020121001", "name": "Baru", "unit": closing})
     assert hired.status_code == 422 and "unit" in hired.json["errors"]
-    csv = f"nip,name,unit\n199512312020121001,Baru,{org.other_unit}\n{org.outsider},Citra,{org.other_unit}\n"
+    csv = f"nip,name,unit\n199512312020121001,Baru,{closing}\n{org.outsider},Citra,{closing}\n"
     imported = survey.post("/api/v1/directory/import?kind=employees&dry_run=true", data=csv,
                            content_type="text/csv", headers=tokens("admin")).json
     assert [(e["line"], e["field"]) for e in imported["errors"]] == [(2, "unit")]   # the import refuses it too
     moved = survey.post("/api/v1/employees", headers=tokens("admin"), json={"nip": org.outsider, "name": "Citra",
-                                                                           "unit": org.other_unit, "active": True})
+                                                                           "unit": closing, "active": True})
     assert moved.status_code in (200, 201)                      # its own people can still be edited
     listed_units = {u["code"]: u for u in survey.get("/api/v1/units").json}
-    assert listed_units[org.other_unit]["active"] is False
-    opened = admin.post(f"/admin/units/{org.other_unit}/activate", data={"csrf_token": csrf(page)})
-    assert opened.status_code == 302 and Unit.head(org.other_unit).active is True
+    assert listed_units[closing]["active"] is False
+    opened = admin.post(f"/admin/units/{closing}/activate", data={"csrf_token": csrf(page)})
+    assert opened.status_code == 302 and Unit.head(closing).active is True
