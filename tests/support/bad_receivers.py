@@ -59,6 +59,16 @@ class BadReceiver:
                     conn.sendall(f"HTTP/1.1 302 Found\r\nLocation: {self.location}\r\nContent-Length: 0\r\n\r\n"
                                  .encode())
                 elif self.mode == "hangup":
+                    # read the whole request first: closing with unread bytes sends a reset, and the
+                    # sender would see ConnectionResetError instead of the hang-up this mode stands for
+                    head, _, body = data.partition(b"\r\n\r\n")
+                    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                                   if line.lower().startswith(b"content-length:")), 0)
+                    while len(body) < length:
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        body += chunk
                     return
             except OSError:
                 return

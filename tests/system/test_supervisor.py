@@ -121,8 +121,11 @@ def test_under_the_supervisor_killed_workers_come_back_and_the_next_response_cou
             os.killpg(infra_proc.running_pid(name), signal.SIGKILL)
 
         def all_back() -> bool:
+            # restarted, not merely still there: right after SIGKILL the killed process can still
+            # look alive for a moment (not yet reaped), and it must not count as back
             sup.check()
-            return all(infra_proc.running_pid(name) is not None for name in killed)
+            restarted = {p.name for p in sup.procs if p.restarts >= 1}
+            return all(name in restarted and infra_proc.running_pid(name) is not None for name in killed)
 
         eventually(all_back, timeout=60, interval=0.5, message="the killed processes were not started again")
         assert {p.name: p.restarts for p in sup.procs if p.name in killed} == dict.fromkeys(killed, 1)
