@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts.formats import StrictBoolean
+from shared.contracts.formats import StrictBoolean, WholeRegexp
 
 from services.notifier.inbox import STATUSES
 from services.notifier.models import CHANNELS, DELIVERY_STATUSES
@@ -117,8 +117,8 @@ class PreferencesIn(Schema):
                              validate=validate.Length(max=500))
     webhook_secret = fields.String(allow_none=True, validate=validate.Length(min=16, max=200),
                                    metadata={"description": "HMAC key for your webhook; never shown again"})
-    quiet_start = fields.String(allow_none=True, validate=validate.Regexp(HHMM, error="format HH:MM"))
-    quiet_end = fields.String(allow_none=True, validate=validate.Regexp(HHMM, error="format HH:MM"))
+    quiet_start = fields.String(allow_none=True, validate=WholeRegexp(HHMM, error="format HH:MM"))
+    quiet_end = fields.String(allow_none=True, validate=WholeRegexp(HHMM, error="format HH:MM"))
     digest = StrictBoolean(load_default=False)
 
     @validates_schema

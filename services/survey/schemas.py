@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts.formats import StrictBoolean, code_field, nip_field
+from shared.contracts.formats import StrictBoolean, WholeRegexp, code_field, nip_field
 from shared.domain import skm
 
 from services.survey.surveys import spec
@@ -87,9 +87,10 @@ class UnitIn(Schema):
     name_en = fields.String(allow_none=True, validate=validate.Length(max=200))
     parent = code_field(allow_none=True)
     head_nip = nip_field(allow_none=True)
-    active = StrictBoolean(load_default=True, metadata={
+    active = StrictBoolean(metadata={
         "description": "false: the unit is closed or merged (refused while it has active surveys or kiosks); it "
-                       "takes no new surveys, services or employees, and its results stay"})
+                       "takes no new surveys, services or employees, and its results stay; left out: as it is (a "
+                       "new unit is active)"})
 
 
 class UnitOut(Schema):
@@ -295,7 +296,7 @@ class KioskHeartbeatIn(Schema):
 
     queued = fields.Integer(strict=True, required=True, validate=validate.Range(0, MAX_QUEUED),
                             metadata={"description": "responses the tablet holds, not yet accepted by the server"})
-    app_version = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9A-Za-z._+-]{1,40}$"),
+    app_version = fields.String(allow_none=True, validate=WholeRegexp(r"^[0-9A-Za-z._+-]{1,40}$"),
                                 metadata={"description": "the kiosk script's version"})
 
 

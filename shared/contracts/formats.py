@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from shared.domain import periods
 
@@ -22,9 +22,35 @@ PERIOD_MONTH = periods.INPUT_MONTH.pattern
 PERIOD = periods.ANY.pattern          # a month YYYY-MM, a quarter YYYY-Qn, a semester YYYY-Sn or a year YYYY
 CHANNELS = ("web", "kiosk", "api")    # how a citizen's response came in
 
-CODE_RE = re.compile(CODE)
-NIP_RE = re.compile(NIP)
-PERIOD_RE = periods.ANY
+
+
+class Whole:
+    """A pattern that must match the whole text. ``$`` alone also matches before a final
+    newline (``re.match("^a$", "a\n")`` matches), so "Q1\n" would pass for a code and become a
+    key; ``match`` here is ``fullmatch``."""
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+        self._re = re.compile(pattern)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self._re.fullmatch(text)
+
+    fullmatch = match
+
+
+class WholeRegexp(validate.Regexp):
+    """marshmallow's Regexp for the whole text (see :class:`Whole`); OpenAPI shows the pattern."""
+
+    def __call__(self, value):  # type: ignore[no-untyped-def]   # marshmallow's own overloads (str, bytes)
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+CODE_RE = Whole(CODE)
+NIP_RE = Whole(NIP)
+PERIOD_RE = Whole(PERIOD)
 
 CODE_MESSAGE = "kode tidak valid / invalid code"
 NIP_MESSAGE = "NIP harus 18 digit / NIP must be 18 digits"
@@ -43,17 +69,17 @@ class StrictBoolean(fields.Boolean):
 
 
 def code_field(error: str = CODE_MESSAGE, **kw: Any) -> fields.String:
-    return fields.String(validate=validate.Regexp(CODE, error=error), **kw)
+    return fields.String(validate=WholeRegexp(CODE, error=error), **kw)
 
 
 def nip_field(error: str = NIP_MESSAGE, **kw: Any) -> fields.String:
-    return fields.String(validate=validate.Regexp(NIP, error=error), **kw)
+    return fields.String(validate=WholeRegexp(NIP, error=error), **kw)
 
 
 def period_field(error: str = PERIOD_MESSAGE, **kw: Any) -> fields.String:
     """A month, quarter or year."""
-    return fields.String(validate=validate.Regexp(PERIOD, error=error), **kw)
+    return fields.String(validate=WholeRegexp(PERIOD, error=error), **kw)
 
 
 def month_field(error: str = MONTH_MESSAGE, **kw: Any) -> fields.String:
-    return fields.String(validate=validate.Regexp(PERIOD_MONTH, error=error), **kw)
+    return fields.String(validate=WholeRegexp(PERIOD_MONTH, error=error), **kw)

@@ -74,3 +74,12 @@ def test_another_teams_case_page_is_forbidden(browser_client, worker, org, clock
     worker.process(batch_of(event))
     assert browser_client.get(f"/inbox/{event.payload['case_id']}").status_code == 403
     assert browser_client.get("/inbox/no-such-case").status_code == 404
+
+
+def test_a_level_in_other_digits_is_not_a_number(browser_client, worker, org, clock):
+    event = case_event(org.staff[2], clock=clock)
+    worker.process(batch_of(event))
+    case_id = event.payload["case_id"]
+    page = browser_client.get(f"/inbox/{case_id}")
+    done = browser_client.post(f"/inbox/{case_id}/acknowledge", data={"csrf_token": csrf(page), "level": "²"})
+    assert done.status_code in (302, 409, 422)          # "²".isdigit() is true; int("²") is not a number

@@ -213,5 +213,17 @@ def test_a_unit_is_closed_only_once_nothing_takes_responses_and_then_takes_nobod
     assert moved.status_code in (200, 201)                      # its own people can still be edited
     listed_units = {u["code"]: u for u in survey.get("/api/v1/units").json}
     assert listed_units[closing]["active"] is False
+    # every other way in refuses a closed unit too
+    assert survey.post("/api/v1/responses", json={"unit": closing, "answers": {"U1": 4}}).status_code == 422
+    paused_new = survey.post("/api/v1/deployments", headers=tokens("admin"),
+                             json={"template": "skm", "unit": closing, "active": False})
+    assert paused_new.status_code == 422 and "unit" in paused_new.json["errors"]
+    renamed = survey.post("/api/v1/units", headers=tokens("admin"), json={"code": closing, "name": "Nama baru"})
+    assert renamed.status_code in (200, 201) and Unit.head(closing).active is False      # left out: as it is
+    Unit.save_revision(f"{closing}-B", {"name": "Unit B", "active": False}, at=Unit.head(closing).changed_at, by="t")
+    across = f"nip,name,unit\n{org.outsider},Citra,{closing}-B\n{org.a},Ani,{org.unit}\n"
+    moved_across = survey.post("/api/v1/directory/import?kind=employees&dry_run=true", data=across,
+                               content_type="text/csv", headers=tokens("admin")).json
+    assert [(e["line"], e["field"]) for e in moved_across["errors"]] == [(2, "unit")]   # closed A to closed B
     opened = admin.post(f"/admin/units/{closing}/activate", data={"csrf_token": csrf(page)})
     assert opened.status_code == 302 and Unit.head(closing).active is True

@@ -145,3 +145,43 @@ def test_hostile_builder_forms_are_refused_and_write_nothing(people):
     assert admin.get("/admin/templates/no-such/preview?version=draft").status_code == 404
     assert admin.get(f"/admin/templates/{code}/preview?version=abc").status_code == 404
     assert admin.get("/admin/templates/skm/preview").status_code == 200       # built-ins can be previewed
+
+
+def test_a_draft_cannot_drop_a_version_published_since_and_forms_without_a_revision_are_refused(people, survey,
+                                                                                              tokens):
+    admin, code = people["admin"], f"race-{people['tag'].lower()}"
+    body = {"code": code, "title_id": "Survei", "title_en": "Survey",
+            "questions": [{"code": "Q1", "type": "nps", "text_id": "Rekomendasi?", "text_en": "Recommend?"}]}
+    assert survey.post("/api/v1/templates", json=body, headers=tokens("admin")).status_code == 201   # version 1
+    page = admin.get(f"/admin/templates/{code}").text
+    admin.post(f"/admin/templates/{code}/draft", data={"csrf_token": csrf(page)})          # a draft from v1
+    added = {**body, "questions": [*body["questions"], {"code": "Q2", "type": "text", "text_id": "Saran",
+                                                        "text_en": "Suggestion"}]}
+    assert survey.post("/api/v1/templates", json=added, headers=tokens("admin")).json["version"] == 2
+    page = admin.get(f"/admin/templates/{code}").text
+    late = _post(admin, f"/admin/templates/{code}/publish", page)
+    assert late.status_code == 409 and "Versi 2" in late.text                  # would have dropped Q2
+    assert SurveyTemplate.objects(code=code).count() == 2 and SurveyTemplateDraft.head(code) is not None
+    for path in (f"/admin/templates/{code}/publish", f"/admin/templates/{code}/discard",
+                 f"/admin/templates/{code}/questions/Q1/up"):
+        for rev in (None, "²", "abc"):
+            data = {"csrf_token": csrf(page)} | ({"rev": rev} if rev else {})
+            refused = admin.post(path, data=data)
+            assert refused.status_code == 422, (path, rev, refused.status_code)
+    title = admin.post(f"/admin/templates/{code}/title", data={"csrf_token": csrf(page), "title_id": "X",
+                                                               "title_en": "X"})
+    assert title.status_code == 422 and 'data-error="rev"' in title.text
+    assert SurveyTemplateDraft.head(code) is not None and SurveyTemplateDraft.head(code).title_id == "Survei"
+    assert admin.get(f"/admin/templates/{code}/preview?version=²").status_code == 404
+    unticked = _post(admin, f"/admin/templates/{code}/questions", page, **{**QUESTIONS[2], "required": "false"})
+    assert unticked.status_code == 422 and 'data-error="required"' in unticked.text
+
+
+def test_a_code_with_a_trailing_newline_is_not_a_code(survey, tokens):
+    body = {"code": "nl-test", "title_id": "T", "title_en": "T",
+            "questions": [{"code": "q1\n", "type": "nps", "text_id": "a", "text_en": "a"}]}
+    refused = survey.post("/api/v1/templates", json=body, headers=tokens("admin"))
+    assert refused.status_code == 422 and "questions.0.code" in refused.json["errors"]
+    assert survey.post("/api/v1/units", json={"code": "NL\n", "name": "x"}, headers=tokens("admin")).status_code == 422
+    assert survey.post("/api/v1/employees", json={"nip": "199001012015011001\n", "name": "x", "unit": "X"},
+                       headers=tokens("admin")).status_code == 422

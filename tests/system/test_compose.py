@@ -56,6 +56,8 @@ def test_one_front_door_puts_the_services_under_one_origin_by_path_prefix():
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
     assert {"80:80", "443:443"} <= set(proxy["ports"])                 # TLS when a domain is configured
     assert "{$TANGGAP_SITE_ADDRESS" in CADDYFILE
+    encode = [line.strip() for line in CADDYFILE.splitlines() if line.strip().startswith("encode")]
+    assert encode == ["encode @static zstd gzip"]        # pages with the CSRF token are never compressed (BREACH)
     for name, port in (("aggregator", VARIABLES["AGGREGATOR_PORT"][0]), ("notifier", VARIABLES["NOTIFIER_PORT"][0])):
         block = CADDYFILE[CADDYFILE.index(f"handle_path {PREFIXES[name]}/*"):]
         block = block[:block.index("\n\t}")]

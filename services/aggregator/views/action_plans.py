@@ -10,7 +10,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from shared.contracts.formats import CODE, CODE_RE, period_field
+from shared.contracts.formats import CODE, CODE_RE, WholeRegexp, period_field
 from shared.domain import followup, skm
 from shared.domain.periods import PeriodError, kind_of
 from shared.platform.auth import ADMIN, EVALUATOR, SUPERVISOR, Principal, principal, public, require
@@ -52,7 +52,7 @@ class ActionPlanFields(Schema):
                                   metadata={"description": "evidence: what was done"})
     evidence_url = fields.String(load_default=None, allow_none=True,
                                  validate=[validate.Length(max=500),
-                                           validate.Regexp(r"^(https?://[^\s/?#]+\S*)?$", error=URL_MESSAGE)],
+                                           WholeRegexp(r"^(https?://[^\s/?#]+\S*)?$", error=URL_MESSAGE)],
                                  metadata={"description": "evidence: an http(s) link (shown, never fetched)"})
 
     @validates("evidence_url")
@@ -66,7 +66,7 @@ class ActionPlanFields(Schema):
 
 
 class ActionPlanIn(ActionPlanFields):
-    unit = fields.String(required=True, validate=validate.Regexp(CODE))
+    unit = fields.String(required=True, validate=WholeRegexp(CODE))
     period = period_field(required=True)
 
 
@@ -103,7 +103,7 @@ class PublicActionPlanOut(Schema):
 
 
 class PlanQuery(Schema):
-    unit = fields.String(validate=validate.Regexp(CODE))
+    unit = fields.String(validate=WholeRegexp(CODE))
     period = period_field(required=True)
 
 

@@ -6,13 +6,11 @@ changes it: the admin pages (:mod:`.admin_pages`) call the same functions with t
 schemas, so a page and the API accept, refuse and store the same things."""
 from __future__ import annotations
 
-import re
-
 from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts.formats import CODE, StrictBoolean, period_field
+from shared.contracts.formats import CODE_RE, StrictBoolean, period_field
 from shared.domain import berakhlak, skm
 from shared.platform.auth import ADMIN, principal, require
 from shared.platform.errors import ApiError
@@ -36,7 +34,7 @@ def _save(model, key: str, values: dict, by: str):
 
 
 def _scope(scope: str) -> str:
-    if scope != indicator_policy.GLOBAL and not re.match(CODE, scope):
+    if scope != indicator_policy.GLOBAL and not CODE_RE.match(scope):
         raise ApiError(422, errors={"scope": ["'*' atau kode unit / '*' or a unit code"]})
     return scope
 
@@ -170,7 +168,7 @@ def put_population(data, scope):
 def save_population(scope: str, data: dict, by: str) -> indicator_policy.Population:
     """``data`` as :class:`PopulationIn` loaded it; ApiError 422 for a bad scope, 409 on a conflict."""
     parts = scope.split("~")
-    if len(parts) > 2 or any(not re.match(CODE, p) for p in parts):
+    if len(parts) > 2 or any(not CODE_RE.match(p) for p in parts):
         raise ApiError(422, errors={"scope": ["UNIT atau UNIT~LAYANAN / UNIT or UNIT~SERVICE"]})
     ref = indicator_policy.population_ref(scope, data["period"])
     return _save(indicator_policy.Population, ref,
@@ -279,7 +277,7 @@ def put_rule(data, code):
 
 def save_rule(code: str, data: dict, by: str) -> dict:
     """``data`` as :class:`RuleIn` loaded it; ApiError 422 for a bad code, 409 on a conflict."""
-    if not re.match(CODE, code):
+    if not CODE_RE.match(code):
         raise ApiError(422, errors={"code": ["kode tidak valid / invalid code"]})
     record = _save(rule_config.CoachingRule, code, data, by)
     return {"code": record.code, "kind": record.kind, "severity": record.severity, "enabled": record.enabled,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import zlib
 from typing import Any
 
@@ -420,7 +421,7 @@ def _skipped(errors: dict[str, list[str]]) -> list[tuple[str, str]]:
         line, _, field = key.partition(".")
         said = " ".join(forms.in_lang(m) for m in messages)
         out.append((line, f"{field}: {said}" if field else said))
-    return sorted(out, key=lambda e: (int(e[0]) if e[0].isdigit() else -1, e[1]))
+    return sorted(out, key=lambda e: (int(e[0]) if re.fullmatch(r"[0-9]{1,9}", e[0]) else -1, e[1]))
 
 
 def _rating(code: str | None) -> str:

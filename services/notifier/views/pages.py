@@ -2,6 +2,7 @@
 to acknowledge, record a coaching dialogue and resolve (login; supervisors and admins)."""
 from __future__ import annotations
 
+import re
 from typing import cast
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -96,7 +97,8 @@ def _act(case_id: str, action):
 @login_required(SUPERVISOR, ADMIN)
 def acknowledge(case_id):
     level = request.form.get("level")
-    expected = int(level) if level and level.isdigit() else None
+    # ASCII digits only: "²".isdigit() is true and int("²") fails
+    expected = int(level) if level and re.fullmatch(r"[0-9]{1,6}", level) else None
     return _act(case_id, lambda: inbox.acknowledge(case_id, web_principal(), _now(), expected))
 
 

@@ -275,8 +275,9 @@ def import_rows(kind: str, rows: list[tuple[int, dict]], *, clock: Clock, by: st
     known_units = {u.code for u in units}
     # a closed unit takes nobody and no service new (as the API and the pages refuse): who is there already
     closed = {u.code for u in units if not u.active}
-    already_in_closed = ({e.nip for code in closed for e in Employee.heads(unit=code)} if kind == "employees" else
-                         {s.ref for code in closed for s in Service.heads(unit=code)} if kind == "services" else set())
+    already_in_closed = ({(e.nip, code) for code in closed for e in Employee.heads(unit=code)} if kind == "employees"
+                         else {(s.ref, code) for code in closed for s in Service.heads(unit=code)} if kind == "services"
+                         else set())
 
     for line, row in rows:
         key = _key(kind, row)
@@ -284,7 +285,8 @@ def import_rows(kind: str, rows: list[tuple[int, dict]], *, clock: Clock, by: st
         if any(isinstance(v, StoredAsNumber) for v in row.values()):
             report.errors += errors   # said once, and why: the digits themselves cannot be trusted
             continue
-        if kind in ("employees", "services") and row.get("unit") in closed and key not in already_in_closed:
+        if kind in ("employees", "services") and row.get("unit") in closed \
+                and (key, row.get("unit")) not in already_in_closed:
             errors.append(RowError(line, "unit", "unit ini sudah tidak aktif / this unit is closed", key))
         if kind == "employees":
             errors += _check_employee(line, row, key, known_units)

@@ -106,8 +106,11 @@ def submit(data: dict, raw_body: dict, origin: Origin) -> acceptance.Accepted:
     if template.kind == "peer":
         raise ApiError(422, errors={"deployment": ["umpan balik rekan memakai /api/v1/peer-feedback / peer feedback "
                                                    "goes to /api/v1/peer-feedback"]})
-    if cache.get("unit", unit_code, lambda: Unit.head(unit_code)) is None:
+    unit_doc = cache.get("unit", unit_code, lambda: Unit.head(unit_code))
+    if unit_doc is None:
         raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
+    if not unit_doc.active:
+        raise ApiError(422, errors={"unit": ["unit ini sudah tidak aktif / this unit is closed"]})
     service_ref = Service.ref_of(unit_code, service) if service else None
     if service_ref and cache.get("service", service_ref, lambda: Service.head(service_ref)) is None:
         raise ApiError(422, errors={"service": ["layanan tidak dikenal di unit ini / unknown service in this unit"]})

@@ -71,8 +71,11 @@ def read_question(form: Mapping[str, str | None]) -> ReadQuestion:
         if len(_lines(form.get(name))) > MAX_LINES:
             errors[name] = f"paling banyak {MAX_LINES} baris / at most {MAX_LINES} lines"
     kind = (form.get("type") or "").strip()
+    required = (form.get("required") or "").strip()
+    if required not in ("", "1"):
+        errors["required"] = "centang atau kosongkan / tick it or leave it empty"
     body: dict[str, Any] = {"code": form.get("code"), "type": kind or None, "text_id": form.get("text_id"),
-                            "text_en": form.get("text_en"), "required": bool(form.get("required")),
+                            "text_en": form.get("text_en"), "required": required == "1",
                             "guides": [] if "guides" in errors else _pairs("guides", form.get("guides"), errors)}
     if kind == spec.SCALE:
         body["scale"] = _number(form.get("scale"))

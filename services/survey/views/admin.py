@@ -5,6 +5,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from shared.contracts.formats import WholeRegexp
 from shared.platform.auth import ADMIN, principal, require
 from shared.platform.errors import ApiError
 from shared.platform.openapi import refuses
@@ -116,7 +117,7 @@ def end_user_session(username, session_id):
 
 
 class RevocationIn(Schema):
-    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
+    id = fields.String(required=True, validate=WholeRegexp(r"^[A-Za-z0-9_-]{1,64}$"),
                        metadata={"description": "the token's id (its jti claim)"})
     reason = fields.String(validate=validate.Length(max=500))
 

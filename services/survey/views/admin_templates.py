@@ -5,6 +5,7 @@ revision of the draft, checked by the API's question schema); publishing adds it
 version through the API's own function, and a published version never changes."""
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -42,7 +43,7 @@ def _field_errors(messages: Any) -> dict[str, str]:
         name, _, rest = path.partition(".")
         index = rest.split(".", 1)[0]
         text = forms.in_lang(str(msgs[0]))
-        if index.isdigit():
+        if re.fullmatch(r"[0-9]{1,4}", index):
             text = (f"line {int(index) + 1}: " if current_lang() == "en" else f"baris {int(index) + 1}: ") + text
         out.setdefault(name, text)
     return out
@@ -52,9 +53,29 @@ def _unknown(code: str) -> Any:
     return forms.error_page(ApiError(404, "Survei tidak ditemukan", "Survey not found"))
 
 
-def _rev() -> int | None:
-    value = request.form.get("rev", "")
-    return int(value) if value.isdigit() and len(value) < 7 else None
+def _number(value: str) -> int | None:
+    """ASCII digits as a number ("²".isdigit() is true and int("²") fails)."""
+    return int(value) if re.fullmatch(r"[0-9]{1,6}", value) else None
+
+
+def _rev() -> int:
+    """The draft revision the form was made from; a form without one is refused (it would
+    overwrite whatever another admin saved since)."""
+    rev = _number(request.form.get("rev", ""))
+    if rev is None:
+        raise ValidationError({"rev": ["revisi draf tidak ada / the draft's revision is missing"]})
+    return rev
+
+
+def _missing_rev() -> Any:
+    return forms.error_page(ApiError(422, "Formulir tanpa revisi draf", "A form without the draft's revision",
+                                     errors={"rev": ["revisi draf tidak ada / the draft's revision is missing"]}))
+
+
+def _prior_rev(code: str) -> int:
+    """The draft's current revision, a deleted one included (0: never had a draft)."""
+    prior = SurveyTemplateDraft.head(code, include_deleted=True)
+    return prior.rev if prior else 0
 
 
 def _conflict() -> Any:
@@ -72,7 +93,7 @@ def _only(names: tuple[str, ...]) -> Any:
     return None
 
 
-def _save_draft(code: str, values: dict[str, Any], expected_rev: int | None) -> SurveyTemplateDraft:
+def _save_draft(code: str, values: dict[str, Any], expected_rev: int) -> SurveyTemplateDraft:
     doc, _ = SurveyTemplateDraft.save_revision(code, {**values, "deleted": False}, at=_now(), by=forms.by(),
                                                expected_rev=expected_rev)
     return doc
@@ -93,7 +114,7 @@ def templates():
                 raise ValidationError({"code": ["kode sudah dipakai / code already used"]})
             if data.get("owner_unit") and Unit.head(data["owner_unit"]) is None:
                 raise ValidationError({"owner_unit": ["unit tidak dikenal / unknown unit"]})
-            _save_draft(code, {k: data.get(k) for k in TITLE_FIELDS} | {"questions": []}, None)
+            _save_draft(code, {k: data.get(k) for k in TITLE_FIELDS} | {"questions": []}, _prior_rev(code))
             return redirect(url_for("admin_templates.template", code=code))
         except ValidationError as exc:
             errors, status = _field_errors(exc.messages), 422
@@ -151,7 +172,7 @@ def start_draft(code):
     if SurveyTemplateDraft.head(code) is None:
         try:
             _save_draft(code, {"title_id": head.title_id, "title_en": head.title_en, "owner_unit": head.owner_unit,
-                               "questions": list(head.questions), "based_on": head.rev}, None)
+                               "questions": list(head.questions), "based_on": head.rev}, _prior_rev(code))
         except RevisionConflict:
             return _conflict()
     return redirect(url_for("admin_templates.template", code=code) + "#draft")
@@ -235,12 +256,15 @@ def question_action(code, qcode, action):
     refused = _only(("rev",))
     if refused:
         return refused
+    rev = _number(request.form.get("rev", ""))
+    if rev is None:
+        return _missing_rev()
     try:
         if action == "delete":
             questions = builder.remove(draft.questions, qcode)
         else:
             questions = builder.move(draft.questions, qcode, -1 if action == "up" else 1)
-        _save_draft(code, {"questions": questions}, _rev())
+        _save_draft(code, {"questions": questions}, rev)
     except builder.EditRefused:
         return _unknown(code)
     except RevisionConflict:
@@ -259,12 +283,25 @@ def publish(code):
     refused = _only(("rev",))
     if refused:
         return refused
-    if _rev() != draft.rev:
+    rev = _number(request.form.get("rev", ""))
+    if rev is None:
+        return _missing_rev()
+    if rev != draft.rev:
         return _conflict()
+    head = SurveyTemplate.head(code)
+    if (head.rev if head else None) != draft.based_on:
+        # someone published since this draft began (here or through the API): publishing it would
+        # silently drop their version's changes from the latest version
+        return forms.error_page(ApiError(
+            409, f"Versi {head.rev if head else '?'} terbit setelah draf ini dimulai. Buang draf ini dan mulai lagi "
+                 "dari versi terbaru.",
+            f"Version {head.rev if head else '?'} was published after this draft began. Discard this draft and "
+            "start again from the latest version."))
     try:
         data = TemplateIn().load({"code": code, "title_id": draft.title_id, "title_en": draft.title_en,
                                   "owner_unit": draft.owner_unit, "questions": list(draft.questions)})
-        doc, changed = surveys.publish_template(data, forms.by())
+        surveys.check_template(data)
+        # claim the draft first: a concurrent edit or second click finds it gone, not published twice
         SurveyTemplateDraft.save_revision(code, {"deleted": True}, at=_now(), by=forms.by(), expected_rev=draft.rev)
     except ValidationError as exc:
         return _page(code, _field_errors(exc.messages), 422)
@@ -272,6 +309,12 @@ def publish(code):
         return _page(code, _field_errors(err.errors), err.status)
     except RevisionConflict:
         return _conflict()
+    try:
+        doc, changed = surveys.publish_template(data, forms.by())
+    except ApiError as err:
+        # nothing was published: the draft comes back as it was
+        SurveyTemplateDraft.save_revision(code, {**draft.content(), "deleted": False}, at=_now(), by=forms.by())
+        return _page(code, _field_errors(err.errors), err.status)
     key = "published" if changed else "unchanged"
     return redirect(url_for("admin_templates.template", code=code, **{key: doc.rev}))
 
@@ -285,8 +328,11 @@ def discard(code):
     refused = _only(("rev",))
     if refused:
         return refused
+    rev = _number(request.form.get("rev", ""))
+    if rev is None:
+        return _missing_rev()
     try:
-        SurveyTemplateDraft.save_revision(code, {"deleted": True}, at=_now(), by=forms.by(), expected_rev=_rev())
+        SurveyTemplateDraft.save_revision(code, {"deleted": True}, at=_now(), by=forms.by(), expected_rev=rev)
     except RevisionConflict:
         return _conflict()
     if SurveyTemplate.head(code) is None:
@@ -307,8 +353,8 @@ def preview(code):
         shown = None if draft is None else spec.TemplateSpec(
             code=code, version=0, kind="custom", title_id=draft.title_id, title_en=draft.title_en,
             questions=tuple(spec.question_from_dict(q) for q in draft.questions))
-    elif version.isdigit() and len(version) < 7:
-        shown = catalog.template(code, int(version))
+    elif _number(version) is not None:
+        shown = catalog.template(code, _number(version))
     elif not version:
         shown = catalog.template(code)
     else:

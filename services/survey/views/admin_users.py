@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-from shared.contracts.formats import CODE, NIP, USERNAME
+from shared.contracts.formats import CODE, NIP, USERNAME, WholeRegexp
 from shared.platform import forms
 from shared.platform.auth import ADMIN
 from shared.platform.errors import ApiError
@@ -25,15 +25,15 @@ bp = Blueprint("admin_users", __name__, url_prefix="/admin/users", template_fold
 class AccountIn(Schema):
     """A login as an admin edits it (the username only when it is created)."""
 
-    username = fields.String(validate=validate.Regexp(USERNAME, error="huruf kecil, angka, . _ atau -, 3-64 karakter / "
+    username = fields.String(validate=WholeRegexp(USERNAME, error="huruf kecil, angka, . _ atau -, 3-64 karakter / "
                                                                       "lower-case letters, digits, . _ or -, 3-64 "
                                                                       "characters"))
     roles = fields.List(fields.String(validate=validate.OneOf(accounts.WEB_ROLES)), required=True,
                         validate=validate.Length(min=1, max=len(accounts.WEB_ROLES),
                                                  error="pilih sedikitnya satu peran / choose at least one role"))
-    nip = fields.String(allow_none=True, validate=validate.Regexp(NIP, error="NIP harus 18 digit / NIP must be 18 "
+    nip = fields.String(allow_none=True, validate=WholeRegexp(NIP, error="NIP harus 18 digit / NIP must be 18 "
                                                                              "digits"))
-    unit = fields.String(allow_none=True, validate=validate.Regexp(CODE, error="kode tidak valid / invalid code"))
+    unit = fields.String(allow_none=True, validate=WholeRegexp(CODE, error="kode tidak valid / invalid code"))
 
 
 FIELDS = ("username", "nip", "unit")

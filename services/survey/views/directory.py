@@ -84,7 +84,9 @@ def save_unit(data: dict, by: str) -> Unit:
     if data.get("parent") and Unit.head(data["parent"]) is None:
         raise ApiError(422, errors={"parent": ["unit induk tidak dikenal / unknown parent unit"]})
     current = Unit.head(code)
-    if current is not None and current.active and data.get("active") is False:
+    if "active" not in data or data["active"] is None:
+        data["active"] = current.active if current is not None else True   # left out: as it is
+    if current is not None and current.active and data["active"] is False:
         _check_can_close(code)
     return _save(Unit, code, data, by)
 

@@ -60,15 +60,20 @@ def put_template(data):
     return catalog.from_document(doc).to_dict()
 
 
-def publish_template(data: dict, by: str) -> tuple[SurveyTemplate, bool]:
-    """A checked template body (``TemplateIn``) as the next version of its code; an unchanged
-    body adds nothing and returns the current version (shared by the API and the builder)."""
-    data = dict(data)
-    code = data.pop("code")
-    if code in spec.BUILTIN_LATEST:
+def check_template(data: dict) -> None:
+    """What a template body must be beyond its schema: not a built-in code, a known owner unit."""
+    if data["code"] in spec.BUILTIN_LATEST:
         raise ApiError(422, errors={"code": ["kode bawaan / built-in code"]})
     if data.get("owner_unit") and Unit.head(data["owner_unit"]) is None:
         raise ApiError(422, errors={"owner_unit": ["unit tidak dikenal / unknown unit"]})
+
+
+def publish_template(data: dict, by: str) -> tuple[SurveyTemplate, bool]:
+    """A checked template body (``TemplateIn``) as the next version of its code; an unchanged
+    body adds nothing and returns the current version (shared by the API and the builder)."""
+    check_template(data)
+    data = dict(data)
+    code = data.pop("code")
     try:
         return SurveyTemplate.save_revision(code, {**data, "kind": "custom"}, at=_ext().clock.now(), by=by)
     except RevisionConflict as exc:
@@ -89,7 +94,7 @@ def _check_target(data: dict) -> None:
     unit = Unit.head(data["unit"])
     if unit is None:
         raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
-    if not unit.active and data.get("active", True):
+    if not unit.active and data.get("active", True):   # pausing one there is fine, resuming is not
         raise ApiError(422, errors={"unit": ["unit ini sudah tidak aktif / this unit is closed"]})
     if data.get("service") and Service.head(Service.ref_of(data["unit"], data["service"])) is None:
         raise ApiError(422, errors={"service": ["layanan tidak dikenal di unit ini / unknown service in this unit"]})
@@ -115,6 +120,9 @@ def create_deployment(data):
 def new_deployment(data: dict, by: str) -> Deployment:
     """A new deployment under a freshly drawn public code (shared by the API and the admin pages)."""
     _check_target(data)
+    unit = Unit.head(data["unit"])
+    if unit is None or not unit.active:                 # not even a paused one in a closed unit
+        raise ApiError(422, errors={"unit": ["unit ini sudah tidak aktif / this unit is closed"]})
     service = Service.head(Service.ref_of(data["unit"], data["service"])) if data.get("service") else None
     if service is not None and not service.active:
         raise ApiError(422, errors={"service": ["layanan ini tidak aktif lagi / this service is no longer offered"]})
