@@ -17,6 +17,7 @@ from services.aggregator.views import (
     cases,
     indicators,
     pages,
+    person_pages,
     public,
     reports,
 )
@@ -40,5 +41,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     enable_pages(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin_pages.bp)
+    app.register_blueprint(person_pages.bp)
     public_static(app, "pages")
     return app

@@ -8,6 +8,7 @@ race is answered with the earlier result (same person, same action) or 409.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from shared.platform.auth import ADMIN, Principal
@@ -119,8 +120,10 @@ def resolve(case_id: str, who: Principal, now: datetime, notes: str | None) -> h
 def trend_url(settings: Settings, case: FollowUpCase) -> str | None:
     if case.subject_type != "employee":
         return None
-    return (f"{settings.aggregator_public_url.rstrip('/')}/api/v1/indicators/employees/{case.subject}"
-            f"?period={case.period}")
+    # the page of the person's indicators (the same scope as the API: the supervisor's own team)
+    period = case.period if re.fullmatch(r"[0-9]{4}-[0-9]{2}", case.period or "") else None
+    return (f"{settings.aggregator_public_url.rstrip('/')}/pegawai/{case.subject}"
+            + (f"?period={period}" if period else ""))
 
 
 def describe(settings: Settings, case: FollowUpCase, state: CaseState, *, detail: bool = True) -> dict:

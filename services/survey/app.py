@@ -17,6 +17,7 @@ from services.survey.views import (
     admin_users,
     directory,
     kiosks,
+    me,
     pages,
     peer,
     responses,
@@ -41,5 +42,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(admin_directory.bp)
     app.register_blueprint(admin_templates.bp)
     app.register_blueprint(admin_operations.bp)
+    app.register_blueprint(me.bp)
     public_static(app, "pages")
     return app

@@ -97,8 +97,7 @@ def test_acknowledge_record_dialogue_and_resolve(api, as_, org, cases, nsettings
     assert done.status_code == 201
     case = done.json["case"]
     assert case["status"] == "resolved"
-    assert case["trend_url"] == (f"https://agg.pemda.example/api/v1/indicators/employees/{org.staff[0]}"
-                                 "?period=2026-10")
+    assert case["trend_url"] == f"https://agg.pemda.example/pegawai/{org.staff[0]}?period=2026-10"   # a page
     assert [e["kind"] for e in case["history"]] == ["acknowledged", "dialogue", "resolved"]
     after = api.post(f"/api/v1/inbox/cases/{mine}/dialogues", json=DIALOGUE, headers=h)
     assert after.status_code == 409 and after.json["code"] == "already_resolved"

@@ -61,7 +61,7 @@ def test_a_supervisor_closes_the_loop_in_the_inbox_page(nsettings, processes, wo
             page.wait_for_selector("#trend-link")
             assert page.get_attribute("#case-status", "data-status") == "resolved"
             assert page.get_attribute("#trend-link", "href") == (
-                f"https://agg.pemda.example/api/v1/indicators/employees/{org.staff[0]}?period=2026-10")
+                f"https://agg.pemda.example/pegawai/{org.staff[0]}?period=2026-10")
             kinds = page.eval_on_selector_all("ol.history li[data-kind]", "els => els.map(e => e.dataset.kind)")
             assert kinds == ["acknowledged", "dialogue", "resolved"]
             page.screenshot(path=str(artifacts / "notifier-inbox-case.png"), full_page=True)

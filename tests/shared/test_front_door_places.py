@@ -18,12 +18,13 @@ def keys(roles):
 
 def test_each_role_sees_only_the_places_it_may_use():
     assert keys(None) == ["results"]
-    assert keys(["employee"]) == ["results"]
+    assert keys(["employee"]) == ["me", "results"]
     assert keys(["kiosk"]) == ["results"]
     assert keys(["evaluator"]) == ["dashboard", "results"]
     assert keys(["supervisor"]) == ["inbox", "results"]
     assert keys(["admin"]) == ["admin", "config", "dashboard", "inbox", "results"]
     assert keys(["supervisor", "evaluator"]) == ["dashboard", "inbox", "results"]
+    assert keys(["supervisor", "employee"]) == ["inbox", "me", "results"]
 
 
 def test_links_follow_the_configured_public_urls_and_the_current_page_is_marked():

@@ -76,7 +76,7 @@ def test_each_role_lands_on_its_own_places_and_anonymous_visitors_on_the_public_
     assert anonymous.get("/").location.endswith("/beranda")
     assert places(anonymous.get("/beranda").text) == ["results", "login"]
     for roles, expected in ((("evaluator",), ["dashboard", "results"]), (("supervisor",), ["inbox", "results"]),
-                            (("employee",), ["results"])):
+                            (("employee",), ["me", "results"]), (("kiosk",), ["results"])):
         client = survey.test_client()
         log_in(client, user(clock, *roles))
         page = client.get("/beranda").text

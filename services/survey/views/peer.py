@@ -60,8 +60,15 @@ def my_circle():
 @refuses(blp, 422, "answers that do not fit the survey, an unknown colleague, oneself, or an unknown version")
 def submit_feedback(data):
     """Rate a colleague on the seven BerAKHLAK values (one submission per colleague and month)."""
+    result = give(_rater(), data, request.get_json())
+    return ({"id": result.response.id, "status": "accepted", "period": result.response.period}, 201,
+            {} if result.created else {"Idempotent-Replayed": "true"})
+
+
+def give(rater: Employee, data: dict, body: dict) -> acceptance.Accepted:
+    """``rater``'s feedback ``data`` (as :class:`PeerIn` loaded it; ``body`` as it was sent)
+    checked and stored: shared by the API and the employee portal's form."""
     ext = current_app.extensions["tanggap"]
-    rater = _rater()
     ratee = Employee.head(data["ratee"])
     if ratee is None or not ratee.active:
         raise ApiError(422, errors={"ratee": ["pegawai tidak dikenal / unknown employee"]})
@@ -76,9 +83,11 @@ def submit_feedback(data):
         raise ApiError(422, errors={"template_version": ["versi survei tidak dikenal / unknown survey version"]})
     answers = acceptance.checked(template, data["answers"])
     response_id = str(data.get("id") or uuid.uuid4())
-    doc = acceptance.peer_response(request.get_json(), response_id=response_id, template=template, answers=answers,
-                               rater_nip=rater.nip, ratee_nip=ratee.nip, ratee_unit=ratee.unit, relation=rel,
-                               settings=ext.settings, clock=ext.clock)
-    result = acceptance.store(doc)
-    return ({"id": result.response.id, "status": "accepted", "period": result.response.period}, 201,
-            {} if result.created else {"Idempotent-Replayed": "true"})
+    doc = acceptance.peer_response(body, response_id=response_id, template=template, answers=answers,
+                                   rater_nip=rater.nip, ratee_nip=ratee.nip, ratee_unit=ratee.unit, relation=rel,
+                                   settings=ext.settings, clock=ext.clock)
+    return acceptance.store(doc)
+
+
+def rated_this_period(rater_nip: str, ratee_nip: str) -> bool:
+    return _claimed(rater_nip, ratee_nip)

@@ -1,0 +1,68 @@
+"""One employee's indicators as a page (login): the officer index from citizens' ratings and
+its trend, the released BerAKHLAK peer result of the quarter, and the predikat kinerja, each with
+a line saying how it is computed. Who sees whom is the API's rule
+(``GET /api/v1/indicators/employees/<nip>``): evaluators and admins everyone, a supervisor the
+people below them, an employee only themself; anyone else gets 403."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, render_template, request
+
+from shared.domain import berakhlak, peer_release
+from shared.domain.periods import previous
+from shared.platform import forms
+from shared.platform.auth import ADMIN, EMPLOYEE, EVALUATOR, SUPERVISOR
+from shared.platform.errors import ApiError
+from shared.platform.web import this_month
+from shared.platform.webauth import login_required, web_principal
+from shared.records.directory import Employee, Unit, is_in_team
+
+from services.aggregator.queries import reports
+from services.aggregator.views.pages import _helpers
+
+bp = Blueprint("person_pages", __name__, template_folder="../templates")
+TREND_MONTHS = 6
+MONTH = re.compile(r"[1-9][0-9]{3}-(0[1-9]|1[0-2])")
+
+
+def _may_see(nip: str) -> bool:
+    who = web_principal()
+    if who is None:
+        return False
+    if who.has(ADMIN, EVALUATOR):
+        return True
+    if who.nip == nip and who.has(EMPLOYEE, SUPERVISOR):
+        return True
+    return bool(who.has(SUPERVISOR) and who.nip and is_in_team(nip, who.nip))
+
+
+@bp.route("/pegawai/<nip>")
+@login_required(ADMIN, EVALUATOR, SUPERVISOR, EMPLOYEE)
+def person(nip):
+    if not re.fullmatch(r"[0-9]{18}", nip):
+        return forms.error_page(ApiError(404, "Pegawai tidak ditemukan", "Employee not found"))
+    if not _may_see(nip):
+        return forms.error_page(ApiError(403, "Anda tidak berhak melihat indikator pegawai ini.",
+                                         "You may not see this employee's indicators."))
+    period = request.args.get("period") or this_month()
+    if not MONTH.fullmatch(period):
+        return forms.error_page(ApiError(422, errors={"period": ["YYYY-MM"]}))
+    person_doc = Employee.head(nip)
+    months = [period]
+    for _ in range(TREND_MONTHS - 1):
+        months.append(previous(months[-1]))
+    trend = []
+    for month in reversed(months):
+        rows = reports.officers(month, nips={nip})
+        trend.append({"period": month, "row": rows[0] if rows else None})
+    quarter = peer_release.quarter_for(period)
+    peer_rows = reports.peer(quarter, nips={nip}) if quarter else []
+    predikat_rows = reports.predikat(period, nips={nip})
+    unit = Unit.head(person_doc.unit) if person_doc else None
+    who = web_principal()
+    return render_template("aggregator/person.html", nip=nip, person=person_doc, unit=unit, period=period,
+                           trend=trend, officer=trend[-1]["row"], quarter=quarter,
+                           peer=peer_rows[0] if peer_rows else None,
+                           predikat=predikat_rows[0] if predikat_rows else None,
+                           value_codes=berakhlak.VALUE_CODES, own=bool(who and who.nip == nip), **_helpers())
