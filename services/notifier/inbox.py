@@ -151,6 +151,21 @@ def describe(settings: Settings, case: FollowUpCase, state: CaseState, *, detail
     return out
 
 
+def own_cases(settings: Settings, nip: str) -> list[dict]:
+    """The cases about ``nip`` as that employee reads them (newest first): what, when, the
+    status, and the coaching dialogues with their agreed actions and follow-up dates; nothing
+    about who escalated to whom."""
+    cases = list(FollowUpCase.objects(subject_type="employee", subject=nip).order_by("-opened_at"))
+    states = history.load_many(cases)
+    out = []
+    for case in cases:
+        state = states[case.case_id]
+        out.append({"case_id": case.case_id, "summary": case.summary, "period": case.period,
+                    "opened_at": case.opened_at, "severity": case.severity, "status": state.status,
+                    "dialogues": state.dialogues, "resolved": state.resolved, "cleared_at": state.cleared_at})
+    return out
+
+
 def listing(settings: Settings, who: Principal, status: str | None = None) -> list[dict]:
     cases = visible_cases(who)
     states = history.load_many(cases)

@@ -8,7 +8,7 @@ from typing import cast
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from shared.platform.auth import ADMIN, SUPERVISOR
+from shared.platform.auth import ADMIN, EMPLOYEE, SUPERVISOR
 from shared.platform.errors import ApiError, flatten
 from shared.platform.i18n import t
 from shared.platform.webauth import WebPrincipal, login_required, web_principal
@@ -121,6 +121,21 @@ def dialogue(case_id):
 def resolve(case_id):
     notes = (request.form.get("notes") or "").strip()[:5000] or None
     return _act(case_id, lambda: inbox.resolve(case_id, web_principal(), _now(), notes))
+
+
+# -- an employee's own coaching record -------------------------------------------------------------
+
+@bp.route("/me/pembinaan")
+@login_required(EMPLOYEE)
+def own_coaching():
+    """The coaching cases about the logged-in employee, read only (their supervisor writes them)."""
+    who = cast(WebPrincipal, web_principal())   # login_required ran first
+    if not who.nip:
+        return render_template("ui/error.html", status=403,
+                               message=t("Login Anda tidak terhubung ke NIP pegawai. Hubungi admin.",
+                                         "Your login is not linked to an employee's NIP. Ask an admin.")), 403
+    return render_template("notifier/me.html", cases=inbox.own_cases(_settings(), who.nip),
+                           status_label=_status_label, severity_label=lambda s: _label(SEVERITY_LABELS, s))
 
 
 # -- the delivery log (admins) ------------------------------------------------------------------

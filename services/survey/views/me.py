@@ -50,9 +50,10 @@ def home():
     colleagues = [{"person": e, "relation": RELATIONS.get(rel, (rel, rel)),
                    "done": peer.rated_this_period(me.nip, e.nip)}
                   for e, rel in sorted(peer_circle.circle(me), key=lambda pair: pair[0].name)]
-    base = current_app.extensions["tanggap"].settings.aggregator_public_url.rstrip("/")
+    settings = current_app.extensions["tanggap"].settings
     return render_template("survey/me/home.html", me=me, colleagues=colleagues, month=this_month(),
-                           results_url=f"{base}/pegawai/{me.nip}",
+                           results_url=f"{settings.aggregator_public_url.rstrip('/')}/pegawai/{me.nip}",
+                           coaching_url=f"{settings.notifier_public_url.rstrip('/')}/me/pembinaan",
                            done=sum(c["done"] for c in colleagues), min_raters=berakhlak.MIN_RATERS_FLOOR,
                            given=request.args.get("given"))
 
