@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from infra import axe, services
+from infra import axe, mailcatcher, services
 from infra.proc import LOGS, RUN, InfraError, pidfile, running_pid
 from infra.stack import Stack
 from infra.system import ensure_command
@@ -60,6 +60,17 @@ def environment(stack: Stack) -> dict[str, str]:
     return dict(os.environ, **stack.env())
 
 
+def up_environment(stack: Stack) -> dict[str, str]:
+    """:func:`environment`, and in development the mail catcher: the notifier's mails land on
+    its page (/dev/surel) instead of port 25, unless NOTIFIER_SMTP_* say otherwise."""
+    env = environment(stack)
+    if env.get("TANGGAP_ENV", "development") != "production":
+        env.setdefault("TANGGAP_MAIL_CATCHER_PORT", str(mailcatcher.DEFAULT_PORT))
+        env.setdefault("NOTIFIER_SMTP_HOST", "127.0.0.1")
+        env.setdefault("NOTIFIER_SMTP_PORT", env["TANGGAP_MAIL_CATCHER_PORT"])
+    return env
+
+
 def cmd_run(args) -> int:
     """Start what is missing, run the command with the stack's environment, stop what we started."""
     if not args.command:
@@ -77,7 +88,7 @@ def cmd_up(args) -> int:
     pidfile("up").write_text(f"{os.getpid()} infra\n")
     stack = Stack()
     started = stack.start()
-    env = environment(stack)
+    env = up_environment(stack)
     procs: list = []
     interrupted = False
 

@@ -44,9 +44,11 @@ def processes(env: dict[str, str]) -> list[Process]:
         web("aggregator", "AGGREGATOR_PORT", 8002, (("evaluation dashboard", "/dashboard"),
                                                      ("public results", "/results"))),
         Process("aggregator-worker", (python, "-m", "services.aggregator", "worker")),
-        web("notifier", "NOTIFIER_PORT", 8003, (("supervisor inbox", "/inbox"),)),
+        web("notifier", "NOTIFIER_PORT", 8003, (("supervisor inbox", "/inbox"),)
+            + ((("caught mail (development)", "/dev/surel"),) if env.get("TANGGAP_MAIL_CATCHER_PORT") else ())),
         Process("notifier-worker", (python, "-m", "services.notifier", "worker")),
-    ]
+    ] + ([Process("mail-catcher", (python, "-m", "infra.mailcatcher"))] if env.get("TANGGAP_MAIL_CATCHER_PORT")
+         else [])
 
 
 def supervisor(env: dict[str, str], clock=time.monotonic) -> Supervisor:

@@ -13,10 +13,12 @@ import random
 import uuid
 from typing import Any
 
+from shared.domain import berakhlak
 from shared.domain.skm import UNSUR_CODES
 from shared.platform import db
 from shared.platform.clock import SystemClock
 from shared.platform.config import Settings
+from shared.platform.errors import ApiError
 from shared.records.directory import Employee, Service, Unit
 
 # (code, name, English, parent, head's NIP): two OPD with a unit below one of them
@@ -51,7 +53,51 @@ LOGINS = [
     ("admin", ["admin"], None, "admin-demo-2026"),
     ("kasi.disdukcapil", ["supervisor"], "198403152009012002", "atasan-demo-2026"),
     ("kadis.disdukcapil", ["supervisor"], "197805122003121001", "kepala-demo-2026"),
+    ("agus.setiawan", ["employee"], "199107202015031003", "pegawai-demo-2026"),
+    ("dewi.lestari", ["employee"], "199302112019022004", "pegawai-demo-2026"),
 ]
+# (rater, ratee, score): this month's BerAKHLAK feedback, three raters for Agus (released), two
+# for Dewi (not released: fewer than three)
+PEER = [("198403152009012002", "199107202015031003", 4), ("199302112019022004", "199107202015031003", 5),
+        ("197805122003121001", "199107202015031003", 4), ("198403152009012002", "199302112019022004", 3),
+        ("199107202015031003", "199302112019022004", 4)]
+
+
+def _email(name: str) -> str:
+    """A demo address on the reserved example domain (RFC 2606): mail to it goes nowhere."""
+    return ".".join(name.lower().split()) + "@pemda.example"
+
+
+def _peer_feedback(settings: Settings, clock) -> int:
+    """This month's demo peer feedback, stored as the survey service stores it (the same ids
+    each time, so loading again adds nothing)."""
+    from shared.domain.periods import month_of
+
+    from services.survey.submissions import acceptance, peer_circle
+    from services.survey.surveys import spec
+
+    template = spec.BUILTIN_LATEST[spec.PEER_CODE]
+    month = month_of(clock.now(), settings.timezone)
+    added = 0
+    for rater_nip, ratee_nip, score in PEER:
+        rater, ratee = Employee.head(rater_nip), Employee.head(ratee_nip)
+        if rater is None or ratee is None or not (rater.active and ratee.active):
+            continue
+        relation = peer_circle.relation(rater, ratee)
+        if relation is None:
+            continue   # an admin moved someone: their feedback no longer fits
+        answers = dict.fromkeys(berakhlak.VALUE_CODES, score)
+        doc = acceptance.peer_response({"ratee": ratee_nip, "answers": answers, "demo": True},
+                                       response_id=str(uuid.uuid5(NAMESPACE, f"peer|{month}|{rater_nip}|{ratee_nip}")),
+                                       template=template, answers=acceptance.checked(template, answers),
+                                       rater_nip=rater_nip, ratee_nip=ratee_nip, ratee_unit=ratee.unit,
+                                       relation=relation, settings=settings, clock=clock)
+        try:
+            added += acceptance.store(doc).created
+        except ApiError as exc:   # already rated this month (through the portal): keep that one
+            if exc.status != 409:
+                raise
+    return added
 # unit -> (respondents, typical answer, spread, service, officer): a spread of grades A to D
 RESPONSES = {
     "DISDUKCAPIL": (36, 3.2, 0.7, "KTP", "199107202015031003"),
@@ -76,13 +122,19 @@ def load(settings: Settings, echo=print) -> None:
         Service.save_revision(Service.ref_of(unit, code),
                               {"unit": unit, "code": code, "name": name, "name_en": name_en}, at=now, by="demo")
     for nip, name, unit, supervisor in EMPLOYEES:
-        Employee.save_revision(nip, {"name": name, "unit": unit, "supervisor_nip": supervisor}, at=now, by="demo")
+        current = Employee.head(nip, include_deleted=True)
+        if current is None:
+            Employee.save_revision(nip, {"name": name, "unit": unit, "supervisor_nip": supervisor,
+                                         "email": _email(name)}, at=now, by="demo")
+        elif current.changed_by == "demo" and not current.email:   # a demo from before addresses
+            Employee.save_revision(nip, {"email": _email(name)}, at=now, by="demo")
     logins = _logins(settings, now)
     added, lowest = _responses(settings, clock)
+    rated = _peer_feedback(settings, clock)
     _plan(settings, clock, lowest)
     placed = _console(now)
     echo(f"demo: {len(UNITS)} units, {len(SERVICES)} services, {len(EMPLOYEES)} employees, "
-         f"{added} new responses, {placed} surveys at counters, a custom survey, a kiosk"
+         f"{added} new responses, {rated} new peer ratings, {placed} surveys at counters, a custom survey, a kiosk"
          + (f", logins: {', '.join(logins)}" if logins else ""))
 
 

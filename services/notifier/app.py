@@ -27,5 +27,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     api.register_blueprint(deliveries.blp)
     enable_pages(app)
     app.register_blueprint(pages.bp)
+    settings = app.extensions["tanggap"].settings
+    if settings.env != "production":
+        from services.notifier.views import dev_pages
+        app.register_blueprint(dev_pages.bp)     # the development mail catcher's page (make up)
     public_static(app, "pages")
     return app

@@ -149,11 +149,19 @@ def test_every_page_has_no_serious_or_critical_accessibility_violation(stack):
         supervisor = b.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="id-ID").new_page()
         _log_in(supervisor, survey, "kasi.disdukcapil", passwords["kasi.disdukcapil"])
         crawl.walk(supervisor, f"{survey}/beranda", "supervisor")
+        supervisor.goto(f"{stack['notifier']}/dev/surel")          # the development mail catcher's page
+        crawl.check(supervisor, "supervisor, caught mail")
+        employee = b.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="id-ID").new_page()
+        _log_in(employee, survey, "agus.setiawan", passwords["agus.setiawan"])
+        crawl.walk(employee, f"{survey}/me", "employee")
+        employee.goto(f"{survey}/me/rekan/198403152009012002")
+        employee.click("#send-feedback")                           # nothing chosen: the error summary
+        crawl.check(employee, "employee, feedback with errors")
     routes = {route for _, route in crawl.per_route}
     assert any("/inbox/" in url for url in crawl.seen), "the case page was never checked"
     for expected in ("/admin/units", "/admin/deployments", "/admin/kiosks", "/admin/templates", "/admin/employees",
                      "/admin/import", "/admin/users", "/admin/outbox", "/admin/tokens", "/dashboard", "/results",
-                     "/inbox", "/deliveries", "/admin/rules"):
+                     "/inbox", "/deliveries", "/admin/rules", "/me", "/me/pembinaan"):
         assert expected in routes, f"the crawl never reached {expected}"
     assert crawl.checked >= 40
     assert crawl.problems == [], "\n".join(crawl.problems)

@@ -28,4 +28,25 @@ def test_the_demo_fills_the_console_once_and_keeps_what_an_admin_changed(fresh_s
     demo.load(fresh_settings, echo=said.append)
     assert len(Deployment.heads()) == len(demo.DEPLOYMENTS) and Deployment.head(paused).active is False
     assert SurveyTemplate.objects(code="ruang-tunggu").count() == 1 and KioskHeartbeat.objects.count() == 1
-    assert "0 new responses" in said[-1] and "a kiosk" in said[-1]
+    assert "0 new responses" in said[-1] and "0 new peer ratings" in said[-1] and "a kiosk" in said[-1]
+
+
+def test_the_demo_has_employees_who_log_in_and_a_released_peer_result(fresh_settings):
+    from shared.records.directory import Employee
+    from shared.records.responses import Response
+    from shared.records.users import authenticate
+
+    from services import demo
+    said: list[str] = []
+    demo.load(fresh_settings, echo=said.append)
+    assert f"{len(demo.PEER)} new peer ratings" in said[-1]
+    for username, _roles, nip, password in demo.LOGINS:
+        user = authenticate(username, password)
+        assert user is not None and user.nip == nip
+    supervisors = {nip for _u, roles, nip, _p in demo.LOGINS if "supervisor" in roles}
+    assert all(Employee.head(nip).email.endswith("@pemda.example") for nip in supervisors)   # mail they can see
+    raters = {}
+    for doc in Response.objects(kind="peer"):
+        raters.setdefault(doc.ratee, set()).add(doc.rater_hash)
+    counts = sorted(len(v) for v in raters.values())
+    assert counts == [2, 3]             # one result released (three raters), one withheld (two)

@@ -22,3 +22,25 @@ def test_the_ports_in_the_environment_are_the_ports_make_up_serves(monkeypatch):
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:19092" and env["SURVEY_PORT"] == "18001"
     ports = {p.name: p.port for p in services.processes(env) if p.port}
     assert ports == {"survey-api": 18001, "aggregator-api": 8002, "notifier-api": 18003}
+
+
+def test_make_up_catches_mail_in_development_and_never_in_production(monkeypatch):
+    from infra import services
+    from infra.__main__ import up_environment
+
+    class Stack:
+        def env(self):
+            return {}
+
+    for name in ("TANGGAP_MAIL_CATCHER_PORT", "NOTIFIER_SMTP_HOST", "NOTIFIER_SMTP_PORT", "TANGGAP_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    env = up_environment(Stack())
+    assert (env["NOTIFIER_SMTP_HOST"], env["NOTIFIER_SMTP_PORT"]) == ("127.0.0.1", "2525")
+    assert "mail-catcher" in {p.name for p in services.processes(env)}
+    monkeypatch.setenv("NOTIFIER_SMTP_PORT", "587")                 # a real server given: it is kept
+    assert up_environment(Stack())["NOTIFIER_SMTP_PORT"] == "587"
+    monkeypatch.setenv("TANGGAP_ENV", "production")
+    monkeypatch.delenv("NOTIFIER_SMTP_PORT")
+    env = up_environment(Stack())
+    assert "TANGGAP_MAIL_CATCHER_PORT" not in env and "NOTIFIER_SMTP_PORT" not in env
+    assert "mail-catcher" not in {p.name for p in services.processes(env)}
