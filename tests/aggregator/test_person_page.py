@@ -33,9 +33,11 @@ def test_the_page_shows_the_apis_numbers_and_withholds_what_the_api_withholds(ap
     shown = dict(re.findall(r'data-value="(\w+)">.*?data-field="mean">([0-9,.]+)<', page.text, re.S))
     assert {k: float(v.replace(",", ".")) for k, v in shown.items()} == \
         {k: v["mean"] for k, v in api["peer"]["values"].items()}
+    assert 'data-quarter="2026-Q4"' in page.text                       # the year's released quarters
+    assert page.text.count('<li data-period="') == 6                    # predikat per month, six months
     withheld = evaluator.get(f"/pegawai/{world.withheld}?period=2026-11").text
     assert 'id="peer-withheld" data-raters="2"' in withheld and "Belum dirilis" in withheld
-    assert "peer-values" not in withheld                              # no figure below three raters
+    assert "peer-values" not in withheld and "peer-history" not in withheld   # no figure below three raters
     officer_api = app.test_client().get(f"/api/v1/indicators/employees/{world.low_officer}?period=2026-11",
                                         headers=token).json["officer"]
     officer = evaluator.get(f"/pegawai/{world.low_officer}?period=2026-11").text

@@ -55,7 +55,10 @@ def person(nip):
     trend = []
     for month in reversed(months):
         rows = reports.officers(month, nips={nip})
-        trend.append({"period": month, "row": rows[0] if rows else None})
+        rated = reports.predikat(month, nips={nip})
+        trend.append({"period": month, "row": rows[0] if rows else None, "predikat": rated[0] if rated else None})
+    year = period[:4]
+    released_quarters = [r for r in reports.peer(year, nips={nip}) if r.get("released")]
     quarter = peer_release.quarter_for(period)
     peer_rows = reports.peer(quarter, nips={nip}) if quarter else []
     predikat_rows = reports.predikat(period, nips={nip})
@@ -65,4 +68,5 @@ def person(nip):
                            trend=trend, officer=trend[-1]["row"], quarter=quarter,
                            peer=peer_rows[0] if peer_rows else None,
                            predikat=predikat_rows[0] if predikat_rows else None,
+                           released_quarters=released_quarters, year=year,
                            value_codes=berakhlak.VALUE_CODES, own=bool(who and who.nip == nip), **_helpers())
