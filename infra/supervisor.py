@@ -56,7 +56,7 @@ class Supervisor:
             raise
 
     def _start(self, proc: Watched) -> None:
-        popen = spawn(proc.name, list(proc.argv), env=dict(os.environ, **self.env, PYTHONUNBUFFERED="1"), cwd=ROOT,
+        popen = spawn(proc.name, list(proc.argv), env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}, cwd=ROOT,
                       marker=proc.marker)
         if proc.port:
             wait_for_port(proc.name, "127.0.0.1", proc.port, self.ready_timeout_s, popen, LOGS / f"{proc.name}.log")

@@ -44,3 +44,26 @@ def test_make_up_catches_mail_in_development_and_never_in_production(monkeypatch
     env = up_environment(Stack())
     assert "TANGGAP_MAIL_CATCHER_PORT" not in env and "NOTIFIER_SMTP_PORT" not in env
     assert "mail-catcher" not in {p.name for p in services.processes(env)}
+
+
+def test_the_supervisor_starts_processes_whatever_the_environment_already_holds(monkeypatch, tmp_path):
+    """make up passes the whole environment on: a variable the supervisor also sets (here
+    PYTHONUNBUFFERED) must not make starting a process fail."""
+    import sys
+
+    from infra import supervisor as sup_module
+    monkeypatch.setenv("PYTHONUNBUFFERED", "1")
+    started = {}
+
+    def spawn(name, argv, env, cwd, **kwargs):
+        started[name] = env
+        raise RuntimeError("stop here")   # nothing is really started in a unit test
+
+    monkeypatch.setattr(sup_module, "spawn", spawn)
+    watched = sup_module.Watched("x", (sys.executable, "-c", "pass"))
+    sup = sup_module.Supervisor([watched], {"PYTHONUNBUFFERED": "1", "SURVEY_PORT": "18001"}, clock=lambda: 0.0)
+    try:
+        sup._start(watched)
+    except RuntimeError:
+        pass
+    assert started["x"]["PYTHONUNBUFFERED"] == "1" and started["x"]["SURVEY_PORT"] == "18001"
