@@ -53,6 +53,7 @@ LOGINS = [
     ("admin", ["admin"], None, "admin-demo-2026"),
     ("kasi.disdukcapil", ["supervisor"], "198403152009012002", "atasan-demo-2026"),
     ("kadis.disdukcapil", ["supervisor"], "197805122003121001", "kepala-demo-2026"),
+    ("kadis.rsud", ["supervisor"], "198011042006041005", "kepala-demo-2026"),
     ("agus.setiawan", ["employee"], "199107202015031003", "pegawai-demo-2026"),
     ("dewi.lestari", ["employee"], "199302112019022004", "pegawai-demo-2026"),
 ]
