@@ -124,6 +124,8 @@ def test_a_supervisor_follows_the_inbox_to_the_indicator_page_and_finds_the_mail
     Employee.save_revision(ANI, {"name": "Ani", "unit": "DISPORA", "supervisor_nip": HEAD}, at=at, by="t")
     WebUser.save_revision("kepala", {"password_hash": hash_password(PASSWORD), "roles": ["supervisor"], "nip": HEAD},
                           at=at, by="t")
+    WebUser.save_revision("ani", {"password_hash": hash_password(PASSWORD), "roles": ["employee"], "nip": ANI},
+                          at=at, by="t")
     env = {**os.environ, **settings_env(settings), "TANGGAP_MAIL_CATCHER_PORT": str(catcher_port)}
     catcher = subprocess.Popen([sys.executable, "-m", "infra.mailcatcher"], stdout=subprocess.PIPE, text=True, env=env)
     try:
@@ -160,6 +162,18 @@ def test_a_supervisor_follows_the_inbox_to_the_indicator_page_and_finds_the_mail
                        message="the case's mail was not caught")
             assert "kepala@pemda.example" in page.inner_text("main")
             page.screenshot(path=str(artifacts / "pegawai-surel.png"), full_page=True)
+
+            ani = b.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="id-ID").new_page()
+            blocked += csp_violations(ani)
+            ani.goto(f"{notifier}/login?next=/me/pembinaan")
+            ani.fill("#username", "ani")
+            ani.fill("#password", PASSWORD)
+            ani.click("button[type=submit].primary")
+            ani.wait_for_selector("article.dialogue")                # her own record, read only
+            assert "Membahas keterlambatan layanan." in ani.inner_text("main")
+            assert ani.locator("main form").count() == 0
+            ani.screenshot(path=str(artifacts / "pegawai-pembinaan.png"), full_page=True)
+            assert ani.goto(f"{notifier}/inbox").status == 403          # the inbox stays the supervisor's
             assert blocked == []
     finally:
         catcher.terminate()
