@@ -62,12 +62,14 @@ def environment(stack: Stack) -> dict[str, str]:
 
 def up_environment(stack: Stack) -> dict[str, str]:
     """:func:`environment`, and in development the mail catcher: the notifier's mails land on
-    its page (/dev/surel) instead of port 25, unless NOTIFIER_SMTP_* say otherwise."""
+    its page (/dev/surel) instead of port 25, unless an SMTP server is configured (either
+    NOTIFIER_SMTP_HOST or NOTIFIER_SMTP_PORT given: then neither is touched)."""
     env = environment(stack)
-    if env.get("TANGGAP_ENV", "development") != "production":
+    configured = env.get("NOTIFIER_SMTP_HOST") or env.get("NOTIFIER_SMTP_PORT")
+    if env.get("TANGGAP_ENV", "development") != "production" and not configured:
         env.setdefault("TANGGAP_MAIL_CATCHER_PORT", str(mailcatcher.DEFAULT_PORT))
-        env.setdefault("NOTIFIER_SMTP_HOST", "127.0.0.1")
-        env.setdefault("NOTIFIER_SMTP_PORT", env["TANGGAP_MAIL_CATCHER_PORT"])
+        env["NOTIFIER_SMTP_HOST"] = "127.0.0.1"
+        env["NOTIFIER_SMTP_PORT"] = env["TANGGAP_MAIL_CATCHER_PORT"]
     return env
 
 

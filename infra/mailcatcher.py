@@ -24,7 +24,7 @@ class Keep:
         body = message.get_body(preferencelist=("plain", "html"))
         text = body.get_content() if body is not None else ""
         CaughtMail(at=datetime.now(UTC), sender=str(envelope.mail_from)[:320],
-                   recipients=[str(r)[:320] for r in envelope.rcpt_tos][:50],
+                   recipients=[str(r)[:320].lower() for r in envelope.rcpt_tos][:50],
                    subject=str(message["Subject"] or "")[:1000], text=text[:MAX_TEXT]).save(force_insert=True)
         return "250 caught (development: not delivered)"
 

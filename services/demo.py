@@ -113,6 +113,10 @@ NAMESPACE = uuid.UUID("0d3c1a9e-5b7f-4f3e-9d7a-2f6b1c8e4a10")
 
 
 def load(settings: Settings, echo=print) -> None:
+    if settings.env == "production":
+        # made-up people, ratings and responses never belong in a Pemda's real data
+        echo("demo: not loaded (TANGGAP_ENV=production)")
+        return
     db.connect(settings)
     clock = SystemClock()
     now = clock.now()

@@ -117,11 +117,21 @@ def resolve(case_id: str, who: Principal, now: datetime, notes: str | None) -> h
         raise _conflict(exc) from None
 
 
+def _month_of_case(period: str | None) -> str | None:
+    """The month the indicator page opens on: the case's month, or a quarter's last month."""
+    from shared.domain import periods
+    if period and periods.INPUT_MONTH.fullmatch(period):
+        return period
+    if period and re.fullmatch(r"[1-9][0-9]{3}-Q[1-4]", period):
+        return periods.months_in(period)[-1]
+    return None
+
+
 def trend_url(settings: Settings, case: FollowUpCase) -> str | None:
     if case.subject_type != "employee":
         return None
     # the page of the person's indicators (the same scope as the API: the supervisor's own team)
-    period = case.period if re.fullmatch(r"[0-9]{4}-[0-9]{2}", case.period or "") else None
+    period = _month_of_case(case.period)
     return (f"{settings.aggregator_public_url.rstrip('/')}/pegawai/{case.subject}"
             + (f"?period={period}" if period else ""))
 

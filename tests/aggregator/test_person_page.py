@@ -58,3 +58,14 @@ def test_who_sees_whose_page(app, world):
     outsider = client_as(app, world, "kasi.lain", ["supervisor"], "199901012020011099")
     assert outsider.get(f"/pegawai/{world.low_officer}").status_code == 403
     assert app.test_client().get(f"/pegawai/{world.low_officer}").status_code == 302   # to the login
+
+
+def test_the_person_rated_sees_a_quarter_only_once_it_has_ended(app, world):
+    """While a quarter runs each new rating would change the figure the person rated watches,
+    and the change gives that rater's scores away: they see it after the quarter."""
+    released = client_as(app, world, "pegawai.released", ["employee"], world.released)
+    running = released.get(f"/pegawai/{world.released}?period=2026-11").text       # the clock: 2026-11-23
+    assert 'id="peer-withheld"' in running and "peer-values" not in running and "peer-history" not in running
+    assert "setelah triwulan berakhir" in running
+    evaluator = client_as(app, world, "eval.running", ["evaluator"])
+    assert 'id="peer-released"' in evaluator.get(f"/pegawai/{world.released}?period=2026-11").text

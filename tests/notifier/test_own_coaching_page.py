@@ -46,3 +46,11 @@ def test_an_employee_reads_their_own_coaching_record_and_nobody_elses(browser_cl
     assert 'id="no-cases"' in theirs and "Membahas antrean loket pagi" not in theirs
     assert colleague.get(f"/inbox/{case_id}").status_code == 403        # the inbox stays the supervisor's
     assert _login(nsettings, clock, "tanpa.nip", ["employee"], None).get("/me/pembinaan").status_code == 403
+    boss = _login(nsettings, clock, "kasi.sendiri", ["supervisor"], org.sup)     # a supervisor's own record too
+    assert boss.get("/me/pembinaan").status_code == 200
+
+
+def test_the_inbox_link_of_a_quarters_case_opens_its_last_month():
+    from services.notifier.inbox import _month_of_case
+    assert _month_of_case("2026-Q4") == "2026-12" and _month_of_case("2026-11") == "2026-11"
+    assert _month_of_case("2026-13") is None and _month_of_case("2026") is None and _month_of_case(None) is None

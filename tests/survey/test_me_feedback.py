@@ -64,6 +64,7 @@ def test_an_employee_rates_a_colleague_once_a_month_in_the_browser_form(survey_a
     again = ani.post(f"/me/rekan/{org.b}", data={"csrf_token": csrf(form), "id": str(uuid.uuid4()),
                                                  "template_version": "1", **answers(2)})
     assert again.status_code == 409 and Response.objects(ratee=org.b).count() == 1
+    assert "sudah memberi umpan balik" in again.text                        # said, not "reload the page"
 
 
 def test_a_login_without_an_employee_behind_it_is_told_so(survey_app, clock):

@@ -50,3 +50,14 @@ def test_the_demo_has_employees_who_log_in_and_a_released_peer_result(fresh_sett
         raters.setdefault(doc.ratee, set()).add(doc.rater_hash)
     counts = sorted(len(v) for v in raters.values())
     assert counts == [2, 3]             # one result released (three raters), one withheld (two)
+
+
+def test_the_demo_is_never_loaded_in_production(fresh_settings):
+    from dataclasses import replace
+
+    from shared.records.directory import Unit
+
+    from services import demo
+    said: list[str] = []
+    demo.load(replace(fresh_settings, env="production", secret_key="x" * 40), echo=said.append)
+    assert "not loaded" in said[-1] and Unit.objects.count() == 0

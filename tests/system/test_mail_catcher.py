@@ -50,7 +50,7 @@ def test_caught_mail_is_listed_for_whom_it_was_sent(fresh_settings, clock):
                                stderr=subprocess.STDOUT, text=True)
     try:
         assert "smtp://127.0.0.1" in (catcher.stdout.readline() if catcher.stdout else "")
-        _send(port, "siti.rahmawati@pemda.example", "Kasus pembinaan: Agus")
+        _send(port, "Siti.Rahmawati@Pemda.Example", "Kasus pembinaan: Agus")   # any case: an address is one
         _send(port, "orang.lain@pemda.example", "Kasus lain")
         eventually(lambda: CaughtMail.objects.count() == 2, timeout=20, message="the mails were not caught")
     finally:
@@ -58,7 +58,7 @@ def test_caught_mail_is_listed_for_whom_it_was_sent(fresh_settings, clock):
         catcher.wait(timeout=20)
     Unit.save_revision("DISDUKCAPIL", {"name": "Dinas"}, at=clock.now(), by="t")
     Employee.save_revision(SUPERVISOR, {"name": "Siti Rahmawati", "unit": "DISDUKCAPIL",
-                                        "email": "siti.rahmawati@pemda.example"}, at=clock.now(), by="t")
+                                        "email": "siti.rahmawati@PEMDA.example"}, at=clock.now(), by="t")
     app = create_app(fresh_settings, clock)
     admin = _client(app, "admin.surel", ["admin"], None, clock).get("/dev/surel").text
     assert "Kasus pembinaan: Agus" in admin and "Kasus lain" in admin and "WIB" in admin

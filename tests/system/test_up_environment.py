@@ -39,8 +39,13 @@ def test_make_up_catches_mail_in_development_and_never_in_production(monkeypatch
     assert "mail-catcher" in {p.name for p in services.processes(env)}
     monkeypatch.setenv("NOTIFIER_SMTP_PORT", "587")                 # a real server given: it is kept
     assert up_environment(Stack())["NOTIFIER_SMTP_PORT"] == "587"
-    monkeypatch.setenv("TANGGAP_ENV", "production")
     monkeypatch.delenv("NOTIFIER_SMTP_PORT")
+    monkeypatch.setenv("NOTIFIER_SMTP_HOST", "smtp.pemda.go.id")    # a host alone: its port stays the default
+    env = up_environment(Stack())
+    assert "NOTIFIER_SMTP_PORT" not in env and "mail-catcher" not in {p.name for p in services.processes(env)}
+    monkeypatch.delenv("NOTIFIER_SMTP_HOST")
+    monkeypatch.setenv("TANGGAP_ENV", "production")
+    monkeypatch.delenv("NOTIFIER_SMTP_PORT", raising=False)
     env = up_environment(Stack())
     assert "TANGGAP_MAIL_CATCHER_PORT" not in env and "NOTIFIER_SMTP_PORT" not in env
     assert "mail-catcher" not in {p.name for p in services.processes(env)}

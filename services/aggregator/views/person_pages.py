@@ -1,8 +1,10 @@
 """One employee's indicators as a page (login): the officer index from citizens' ratings and
 its trend, the released BerAKHLAK peer result of the quarter, and the predikat kinerja, each with
-a line saying how it is computed. Who sees whom is the API's rule
-(``GET /api/v1/indicators/employees/<nip>``): evaluators and admins everyone, a supervisor the
-people below them, an employee only themself; anyone else gets 403."""
+a line saying how it is computed. Evaluators and admins see everyone and a supervisor the people
+below them (the API's rule, ``GET /api/v1/indicators/employees/<nip>``); beyond the API, a
+person sees their own page. The person rated sees a quarter's peer result only once the quarter
+has ended: while it runs, each new rating would change the figure they watch, and the change
+gives that one rater's scores away (4 x mean of 4 - 3 x mean of 3)."""
 from __future__ import annotations
 
 import re
@@ -10,7 +12,7 @@ import re
 from flask import Blueprint, render_template, request
 
 from shared.domain import berakhlak, peer_release
-from shared.domain.periods import previous
+from shared.domain.periods import previous, quarter_of
 from shared.platform import forms
 from shared.platform.auth import ADMIN, EMPLOYEE, EVALUATOR, SUPERVISOR
 from shared.platform.errors import ApiError
@@ -35,6 +37,18 @@ def _may_see(nip: str) -> bool:
     if who.nip == nip and who.has(EMPLOYEE, SUPERVISOR):
         return True
     return bool(who.has(SUPERVISOR) and who.nip and is_in_team(nip, who.nip))
+
+
+def _withheld(row: dict, running: str) -> dict:
+    return {"period": row["period"], "released": False, "raters": row.get("raters", 0),
+            "min_raters": row.get("min_raters", berakhlak.MIN_RATERS_FLOOR), "running": True}
+
+
+def _without_running_peer(row: dict | None, running: str) -> dict | None:
+    """A predikat whose perilaku comes from the running quarter's peer feedback, without it."""
+    if row is None or row.get("perilaku_source") != "peer" or (row.get("perilaku_period") or "") < running:
+        return row
+    return {**row, "perilaku": None, "perilaku_source": None, "predikat": None, "label": None, "waiting": True}
 
 
 @bp.route("/pegawai/<nip>")
@@ -62,11 +76,20 @@ def person(nip):
     quarter = peer_release.quarter_for(period)
     peer_rows = reports.peer(quarter, nips={nip}) if quarter else []
     predikat_rows = reports.predikat(period, nips={nip})
-    unit = Unit.head(person_doc.unit) if person_doc else None
     who = web_principal()
+    own = bool(who and who.nip == nip)
+    running = quarter_of(this_month())
+    if own:
+        # the person rated: only ended quarters (see the module's docstring)
+        peer_rows = [r if r["period"] < running else _withheld(r, running) for r in peer_rows]
+        released_quarters = [r for r in released_quarters if r["period"] < running]
+        for t in trend:
+            t["predikat"] = _without_running_peer(t["predikat"], running)
+        predikat_rows = [_without_running_peer(r, running) for r in predikat_rows]
+    unit = Unit.head(person_doc.unit) if person_doc else None
     return render_template("aggregator/person.html", nip=nip, person=person_doc, unit=unit, period=period,
                            trend=trend, officer=trend[-1]["row"], quarter=quarter,
                            peer=peer_rows[0] if peer_rows else None,
                            predikat=predikat_rows[0] if predikat_rows else None,
                            released_quarters=released_quarters, year=year,
-                           value_codes=berakhlak.VALUE_CODES, own=bool(who and who.nip == nip), **_helpers())
+                           value_codes=berakhlak.VALUE_CODES, own=own, running=running, **_helpers())

@@ -126,9 +126,10 @@ def resolve(case_id):
 # -- an employee's own coaching record -------------------------------------------------------------
 
 @bp.route("/me/pembinaan")
-@login_required(EMPLOYEE)
+@login_required(EMPLOYEE, SUPERVISOR)
 def own_coaching():
-    """The coaching cases about the logged-in employee, read only (their supervisor writes them)."""
+    """The coaching cases about the logged-in person, read only (their supervisor writes them);
+    supervisors too: the inbox never lists a case about oneself."""
     who = cast(WebPrincipal, web_principal())   # login_required ran first
     if not who.nip:
         return render_template("ui/error.html", status=403,

@@ -14,7 +14,7 @@ from shared.domain import berakhlak
 from shared.platform import forms
 from shared.platform.auth import EMPLOYEE
 from shared.platform.errors import ApiError, flatten
-from shared.platform.i18n import current_lang
+from shared.platform.i18n import current_lang, t
 from shared.platform.web import this_month
 from shared.platform.webauth import login_required, web_principal
 from shared.records.directory import Employee
@@ -58,9 +58,12 @@ def home():
                            given=request.args.get("given"))
 
 
-def _form_page(me: Employee, colleague: Employee, relation: str, *, values=None, errors=None, status=200):
+def _form_page(me: Employee, colleague: Employee, relation: str, *, values=None, errors=None, status=200,
+               refused: ApiError | None = None):
     template = spec.BUILTIN_LATEST[spec.PEER_CODE]
     shown = web_form.page_errors(errors or {}, template, current_lang())
+    if refused is not None:   # a refusal about the whole form (e.g. rated already): its own words, not "reload"
+        shown = [web_form.PageError(None, "", t(refused.message, refused.message_en))]
     return render_template("survey/me/feedback.html", me=me, colleague=colleague,
                            relation=RELATIONS.get(relation, (relation, relation)), template=template,
                            values=values or {}, page_errors=shown,
@@ -99,6 +102,7 @@ def feedback(nip):
     try:
         peer.give(me, data, body)
     except ApiError as err:
+        whole = err.status in (403, 409) or set(err.errors) <= {"ratee", "id"}
         return _form_page(me, colleague, relation, values=body, errors=err.errors,
-                          status=err.status if err.status in (403, 409, 422) else 422)
+                          status=err.status if err.status in (403, 409, 422) else 422, refused=err if whole else None)
     return redirect(url_for("me.home", given=colleague.nip) + f"#c-{colleague.nip}")
