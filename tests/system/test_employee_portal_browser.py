@@ -41,7 +41,20 @@ def portal(fresh_settings, processes):
     services.relay()
     services.aggregator_worker()
     urls["aggregator"] = services.web("aggregator", workers=1, port=ports["aggregator"]).url
-    return urls
+    return {**urls, "settings": settings}
+
+
+def _raters(aggregator: str, nip: str, settings) -> int:
+    """How many raters the aggregator has folded for ``nip`` this quarter (its API, as an evaluator)."""
+    import requests
+
+    from shared.domain.periods import month_of, quarter_of
+    from shared.platform.auth import issue_token
+    quarter = quarter_of(month_of(SystemClock().now(), settings.timezone))
+    token = issue_token(settings, sub="poll", roles=["evaluator"])
+    rows = requests.get(f"{aggregator}/api/v1/indicators/peer", params={"period": quarter, "employee": nip},
+                        headers={"Authorization": f"Bearer {token}"}, timeout=10).json().get("items", [])
+    return rows[0]["raters"] if rows else 0
 
 
 def _log_in(page, url: str, username: str) -> None:
@@ -79,9 +92,10 @@ def test_three_colleagues_release_a_result_and_two_do_not(portal, artifacts):
             if who == "citra":
                 page.screenshot(path=str(artifacts / "pegawai-rekan.png"), full_page=True)
                 assert page.goto(f"{aggregator}/pegawai/{DODI}").status == 403   # another employee's page
+                eventually(lambda: _raters(aggregator, CITRA, portal["settings"]) == 2, timeout=60,
+                           message="Citra's ratings not folded")
                 page.goto(f"{aggregator}/pegawai/{CITRA}")
-                eventually(lambda p=page: p.reload() and p.locator('#peer-withheld[data-raters="2"]').count(),
-                           timeout=60, message="Citra's two ratings were not folded")
+                assert page.locator('#peer-withheld[data-raters="2"]').count() == 1
                 assert "Belum dirilis" in page.inner_text("#peer")
                 page.screenshot(path=str(artifacts / "pegawai-belum-dirilis.png"), full_page=True)
 
@@ -91,8 +105,10 @@ def test_three_colleagues_release_a_result_and_two_do_not(portal, artifacts):
         evaluator.fill("#username", "evaluasi.portal")
         evaluator.fill("#password", PASSWORD)
         evaluator.click("button[type=submit].primary")
-        eventually(lambda: evaluator.reload() and evaluator.locator('#peer-released[data-raters="3"]').count(),
-                   timeout=60, message="Dodi's three ratings were not released")
+        eventually(lambda: _raters(aggregator, DODI, portal["settings"]) == 3, timeout=60,
+                   message="Dodi's ratings were not folded")
+        evaluator.goto(f"{aggregator}/pegawai/{DODI}")
+        assert evaluator.locator('#peer-released[data-raters="3"]').count() == 1
         overall = evaluator.inner_text("#peer-released")
         assert "4,3" in overall or "4.3" in overall               # (4 + 5 + 4) / 3, half-up to one decimal
         evaluator.screenshot(path=str(artifacts / "pegawai-dirilis.png"), full_page=True)
@@ -157,9 +173,10 @@ def test_a_supervisor_follows_the_inbox_to_the_indicator_page_and_finds_the_mail
             page.wait_for_selector("#peer")
             assert ANI in page.inner_text("main") and "Indikator pegawai" in page.inner_text("h1")
             page.screenshot(path=str(artifacts / "pegawai-dari-kotak-masuk.png"), full_page=True)
+            from shared.records.dev_mail import CaughtMail
+            eventually(lambda: CaughtMail.objects.count() >= 1, timeout=30, message="the case's mail was not caught")
             page.goto(f"{notifier}/dev/surel")
-            eventually(lambda: page.reload() and page.locator("[data-mail]").count() >= 1, timeout=30,
-                       message="the case's mail was not caught")
+            assert page.locator("[data-mail]").count() >= 1
             assert "kepala@pemda.example" in page.inner_text("main")
             page.screenshot(path=str(artifacts / "pegawai-surel.png"), full_page=True)
 
