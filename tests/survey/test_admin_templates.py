@@ -114,6 +114,14 @@ def test_a_custom_survey_is_built_previewed_published_placed_and_answered(people
     assert survey.get(f"/api/v1/templates/{code}?version=1").json["questions"][0]["text_id"] == "Seberapa puas Anda?"
     assert survey.get(f"/api/v1/templates/{code}").json["version"] == 2
     assert "Seberapa puas Anda dengan loket ini?" in survey.get(f"/s/{dep}").text   # the counter follows
+    pinned = admin.post("/admin/deployments", data={"csrf_token": csrf(page), "template": code,
+                                                    "template_version": "1", "unit": org.unit})
+    held = re.search(r"created=([A-Z0-9]{8})", pinned.location).group(1)
+    assert "Seberapa puas Anda?" in survey.get(f"/s/{held}").text              # kept on version 1
+    assert admin.post("/admin/deployments", data={"csrf_token": csrf(page), "template": code,
+                                                  "template_version": "9", "unit": org.unit}).status_code == 422
+    assert admin.post("/admin/deployments", data={"csrf_token": csrf(page), "template": code,
+                                                  "template_version": "satu", "unit": org.unit}).status_code == 422
 
     page = admin.get(f"/admin/templates/{code}").text
     admin.post(f"/admin/templates/{code}/draft", data={"csrf_token": csrf(page)})

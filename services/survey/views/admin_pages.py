@@ -126,7 +126,7 @@ def unit_action(code, action):
 
 # -- deployments and posters ------------------------------------------------------------------
 
-DEPLOYMENT_FIELDS = ("template", "unit", "service", "officer", "title")
+DEPLOYMENT_FIELDS = ("template", "template_version", "unit", "service", "officer", "title")
 
 
 def _deployment_rows() -> list[dict[str, Any]]:
@@ -144,8 +144,11 @@ def deployments():
     status = 200
     if request.method == "POST":
         try:
-            data = DeploymentIn().load({**forms.values(DEPLOYMENT_FIELDS),
-                                        "template": request.form.get("template") or "skm"})
+            fields = forms.values(DEPLOYMENT_FIELDS)
+            if fields.get("template_version"):   # empty: always the latest version
+                fields["template_version"] = forms.typed(DeploymentIn().fields["template_version"],
+                                                         fields["template_version"])
+            data = DeploymentIn().load({**fields, "template": request.form.get("template") or "skm"})
             dep = surveys.new_deployment(data, forms.by())
             return redirect(url_for("admin_pages.deployments", created=dep.code) + f"#dep-{dep.code}")
         except (ValidationError, ApiError) as exc:
