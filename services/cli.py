@@ -144,14 +144,24 @@ def user():
 @click.option("--role", "roles", multiple=True, required=True, help="admin, evaluator, supervisor, employee")
 @click.option("--nip", help="the employee's NIP (supervisors and employees)")
 @click.option("--unit", help="the user's unit, if any")
-@click.password_option(help="at least 10 characters; asked for when not given")
+@click.option("--password", help="at least 10 characters; asked for when neither it nor --temporary is given")
+@click.option("--temporary", is_flag=True,
+              help="make a temporary password, print it once; the user sets their own at the first login")
 @click.pass_obj
-def user_create(settings, username, roles, nip, unit, password):
+def user_create(settings, username, roles, nip, unit, password, temporary):
     """Create or update a web login (a new revision)."""
     from shared.platform import db
     from shared.platform.clock import SystemClock
     from shared.records.users import WebUser, hash_password
 
+    from services.survey.directory.accounts import temporary_password
+
+    if temporary and password:
+        raise click.ClickException("give --password or --temporary, not both")
+    if temporary:
+        password = temporary_password()
+    elif password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         hashed = hash_password(password)
     except ValueError as exc:
@@ -160,8 +170,11 @@ def user_create(settings, username, roles, nip, unit, password):
         raise click.ClickException("supervisor and employee logins need --nip")
     db.connect(settings)
     WebUser.save_revision(username.lower(), {"password_hash": hashed, "roles": list(roles), "nip": nip, "unit": unit,
-                                             "active": True}, at=SystemClock().now(), by="cli")
+                                             "active": True, "must_change_password": temporary},
+                          at=SystemClock().now(), by="cli")
     click.echo(f"user {username.lower()}: {', '.join(roles)}")
+    if temporary:
+        click.echo(f"temporary password (shown once; to be replaced at the first login): {password}")
 
 
 @user.command("disable")

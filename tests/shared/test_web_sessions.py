@@ -98,3 +98,19 @@ def test_an_expired_session_needs_a_new_login(aggregator_app, evaluator, clock, 
     client = login(aggregator_app.test_client(), evaluator)
     clock.advance(hours=settings.session_hours, seconds=1)
     assert client.get("/dashboard").status_code == 302
+
+
+def test_the_cli_makes_a_temporary_password_that_must_be_replaced(settings):
+    from shared.records.users import authenticate
+    name = f"cli-{uuid.uuid4().hex[:6]}"
+    result = CliRunner().invoke(cli, ["user", "create", "--username", name, "--role", "evaluator", "--temporary"],
+                                env=settings_env(settings))
+    assert result.exit_code == 0, result.output
+    password = re.search(r"shown once; to be replaced at the first login\): (\S+)", result.output).group(1)
+    assert authenticate(name, password) is not None and WebUser.head(name).must_change_password is True
+    given = CliRunner().invoke(cli, ["user", "create", "--username", name, "--role", "evaluator",
+                                     "--password", "sandi-pilihan-admin"], env=settings_env(settings))
+    assert given.exit_code == 0 and WebUser.head(name).must_change_password is False
+    both = CliRunner().invoke(cli, ["user", "create", "--username", name, "--role", "evaluator", "--temporary",
+                                    "--password", "sandi-pilihan-admin"], env=settings_env(settings))
+    assert both.exit_code != 0
