@@ -125,3 +125,18 @@ def batch_of(*events, topic="coaching", partition=0):
                               serialized_key_size=len(e.key), serialized_value_size=len(e.encode()),
                               serialized_header_size=-1) for i, e in enumerate(events)]
     return {TopicPartition(topic, partition): records}
+
+
+def page_client(nsettings, clock, username: str, roles: list[str], nip: str | None = None):
+    """A logged-in test client of the notifier's pages for a new web login."""
+    import re
+
+    from shared.records.users import WebUser, hash_password
+
+    from services.notifier.app import create_app
+    WebUser.save_revision(username, {"password_hash": hash_password("rahasia-sekali"), "roles": roles, "nip": nip},
+                          at=clock.now(), by="test")
+    client = create_app(nsettings, clock).test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": username, "password": "rahasia-sekali", "csrf_token": token})
+    return client

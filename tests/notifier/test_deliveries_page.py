@@ -6,21 +6,9 @@ import re
 
 import pytest
 
-from tests.notifier.conftest import batch_of, case_event
+from tests.notifier.conftest import batch_of, case_event, page_client
 
 pytestmark = pytest.mark.integration
-
-
-def _client(nsettings, clock, username: str, roles: list[str], nip: str | None = None):
-    from shared.records.users import WebUser, hash_password
-
-    from services.notifier.app import create_app
-    WebUser.save_revision(username, {"password_hash": hash_password("rahasia-sekali"), "roles": roles, "nip": nip},
-                          at=clock.now(), by="test")
-    client = create_app(nsettings, clock).test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": username, "password": "rahasia-sekali", "csrf_token": token})
-    return client
 
 
 def test_an_admin_reads_the_delivery_log_with_filters_and_counts(nsettings, worker, org, clock, smtp):
@@ -29,7 +17,7 @@ def test_an_admin_reads_the_delivery_log_with_filters_and_counts(nsettings, work
     worker.process(batch_of(event))
     total, made = deliveries.query(case_id=event.payload["case_id"])
     assert total >= 2 and {d.channel for d in made} >= {"inbox", "email"}
-    admin = _client(nsettings, clock, "admin-log", ["admin"])
+    admin = page_client(nsettings, clock, "admin-log", ["admin"])
     page = admin.get("/deliveries").text
     for d in made:
         assert f'data-delivery="{d.key}"' in page
@@ -42,5 +30,5 @@ def test_an_admin_reads_the_delivery_log_with_filters_and_counts(nsettings, work
     assert "WIB" in page and event.payload["case_id"] in page
     assert admin.get("/deliveries?status=nope").status_code == 422
     assert admin.get("/deliveries?offset=-1").status_code == 422
-    supervisor = _client(nsettings, clock, "kasi-log", ["supervisor"], org.sup)
+    supervisor = page_client(nsettings, clock, "kasi-log", ["supervisor"], org.sup)
     assert supervisor.get("/deliveries").status_code == 403

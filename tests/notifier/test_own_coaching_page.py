@@ -3,26 +3,12 @@ dialogue their supervisor recorded (notes, agreed actions, follow-up), read only
 case; a login that is not an employee's gets 403."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.notifier.conftest import batch_of, case_event
+from tests.notifier.conftest import batch_of, case_event, page_client
 from tests.notifier.test_inbox_page import browser_client, csrf  # noqa: F401  (the supervisor's fixture)
 
 pytestmark = pytest.mark.integration
-
-
-def _login(nsettings, clock, username: str, roles: list[str], nip: str | None):
-    from shared.records.users import WebUser, hash_password
-
-    from services.notifier.app import create_app
-    WebUser.save_revision(username, {"password_hash": hash_password("rahasia-sekali"), "roles": roles, "nip": nip},
-                          at=clock.now(), by="test")
-    client = create_app(nsettings, clock).test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": username, "password": "rahasia-sekali", "csrf_token": token})
-    return client
 
 
 def test_an_employee_reads_their_own_coaching_record_and_nobody_elses(browser_client, nsettings, worker, org,  # noqa: F811
@@ -35,18 +21,18 @@ def test_an_employee_reads_their_own_coaching_record_and_nobody_elses(browser_cl
     browser_client.post(f"/inbox/{case_id}/dialogue", data={
         "csrf_token": csrf(page), "date": "2026-11-24", "notes": "Membahas antrean loket pagi",
         "agreed_actions": "Ikut pelatihan pelayanan prima\nDatang 07.30", "follow_up": "2026-12-24"})
-    me = _login(nsettings, clock, "pegawai.empat", ["employee"], org.staff[4])
+    me = page_client(nsettings, clock, "pegawai.empat", ["employee"], org.staff[4])
     record = me.get("/me/pembinaan")
     assert record.status_code == 200
     for shown in ("Membahas antrean loket pagi", "Ikut pelatihan pelayanan prima", "Datang 07.30", "2026-12-24"):
         assert shown in record.text
     assert "<form" not in record.text.split("<main", 1)[1]             # read only: the supervisor writes it
-    colleague = _login(nsettings, clock, "pegawai.lima", ["employee"], org.staff[5])
+    colleague = page_client(nsettings, clock, "pegawai.lima", ["employee"], org.staff[5])
     theirs = colleague.get("/me/pembinaan").text
     assert 'id="no-cases"' in theirs and "Membahas antrean loket pagi" not in theirs
     assert colleague.get(f"/inbox/{case_id}").status_code == 403        # the inbox stays the supervisor's
-    assert _login(nsettings, clock, "tanpa.nip", ["employee"], None).get("/me/pembinaan").status_code == 403
-    boss = _login(nsettings, clock, "kasi.sendiri", ["supervisor"], org.sup)     # a supervisor's own record too
+    assert page_client(nsettings, clock, "tanpa.nip", ["employee"], None).get("/me/pembinaan").status_code == 403
+    boss = page_client(nsettings, clock, "kasi.sendiri", ["supervisor"], org.sup)     # a supervisor's own record too
     assert boss.get("/me/pembinaan").status_code == 200
 
 

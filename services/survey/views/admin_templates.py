@@ -72,6 +72,22 @@ def _missing_rev() -> Any:
                                      errors={"rev": ["revisi draf tidak ada / the draft's revision is missing"]}))
 
 
+def _draft_form(code: str) -> tuple[SurveyTemplateDraft | None, int, Any]:
+    """``(draft, rev, None)``: the draft and the revision an action's form (its only field:
+    ``rev``) was made from; or ``(None, 0, page)`` with the page refusing it: no draft 404,
+    another field 422, no revision 422."""
+    draft = SurveyTemplateDraft.head(code)
+    if draft is None:
+        return None, 0, _unknown(code)
+    refused = _only(("rev",))
+    if refused:
+        return None, 0, refused
+    rev = _number(request.form.get("rev", ""))
+    if rev is None:
+        return None, 0, _missing_rev()
+    return draft, rev, None
+
+
 def _prior_rev(code: str) -> int:
     """The draft's current revision, a deleted one included (0: never had a draft)."""
     prior = SurveyTemplateDraft.head(code, include_deleted=True)
@@ -250,15 +266,11 @@ def _edit_question(code: str, qcode: str | None):
 @login_required(ADMIN)
 def question_action(code, qcode, action):
     """Move a question up or down, or remove it from the draft."""
-    draft = _draft_or_404(code)
-    if draft is None or action not in ("up", "down", "delete"):
+    if action not in ("up", "down", "delete"):
         return _unknown(code)
-    refused = _only(("rev",))
-    if refused:
+    draft, rev, refused = _draft_form(code)
+    if refused is not None or draft is None:
         return refused
-    rev = _number(request.form.get("rev", ""))
-    if rev is None:
-        return _missing_rev()
     try:
         if action == "delete":
             questions = builder.remove(draft.questions, qcode)
@@ -277,15 +289,9 @@ def question_action(code, qcode, action):
 @login_required(ADMIN)
 def publish(code):
     """The draft becomes the next version (the API's check and save); the draft is removed."""
-    draft = _draft_or_404(code)
-    if draft is None:
-        return _unknown(code)
-    refused = _only(("rev",))
-    if refused:
+    draft, rev, refused = _draft_form(code)
+    if refused is not None or draft is None:
         return refused
-    rev = _number(request.form.get("rev", ""))
-    if rev is None:
-        return _missing_rev()
     if rev != draft.rev:
         return _conflict()
     head = SurveyTemplate.head(code)
@@ -322,15 +328,9 @@ def publish(code):
 @bp.route("/templates/<code>/discard", methods=["POST"])
 @login_required(ADMIN)
 def discard(code):
-    draft = _draft_or_404(code)
-    if draft is None:
-        return _unknown(code)
-    refused = _only(("rev",))
-    if refused:
+    _draft, rev, refused = _draft_form(code)
+    if refused is not None or _draft is None:
         return refused
-    rev = _number(request.form.get("rev", ""))
-    if rev is None:
-        return _missing_rev()
     try:
         SurveyTemplateDraft.save_revision(code, {"deleted": True}, at=_now(), by=forms.by(), expected_rev=rev)
     except RevisionConflict:
