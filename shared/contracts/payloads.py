@@ -12,8 +12,17 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from shared.contracts.formats import CHANNELS, CODE, CODE_RE, PERIOD, PERIOD_MONTH, code_field, nip_field
-from shared.domain import berakhlak, skm
+from shared.contracts.formats import (
+    CHANNELS,
+    CODE,
+    CODE_RE,
+    PERIOD,
+    PERIOD_MONTH,
+    WholeRegexp,
+    code_field,
+    nip_field,
+)
+from shared.domain import berakhlak, complaints, skm
 
 SKM_RESPONSE = "skm.response.submitted"
 PEER_FEEDBACK = "peer.feedback.submitted"
@@ -21,6 +30,8 @@ SURVEY_RESPONSE = "survey.response.submitted"
 APPRAISAL = "appraisal.recorded"
 CASE_OPENED = "coaching.case.opened"
 CASE_CLOSED = "coaching.case.closed"
+COMPLAINT_RECEIVED = "complaint.received"
+COMPLAINT_STATUS = "complaint.status.changed"
 
 
 # What may be a key of a stored document (MongoDB and FerretDB refuse a dot, a leading "$"
@@ -146,6 +157,37 @@ class CaseV1(Schema):
     evidence = fields.Dict(required=True)  # keys checked for every payload (see bad_keys)
 
 
+class ComplaintReceivedV1(Schema):
+    """A citizen's complaint or suggestion was received: what it is about, never its text or
+    the citizen's contact (those stay in the survey service's store)."""
+
+    ticket = fields.String(required=True, validate=WholeRegexp(complaints.TICKET))
+    unit = code_field(required=True)
+    service = code_field(allow_none=True, load_default=None)
+    officer = nip_field(allow_none=True, load_default=None)
+    kind = fields.String(required=True, validate=validate.OneOf(complaints.KINDS))
+    unsur = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(skm.UNSUR_CODES))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    period = fields.String(required=True, validate=validate.Regexp(PERIOD_MONTH))
+    received_at = fields.AwareDateTime(required=True)
+    has_contact = fields.Boolean(load_default=False)
+
+
+class ComplaintStatusV1(Schema):
+    """A step of a ticket's handling, published by the notifier. ``text`` is public text a
+    handler wrote for the citizen (a reply, a rejection's reason, a progress note); internal
+    notes never travel."""
+
+    ticket = fields.String(required=True, validate=WholeRegexp(complaints.TICKET))
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    kind = fields.String(required=True, validate=validate.OneOf(tuple(complaints.ACTIONS)))
+    state = fields.String(required=True, validate=validate.OneOf(complaints.STATES))
+    unit = code_field(required=True)            # the unit that owns the ticket after this step
+    at = fields.AwareDateTime(required=True)
+    text = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=complaints.TEXT_MAX))
+    duplicate_of = fields.String(allow_none=True, load_default=None, validate=WholeRegexp(complaints.TICKET))
+
+
 _REGISTRY: dict[tuple[str, int], Schema] = {
     (SKM_RESPONSE, 1): SkmResponseV1(),
     (PEER_FEEDBACK, 1): PeerFeedbackV1(),
@@ -153,6 +195,8 @@ _REGISTRY: dict[tuple[str, int], Schema] = {
     (APPRAISAL, 1): AppraisalV1(),
     (CASE_OPENED, 1): CaseV1(),
     (CASE_CLOSED, 1): CaseV1(),
+    (COMPLAINT_RECEIVED, 1): ComplaintReceivedV1(),
+    (COMPLAINT_STATUS, 1): ComplaintStatusV1(),
 }
 
 

@@ -12,17 +12,18 @@ class Topics:
     coaching: str       # coaching cases opened/closed (notifier input)
     deadletter: str     # messages a consumer could not process, with the reason
     notifications_dlq: str  # webhook deliveries that failed every attempt
+    complaints: str     # complaint tickets: received (survey) and each handling step (notifier), keyed by ticket
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Topics:
         p = settings.kafka_topic_prefix
         return cls(responses=f"{p}responses.v1", coaching=f"{p}coaching.v1", deadletter=f"{p}deadletter.v1",
-                   notifications_dlq=f"{p}notifications-dlq.v1")
+                   notifications_dlq=f"{p}notifications-dlq.v1", complaints=f"{p}complaints.v1")
 
     def specs(self, settings: Settings) -> dict[str, int]:
         """Topic name -> partitions."""
         return {self.responses: settings.kafka_responses_partitions, self.coaching: settings.kafka_partitions,
-                self.deadletter: 1, self.notifications_dlq: 1}
+                self.deadletter: 1, self.notifications_dlq: 1, self.complaints: settings.kafka_partitions}
 
 
 def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any
 
 
@@ -106,6 +107,19 @@ class Settings:
                             "local hour at which the daily digest of the previous day is mailed")
     admin_email: str = _var("NOTIFIER_ADMIN_EMAIL", "",
                             "mail address of the administrator who receives cases nobody else can")
+    contact_key: str = _var("TANGGAP_CONTACT_KEY", "",
+                            "key encrypting citizens' contact details at rest (a Fernet key: 32 bytes, URL-safe "
+                            "base64; required in production; in development derived from the signing key)")
+    complaint_verify_days: int = _var("COMPLAINT_VERIFY_DAYS", 3,
+                                      "working days a unit has to verify (or reject or forward) a complaint")
+    complaint_answer_days: int = _var("COMPLAINT_ANSWER_DAYS", 14,
+                                      "working days a unit has to answer a verified complaint")
+    complaint_contact_retention_days: int = _var("COMPLAINT_CONTACT_RETENTION_DAYS", 180,
+                                                 "days a citizen's contact details are kept after their ticket "
+                                                 "is closed (then deleted by tanggap complaints purge)")
+    holidays: str = _var("TANGGAP_HOLIDAYS", "",
+                         "holidays that are not working days (libur nasional, cuti bersama), YYYY-MM-DD separated "
+                         "by commas; weekends are never working days")
     tick_seconds: int = _var("NOTIFIER_TICK_SECONDS", 30,
                              "how often the notifier worker runs its scheduler "
                              "(escalation, reminders, retries, digests)")
@@ -113,6 +127,11 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return self.cookie_secure == "true" or (self.cookie_secure == "auto" and self.env == "production")
+
+    @property
+    def holiday_dates(self) -> frozenset[date]:
+        from shared.domain.workdays import parse_holidays
+        return parse_holidays(self.holidays)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -155,6 +174,26 @@ class Settings:
             raise ConfigError("NOTIFIER_ESCALATE_AFTER_DAYS must be at least 1")
         if not 0 <= self.digest_hour <= 23:
             raise ConfigError("NOTIFIER_DIGEST_HOUR must be between 0 and 23")
+        if self.env == "production" and not self.contact_key:
+            raise ConfigError("TANGGAP_CONTACT_KEY must be set in production")
+        if self.contact_key:
+            import base64
+            import binascii
+            try:
+                ok = len(base64.urlsafe_b64decode(self.contact_key.encode())) == 32
+            except (binascii.Error, ValueError):
+                ok = False
+            if not ok:
+                raise ConfigError("TANGGAP_CONTACT_KEY must be 32 bytes in URL-safe base64 (a Fernet key)")
+        if self.complaint_verify_days < 1 or self.complaint_answer_days < 1:
+            raise ConfigError("COMPLAINT_VERIFY_DAYS and COMPLAINT_ANSWER_DAYS must be at least 1")
+        if self.complaint_contact_retention_days < 0:
+            raise ConfigError("COMPLAINT_CONTACT_RETENTION_DAYS must not be negative")
+        from shared.domain.workdays import parse_holidays
+        try:
+            parse_holidays(self.holidays)
+        except ValueError as exc:
+            raise ConfigError(f"TANGGAP_HOLIDAYS: {exc}") from None
         if self.secret_key and len(self.secret_key) < 32:
             raise ConfigError("TANGGAP_SECRET_KEY must be at least 32 characters")
 

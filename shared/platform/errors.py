@@ -42,6 +42,8 @@ CODES = tuple(code for code, _, _ in MESSAGES.values()) + (
     "address_refused",
     "period_not_released",    # peer results of a month: they are released per quarter only
     "already_acknowledged", "already_resolved", "not_acknowledged", "not_due", "no_dialogue", "escalated",
+    # complaint tickets (shared.domain.complaints) and their intake
+    "already_verified", "not_verified", "closed", "same_unit", "self_duplicate", "unknown_action", "busy",
 )
 
 

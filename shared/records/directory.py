@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from mongoengine import BooleanField, StringField
+from mongoengine import BooleanField, ListField, StringField
 
 from shared.contracts.formats import CODE, NIP
 from shared.platform.revisions import Revisioned
@@ -28,6 +28,7 @@ class Unit(Revisioned):
     parent = StringField(regex=CODE)
     head_nip = StringField(regex=NIP)
     active = BooleanField(default=True)   # False: closed or merged; no new surveys, people or services
+    complaint_handlers = ListField(StringField(regex=NIP))  # employees who handle the unit's complaint tickets
 
 
 class Service(Revisioned):
