@@ -41,6 +41,7 @@ def processes(env: dict[str, str]) -> list[Process]:
     return [
         web("survey", "SURVEY_PORT", 8001, (("front door (log in here)", "/beranda"), ("admin console", "/admin"))),
         Process("survey-relay", (python, "-m", "services.survey", "relay")),
+        Process("survey-tracker", (python, "-m", "services.survey", "tracker")),
         web("aggregator", "AGGREGATOR_PORT", 8002, (("evaluation dashboard", "/dashboard"),
                                                      ("public results", "/results"))),
         Process("aggregator-worker", (python, "-m", "services.aggregator", "worker")),

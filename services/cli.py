@@ -261,6 +261,26 @@ def directory_import(settings, file, kind, dry_run):
 
 
 @main.group()
+def complaints():
+    """Citizens' complaints: the contact details' retention."""
+
+
+@complaints.command("purge")
+@click.pass_obj
+def complaints_purge(settings):
+    """Delete the contact details of tickets closed longer than COMPLAINT_CONTACT_RETENTION_DAYS
+    ago (the survey tracker also does this hourly; run it from cron where no tracker runs)."""
+    from shared.platform import db
+    from shared.platform.clock import SystemClock
+
+    from services.survey.complaints.tracker import purge_contacts
+
+    db.connect(settings)
+    deleted = purge_contacts(settings, SystemClock().now())
+    click.echo(f"deleted the contact details of {deleted} closed ticket(s)")
+
+
+@main.group()
 def topics():
     """Kafka topics."""
 

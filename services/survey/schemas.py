@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts.formats import StrictBoolean, WholeRegexp, code_field, nip_field
-from shared.domain import skm
+from shared.domain import complaints, skm
 
 from services.survey.surveys import spec
 
@@ -91,6 +91,9 @@ class UnitIn(Schema):
         "description": "false: the unit is closed or merged (refused while it has active surveys or kiosks); it "
                        "takes no new surveys, services or employees, and its results stay; left out: as it is (a "
                        "new unit is active)"})
+    complaint_handlers = fields.List(nip_field(), allow_none=True, validate=validate.Length(max=50), metadata={
+        "description": "NIPs of the employees who handle the unit's complaint tickets beside its head (active "
+                       "employees); left out: as they are"})
 
 
 class UnitOut(Schema):
@@ -100,6 +103,7 @@ class UnitOut(Schema):
     name_en = fields.String(allow_none=True)
     parent = fields.String(allow_none=True)
     head_nip = fields.String(allow_none=True)
+    complaint_handlers = fields.List(fields.String())
     rev = fields.Integer()
 
 
@@ -320,3 +324,81 @@ class BacklogOut(Schema):
     oldest_pending_at = fields.String(allow_none=True)
     published = fields.Integer()
     held = fields.List(fields.Nested(HeldOut), metadata={"description": "events Kafka refused for good"})
+
+
+PHONE = r"^\+?[0-9][0-9 ()-]{5,22}$"
+
+
+class ContactIn(Schema):
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254),
+                         metadata={"description": "where the unit's answer is mailed"})
+    phone = fields.String(allow_none=True, validate=WholeRegexp(PHONE, error="nomor telepon tidak valid / not a "
+                                                                             "phone number"))
+
+
+class ComplaintIn(Schema):
+    id = fields.UUID(metadata={"description": "client-generated id (idempotency key): a replay returns the same "
+                                              "ticket"})
+    deployment = fields.String(validate=validate.Length(min=1, max=16),
+                               metadata={"description": "public code of a deployment (from the counter's QR code)"})
+    unit = code_field(metadata={"description": "unit code (when no deployment)"})
+    service = code_field(allow_none=True, metadata={"description": "service (jenis layanan) code"})
+    officer = nip_field(allow_none=True, metadata={"description": "NIP of the officer concerned, if known (same rule "
+                                                                  "as ratings: an officer serving in the unit)"})
+    kind = fields.String(required=True, validate=validate.OneOf(complaints.KINDS),
+                         metadata={"description": "pengaduan (complaint), aspirasi (suggestion), informasi "
+                                                  "(request for information)"})
+    text = fields.String(allow_none=True, validate=validate.Length(max=complaints.TEXT_MAX),
+                         metadata={"description": "what happened or what is asked (required except from a kiosk)"})
+    unsur = fields.String(allow_none=True, validate=validate.OneOf(skm.UNSUR_CODES),
+                          metadata={"description": "the SKM element it concerns, U1-U9"})
+    contact = fields.Nested(ContactIn, allow_none=True,
+                            metadata={"description": "how to reach the citizen (optional; needs consent)"})
+    consent = StrictBoolean(metadata={"description": "true: the citizen agrees that the contact is kept, encrypted, "
+                                                     "seen only by the ticket's handlers and deleted after the "
+                                                     "retention period"})
+    lang = fields.String(validate=validate.OneOf(["id", "en"]), allow_none=True)
+
+    @validates_schema
+    def one_target(self, data, **kwargs):
+        if data.get("deployment") and data.get("unit"):
+            raise ValidationError("isi deployment atau unit, bukan keduanya / give deployment or unit, not both",
+                                  "unit")
+
+    @validates_schema
+    def some_text(self, data, **kwargs):
+        if data.get("text") is not None and not data["text"].strip():
+            raise ValidationError("tidak boleh kosong / must not be blank", "text")
+
+
+class ComplaintAcceptedOut(Schema):
+    ticket = fields.String(required=True, metadata={"description": "the ticket number, e.g. ADU-2026-12-000123"})
+    tracking_key = fields.String(required=True, metadata={"description": "the secret that opens the tracking page"})
+    tracking_url = fields.String(required=True)
+    status = fields.String(required=True)
+    kind = fields.String(required=True)
+    unit = fields.String(required=True)
+    received_at = fields.DateTime(required=True)
+
+
+class ComplaintStepOut(Schema):
+    state = fields.String(required=True)
+    label = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    unit = fields.String(required=True)
+    text = fields.String(allow_none=True, metadata={"description": "public text: the reply, a rejection's reason, "
+                                                                   "a progress note"})
+
+
+class ComplaintTrackOut(Schema):
+    ticket = fields.String(required=True)
+    kind = fields.String(required=True)
+    unsur = fields.String(allow_none=True)
+    unit = fields.String(required=True, metadata={"description": "the unit handling it now"})
+    state = fields.String(required=True, metadata={"description": "diterima, diverifikasi, dialihkan, "
+                                                                  "ditindaklanjuti, selesai or ditolak"})
+    label = fields.String(required=True)
+    received_at = fields.DateTime(required=True)
+    reply = fields.String(allow_none=True, metadata={"description": "the unit's public answer"})
+    duplicate_of = fields.String(allow_none=True, metadata={"description": "the ticket whose answer this one shares"})
+    steps = fields.List(fields.Nested(ComplaintStepOut), required=True)

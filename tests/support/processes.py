@@ -106,6 +106,9 @@ class Services:
     def relay(self) -> Proc:
         return self.run("relay", "services.survey", "relay")
 
+    def tracker(self) -> Proc:
+        return self.run("tracker", "services.survey", "tracker")
+
     def aggregator_worker(self) -> Proc:
         return self.run("aggregator-worker", "services.aggregator", "worker")
 

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-OWN = {"init", "survey", "survey-relay", "aggregator", "aggregator-worker", "notifier", "notifier-worker"}
+OWN = {"init", "survey", "survey-relay", "survey-tracker", "aggregator", "aggregator-worker", "notifier",
+       "notifier-worker"}
 
 
 def test_compose_parses_and_has_the_three_services_their_workers_and_the_servers():

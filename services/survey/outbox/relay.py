@@ -1,7 +1,9 @@
 """The outbox relay: publishes stored responses' events to Kafka and records where they went.
 
-One relay is active per deployment (it holds a lease; a second one stands by). It is the only
-writer of ``Response.published`` and of the ``outbox_log``. Delivery is effectively once:
+Its sources are the responses (to the responses topic) and the citizens' complaints (to the
+complaints topic); each is handled the same way. One relay is active per deployment (it
+holds a lease; a second one stands by). It is the only writer of ``published`` (of responses
+and complaints) and of the ``outbox_log``. Delivery is effectively once:
 after a send whose outcome is unknown (broker down, timeout, crash) and at every start, the
 relay first *reconciles*: it reads each partition after the last offset it logged and marks
 every event it finds there as published, so it never sends an event twice; then it sends
@@ -19,11 +21,13 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from kafka.errors import KafkaError
 
+from shared.contracts import payloads
 from shared.messaging import clients, failures
 from shared.messaging.clients import make_producer
 from shared.messaging.consumer import read_range
@@ -32,10 +36,26 @@ from shared.platform import db, process
 from shared.platform.clock import Clock, SystemClock
 from shared.platform.config import Settings
 from shared.platform.lease import Lease
+from shared.records.complaints import Complaint
 from shared.records.responses import OutboxDecision, OutboxRecord, Response
 
 log = logging.getLogger(__name__)
 MARK_CHUNK = 500  # responses marked published per update command
+
+
+@dataclass(frozen=True)
+class Source:
+    """A collection of documents carrying an outbox entry, and the topic its events go to.
+    ``id_field`` is the payload field holding the document's id (to reconcile); when other
+    producers share the topic, ``event_type`` picks this source's events."""
+
+    document: type
+    topic: str
+    id_field: str
+    event_type: str | None = None
+
+    def collection(self):
+        return self.document._get_collection()
 
 
 class Relay:
@@ -45,6 +65,8 @@ class Relay:
         self.clock = clock or SystemClock()
         self.batch_size = batch_size
         self.topics = Topics.from_settings(settings)
+        self.sources = (Source(Response, self.topics.responses, "response_id"),
+                        Source(Complaint, self.topics.complaints, "ticket", payloads.COMPLAINT_RECEIVED))
         self._producer_factory = producer_factory or (lambda: make_producer(settings, client_id="survey-relay"))
         self._producer = None
         self.send_timeout_s = send_timeout_s
@@ -67,8 +89,8 @@ class Relay:
             self._producer = None
 
     # -- one round ----------------------------------------------------------------------------
-    def pending(self, limit: int) -> list[dict]:
-        """Unpublished responses' outbox entries, in the server's natural (insertion) order,
+    def pending(self, limit: int, source: Source | None = None) -> list[dict]:
+        """Unpublished documents' outbox entries, in the server's natural (insertion) order,
         without the held ones.
 
         No sort on ``received_at``: with a sort the local MongoDB-protocol server reads and
@@ -77,15 +99,18 @@ class Relay:
         they came (and ordering across batches is kept because a batch is published, and
         marked, before the next is read).
         """
-        return list(Response._get_collection().find({"published": False, "held": {"$ne": True}},
-                                                    {"outbox": 1}).limit(limit))
+        coll = (source or self.sources[0]).collection()
+        return list(coll.find({"published": False, "held": {"$ne": True}}, {"outbox": 1}).limit(limit))
 
     def run_once(self) -> int:
-        """Publish one batch; returns how many events were published (0: nothing pending)."""
+        """Publish one batch of each source; returns how many events were published (0: nothing pending)."""
         if self.needs_reconcile:
             self.reconcile()
         self.apply_decisions()
-        docs = self.pending(self.batch_size)
+        return sum(self._publish(source) for source in self.sources)
+
+    def _publish(self, source: Source) -> int:
+        docs = self.pending(self.batch_size, source)
         if not docs:
             return 0
         producer = self.producer()
@@ -109,8 +134,8 @@ class Relay:
             alone = self._one_by_one(refused)
             delivered += alone[0]
             held += alone[1]
-        self._mark(delivered)
-        self._hold(held)
+        self._mark(delivered, source)
+        self._hold(held, source)
         if len(delivered) + len(held) < len(docs):
             # Outcome unknown for the rest: never resend blindly.
             self.needs_reconcile = True
@@ -151,11 +176,12 @@ class Relay:
         self._drop_producer()
         return delivered, held
 
-    def _hold(self, held: list[tuple[str, str]]) -> None:
+    def _hold(self, held: list[tuple[str, str]], source: Source | None = None) -> None:
         now = self.clock.now()
+        coll = (source or self.sources[0]).collection()
         for rid, why in held:
-            Response._get_collection().update_one({"_id": rid, "published": False},
-                                                  {"$set": {"held": True, "held_reason": why, "held_at": now}})
+            coll.update_one({"_id": rid, "published": False},
+                            {"$set": {"held": True, "held_reason": why, "held_at": now}})
             log.error("Kafka refused an event for good; it is held until an admin decides",
                       extra={"response_id": rid, "reason": why})
         self.held_total += len(held)
@@ -167,31 +193,33 @@ class Relay:
         decisions = list(OutboxDecision._get_collection().find({}, {"response_id": 1, "action": 1, "at": 1}))
         if not decisions:
             return 0
-        coll = Response._get_collection()
-        held = {d["_id"]: d for d in coll.find({"held": True, "discarded": {"$ne": True}}, {"decisions_applied": 1})}
         applied = 0
-        for decision in sorted(decisions, key=lambda d: (d["at"], d["_id"])):
-            doc = held.get(decision["response_id"])
-            if doc is None or decision["_id"] in (doc.get("decisions_applied") or ()):
-                continue
-            change: dict = {"$addToSet": {"decisions_applied": decision["_id"]}}
-            if decision["action"] == "release":
-                change["$unset"] = {"held": "", "held_reason": "", "held_at": ""}
-            else:
-                change["$set"] = {"discarded": True}
-            coll.update_one({"_id": doc["_id"]}, change)
-            held.pop(doc["_id"])
-            applied += 1
-            log.info("an admin's decision about a held event applied",
-                     extra={"response_id": doc["_id"], "action": decision["action"]})
+        for source in self.sources:
+            coll = source.collection()
+            held = {d["_id"]: d for d in coll.find({"held": True, "discarded": {"$ne": True}},
+                                                   {"decisions_applied": 1})}
+            for decision in sorted(decisions, key=lambda d: (d["at"], d["_id"])):
+                doc = held.get(decision["response_id"])
+                if doc is None or decision["_id"] in (doc.get("decisions_applied") or ()):
+                    continue
+                change: dict = {"$addToSet": {"decisions_applied": decision["_id"]}}
+                if decision["action"] == "release":
+                    change["$unset"] = {"held": "", "held_reason": "", "held_at": ""}
+                else:
+                    change["$set"] = {"discarded": True}
+                coll.update_one({"_id": doc["_id"]}, change)
+                held.pop(doc["_id"])
+                applied += 1
+                log.info("an admin's decision about a held event applied",
+                         extra={"response_id": doc["_id"], "action": decision["action"]})
         return applied
 
-    def _mark(self, delivered: list[tuple[str, str, int, int]]) -> None:
+    def _mark(self, delivered: list[tuple[str, str, int, int]], source: Source | None = None) -> None:
         if not delivered:
             return
         now = self.clock.now()
         ids = [d[0] for d in delivered]
-        coll = Response._get_collection()
+        coll = (source or self.sources[0]).collection()
         for start in range(0, len(ids), MARK_CHUNK):
             # One command per chunk: the local MongoDB-protocol server answers every filter with
             # a full scan (it uses its indexes only for the writes themselves), so one filtered
@@ -204,8 +232,15 @@ class Relay:
 
     # -- recovery -----------------------------------------------------------------------------
     def reconcile(self) -> int:
-        """Mark as published every unmarked event already in the topic. Returns how many."""
-        topic = self.topics.responses
+        """Mark as published every unmarked event already in the sources' topics. Returns how many."""
+        total = 0
+        for source in self.sources:
+            total += self._reconcile(source)
+        self.needs_reconcile = False
+        return total
+
+    def _reconcile(self, source: Source) -> int:
+        topic = source.topic
         ends = clients.end_offsets(self.settings, topic)
         if not ends:
             raise ConnectionError(f"topic {topic} not found (is Kafka up and the topic created?)")
@@ -215,16 +250,18 @@ class Relay:
         def collect(tp, records) -> None:
             for record in records:
                 try:
-                    rid = json.loads(record.value)["payload"]["response_id"]
+                    event = json.loads(record.value)
+                    if source.event_type is not None and event["type"] != source.event_type:
+                        continue   # another producer's event on the same topic
+                    rid = event["payload"][source.id_field]
                 except (ValueError, KeyError, TypeError):
                     continue
                 found.append((str(rid), record.partition, record.offset))
 
         read_range(self.settings, topic, starts, ends, collect, client_id="survey-relay-reconcile", timeout_s=30)
-        self._mark([(rid, topic, p, o) for rid, p, o in found])
-        self.needs_reconcile = False
+        self._mark([(rid, topic, p, o) for rid, p, o in found], source)
         if found:
-            log.info("reconciled events already in Kafka", extra={"count": len(found)})
+            log.info("reconciled events already in Kafka", extra={"count": len(found), "topic": topic})
         return len(found)
 
     def _recorded_offset(self, topic: str, partition: int) -> int:

@@ -57,6 +57,31 @@ def kiosk_device(principal: Principal) -> KioskDevice:
     return device
 
 
+def check_target(cache: LookupCache, unit_code: str, service: str | None, officer: str | None,
+                 pinned: str | None = None) -> None:
+    """What a citizen's response or complaint is about exists and fits: an active unit, a
+    service of it, an active officer who serves in it (or the officer a deployment is pinned
+    to). Raises a 422 naming the field."""
+    unit_doc = cache.get("unit", unit_code, lambda: Unit.head(unit_code))
+    if unit_doc is None:
+        raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
+    if not unit_doc.active:
+        raise ApiError(422, errors={"unit": ["unit ini sudah tidak aktif / this unit is closed"]})
+    service_ref = Service.ref_of(unit_code, service) if service else None
+    if service_ref and cache.get("service", service_ref, lambda: Service.head(service_ref)) is None:
+        raise ApiError(422, errors={"service": ["layanan tidak dikenal di unit ini / unknown service in this unit"]})
+    if officer:
+        person = cache.get("officer", officer, lambda: Employee.head(officer))
+        if person is None or not person.active:
+            raise ApiError(422, errors={"officer": ["petugas tidak dikenal / unknown officer"]})
+        def unit_of(code: str):
+            return cache.get("unit", code, lambda: Unit.head(code))
+
+        if officer != pinned and not serves_in(person.unit, unit_code, unit_of):
+            raise ApiError(422, errors={"officer": ["petugas ini tidak bertugas di unit ini / this officer does not "
+                                                    "serve in this unit"]})
+
+
 def submit(data: dict, raw_body: dict, origin: Origin) -> acceptance.Accepted:
     ext = current_app.extensions["tanggap"]
     settings, clock = ext.settings, ext.clock
@@ -106,24 +131,7 @@ def submit(data: dict, raw_body: dict, origin: Origin) -> acceptance.Accepted:
     if template.kind == "peer":
         raise ApiError(422, errors={"deployment": ["umpan balik rekan memakai /api/v1/peer-feedback / peer feedback "
                                                    "goes to /api/v1/peer-feedback"]})
-    unit_doc = cache.get("unit", unit_code, lambda: Unit.head(unit_code))
-    if unit_doc is None:
-        raise ApiError(422, errors={"unit": ["unit tidak dikenal / unknown unit"]})
-    if not unit_doc.active:
-        raise ApiError(422, errors={"unit": ["unit ini sudah tidak aktif / this unit is closed"]})
-    service_ref = Service.ref_of(unit_code, service) if service else None
-    if service_ref and cache.get("service", service_ref, lambda: Service.head(service_ref)) is None:
-        raise ApiError(422, errors={"service": ["layanan tidak dikenal di unit ini / unknown service in this unit"]})
-    if officer:
-        person = cache.get("officer", officer, lambda: Employee.head(officer))
-        if person is None or not person.active:
-            raise ApiError(422, errors={"officer": ["petugas tidak dikenal / unknown officer"]})
-        def unit_of(code: str):
-            return cache.get("unit", code, lambda: Unit.head(code))
-
-        if officer != pinned and not serves_in(person.unit, unit_code, unit_of):
-            raise ApiError(422, errors={"officer": ["petugas ini tidak bertugas di unit ini / this officer does not "
-                                                    "serve in this unit"]})
+    check_target(cache, unit_code, service, officer, pinned)
     if template.kind != "skm" and data.get("profile"):
         raise ApiError(422, errors={"profile": ["profil hanya untuk SKM / the profile belongs to the SKM"]})
 

@@ -94,7 +94,9 @@ def unit(code):
     if request.method == "POST":
         try:
             # the edit form has no "active": keep it (closing a unit is its own button)
-            directory.save_unit(UnitIn().load({**forms.values(UNIT_FIELDS), "code": code, "active": current.active}),
+            handlers = [n for n in re.split(r"[\s,;]+", forms.text("complaint_handlers") or "") if n]
+            directory.save_unit(UnitIn().load({**forms.values(UNIT_FIELDS + ("complaint_handlers",)), "code": code,
+                                               "active": current.active, "complaint_handlers": handlers}),
                                 forms.by())
             return redirect(url_for("admin_pages.unit", code=code, saved=1))
         except (ValidationError, ApiError) as exc:

@@ -88,6 +88,15 @@ def save_unit(data: dict, by: str) -> Unit:
         data["active"] = current.active if current is not None else True   # left out: as it is
     if current is not None and current.active and data["active"] is False:
         _check_can_close(code)
+    if data.get("complaint_handlers") is None:
+        data["complaint_handlers"] = list(current.complaint_handlers or []) if current is not None else []
+    else:
+        handlers = list(dict.fromkeys(data["complaint_handlers"]))
+        unknown = [n for n in handlers if (e := Employee.head(n)) is None or not e.active]
+        if unknown:
+            raise ApiError(422, errors={"complaint_handlers": [f"pegawai tidak dikenal atau nonaktif / unknown or "
+                                                               f"inactive employee: {', '.join(unknown[:5])}"]})
+        data["complaint_handlers"] = handlers
     return _save(Unit, code, data, by)
 
 

@@ -1,0 +1,1 @@
+"""Citizens' complaints and suggestions, the citizen's side: intake and tracking."""
