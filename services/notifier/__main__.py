@@ -28,13 +28,16 @@ def tick(settings: Settings) -> int:
 
     from services.notifier.deliveries import Sender
     from services.notifier.scheduler import tick as run_tick
+    from services.notifier.ticket_deadlines import tick as ticket_tick
 
     logs.setup("notifier-tick", settings.log_level)
     db.connect(settings, pool_size=4)
     sender = Sender(settings)
     try:
         print("tick: checking open cases and due deliveries ...", flush=True)
-        counts = run_tick(settings, SystemClock().now(), sender, progress=lambda line: print(line, flush=True))
+        now = SystemClock().now()
+        counts = ticket_tick(settings, now)   # complaint deadlines first: they claim the deliveries sent below
+        counts.update(run_tick(settings, now, sender, progress=lambda line: print(line, flush=True)))
     finally:
         sender.close()
     print("tick done: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing to do"), flush=True)

@@ -9,7 +9,7 @@ from shared.platform.config import Settings
 from shared.platform.web import create_service_app, enable_pages, public_static
 
 from services.notifier.channels import addresses
-from services.notifier.views import deliveries, inbox, pages
+from services.notifier.views import deliveries, inbox, pages, tickets
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None,
@@ -25,8 +25,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     api = app.extensions["tanggap"].api
     api.register_blueprint(inbox.blp)
     api.register_blueprint(deliveries.blp)
+    api.register_blueprint(tickets.blp)
     enable_pages(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(tickets.bp)
     settings = app.extensions["tanggap"].settings
     if settings.env != "production":
         from services.notifier.views import dev_pages

@@ -33,6 +33,7 @@ from mongoengine.errors import NotUniqueError
 
 from shared.messaging.topics import Topics
 from shared.platform.config import Settings
+from shared.records.complaints import contact_of
 
 from services.notifier import delivery_timing, prefs
 from services.notifier.channels import SendError, addresses, smtp, webhook
@@ -164,7 +165,13 @@ class Sender:
     def _send(self, delivery: Delivery) -> None:
         c = delivery.content
         if delivery.channel == "email":
-            msg = smtp.build(self.settings, to=c["to"], subject=c["subject"], text=c["text"], html=c["html"],
+            if c.get("to_ticket"):   # a citizen: the sealed contact is opened only now
+                to = (contact_of(self.settings, c["to_ticket"]) or {}).get("email")
+                if not to:
+                    raise SendError("the citizen's contact has no address (or was deleted)")
+            else:
+                to = c["to"]
+            msg = smtp.build(self.settings, to=to, subject=c["subject"], text=c["text"], html=c["html"],
                              message_key=delivery.key, lang=c.get("lang", "id"))
             smtp.send(self.settings, msg)
             return

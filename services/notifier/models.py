@@ -106,3 +106,49 @@ class NotificationPreferences(Revisioned):
     quiet_start = StringField(regex=r"^([01]\d|2[0-3]):[0-5]\d$")
     quiet_end = StringField(regex=r"^([01]\d|2[0-3]):[0-5]\d$")
     digest = BooleanField(default=False)
+
+
+class ComplaintTicket(Document):
+    """A citizen's complaint ticket as the notifier handles it: inserted once by the worker
+    that owns the ticket's partition, from ``complaint.received``, keyed by the ticket number;
+    never changed afterwards (its handling is :class:`TicketEntry` history). The text and the
+    contact stay in the survey service's store and are read from there when shown."""
+
+    meta = {"collection": "notifier_tickets", "indexes": ["unit", "-received_at"]}
+    ticket = StringField(primary_key=True)
+    unit = StringField(required=True)          # the unit it was sent to (forwarding is history)
+    service = StringField()
+    officer = StringField()
+    kind = StringField(required=True)
+    unsur = StringField()
+    channel = StringField(required=True)
+    period = StringField(required=True)
+    received_at = DateTimeField(required=True)
+    has_contact = BooleanField(default=False)
+    event_id = StringField()
+    opened_at = DateTimeField(required=True)   # when the notifier stored it
+
+
+class TicketEntry(Document):
+    """A ticket's append-only history: handlers' actions and the scheduler's reminders and
+    escalations, each claimed under the unique ``(ticket, seq)``."""
+
+    meta = {"collection": "notifier_ticket_history",
+            "indexes": [{"fields": ["ticket", "seq"], "unique": True}, ("kind", "to_nip"), ("kind", "at")]}
+    ticket = StringField(required=True)
+    seq = IntField(required=True, min_value=1)
+    kind = StringField(required=True)
+    at = DateTimeField(required=True)
+    by = StringField(required=True)      # the actor (NIP or login), or "scheduler"
+    by_nip = StringField()
+    to_nip = StringField()               # escalations: who was told
+    data = DictField()                   # reason, to_unit, reply, public, note (internal), of, ...
+
+
+class TicketPublished(Document):
+    """An entry's status event reached Kafka (insert-only: ``ticket|seq``); entries without one
+    are published again by the scheduler (the survey tracker inserts each step once)."""
+
+    meta = {"collection": "notifier_ticket_published"}
+    id = StringField(primary_key=True)
+    at = DateTimeField(required=True)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts.formats import StrictBoolean, WholeRegexp
+from shared.contracts.formats import StrictBoolean, WholeRegexp, code_field
+from shared.domain import complaints
 
 from services.notifier.inbox import STATUSES
 from services.notifier.models import CHANNELS, DELIVERY_STATUSES
@@ -198,3 +199,85 @@ class StatsOut(Schema):
     email = fields.Nested(ChannelStatsOut)
     webhook = fields.Nested(ChannelStatsOut)
     inbox = fields.Nested(ChannelStatsOut)
+
+
+# -- complaint tickets -------------------------------------------------------------------------
+
+TICKET_ACTIONS = ("verify", "reject", "forward", "follow_up", "answer", "duplicate")
+
+
+class TicketQuery(Schema):
+    state = fields.String(validate=validate.OneOf(complaints.STATES))
+    unit = code_field()
+
+
+class TicketActionIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(TICKET_ACTIONS), metadata={
+        "description": "verify; reject (reason); forward (to_unit); follow_up (public progress note optional); "
+                       "answer (reply, shown in public and mailed to the citizen); duplicate (of: the ticket whose "
+                       "answer this one shares)"})
+    reason = fields.String(validate=validate.Length(min=1, max=complaints.REASON_MAX),
+                           metadata={"description": "why it is rejected (shown to the citizen)"})
+    to_unit = code_field(metadata={"description": "the unit it is forwarded to"})
+    reply = fields.String(validate=validate.Length(min=1, max=complaints.TEXT_MAX),
+                          metadata={"description": "the public answer: no personal data"})
+    public = fields.String(validate=validate.Length(max=complaints.REASON_MAX),
+                           metadata={"description": "a progress note shown to the citizen"})
+    of = fields.String(validate=WholeRegexp(complaints.TICKET), metadata={"description": "the original ticket"})
+    note = fields.String(validate=validate.Length(max=2000), metadata={"description": "an internal note (never "
+                                                                                      "shown to the citizen)"})
+
+    @validates_schema
+    def needed(self, data, **kwargs):
+        need = {"reject": "reason", "forward": "to_unit", "answer": "reply", "duplicate": "of"}.get(data.get("action"))
+        if need and not (data.get(need) or "").strip():
+            raise ValidationError("wajib untuk tindakan ini / required for this action", need)
+
+
+class TicketDeadlineOut(Schema):
+    name = fields.String(metadata={"description": "verify or answer"})
+    due = fields.String(metadata={"description": "the last working day (local date)"})
+    overdue = fields.Boolean()
+
+
+class TicketSummaryOut(Schema):
+    ticket = fields.String()
+    kind = fields.String()
+    unsur = fields.String(allow_none=True)
+    unit = fields.String(metadata={"description": "the unit that owns it now"})
+    received_unit = fields.String()
+    state = fields.String()
+    received_at = fields.DateTime()
+    deadline = fields.Nested(TicketDeadlineOut, allow_none=True)
+    duplicate_of = fields.String(allow_none=True)
+
+
+class TicketEntryOut(Schema):
+    seq = fields.Integer()
+    kind = fields.String()
+    at = fields.DateTime()
+    by = fields.String()
+    to_nip = fields.String(allow_none=True)
+    data = fields.Dict()
+
+
+class TicketContactOut(Schema):
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class TicketOut(TicketSummaryOut):
+    service = fields.String(allow_none=True)
+    officer = fields.String(allow_none=True)
+    channel = fields.String()
+    text = fields.String(allow_none=True)
+    contact = fields.Nested(TicketContactOut, allow_none=True, metadata={"description": "the citizen's contact, "
+                                                                                        "for the ticket's handlers"})
+    reply = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(TicketEntryOut))
+
+
+class TicketActionOut(Schema):
+    ticket = fields.Nested(TicketOut)
+    replayed = fields.Boolean()

@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 
+from shared.contracts import payloads
 from shared.contracts.events import InvalidEvent, decode
 from shared.messaging.clients import make_producer
 from shared.messaging.consumer import Batch, ConsumerLoop, DeadLetter, Gather
@@ -26,7 +27,7 @@ from shared.platform import process
 from shared.platform.clock import Clock, SystemClock
 from shared.platform.config import Settings
 
-from services.notifier import case_events, routing, scheduler
+from services.notifier import case_events, routing, scheduler, ticket_actions, ticket_deadlines
 from services.notifier.deliveries import DISPATCH_BATCH, Sender
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,12 @@ class NotifierWorker:
                 except InvalidEvent as exc:
                     dead.append(DeadLetter(tp, record, exc.reason))
                     continue
-                outcome = case_events.handle_event(self.settings, event, self.clock.now(), self.directory)
+                if event.type == payloads.COMPLAINT_RECEIVED:
+                    outcome = ticket_actions.received(self.settings, event, self.clock.now())
+                elif event.type == payloads.COMPLAINT_STATUS:
+                    outcome = "own_status_event"   # the notifier's own steps, for the tracker and the aggregator
+                else:
+                    outcome = case_events.handle_event(self.settings, event, self.clock.now(), self.directory)
                 self._count({outcome: 1})
         self._count({"dead_lettered": len(dead)})
         self._wake.set()
@@ -89,7 +95,10 @@ class NotifierWorker:
         return dead
 
     def tick(self) -> Counter:
-        return scheduler.tick(self.settings, self.clock.now(), self.sender, self.directory)
+        now = self.clock.now()
+        counts = ticket_deadlines.tick(self.settings, now, self.directory, producer=self.producer)
+        counts.update(scheduler.tick(self.settings, now, self.sender, self.directory))
+        return counts
 
     def _count(self, counts: Mapping[str, int]) -> None:
         with self._stats_lock:
@@ -125,7 +134,7 @@ class NotifierWorker:
         producer = self.producer  # made once here: the loop and the dispatcher share it
         dispatcher = threading.Thread(target=self.dispatcher, args=(stop,), name="notifier-dispatcher", daemon=True)
         dispatcher.start()
-        loop = ConsumerLoop(self.settings, topics=[self.topics.coaching], group_id=self.group,
+        loop = ConsumerLoop(self.settings, topics=[self.topics.coaching, self.topics.complaints], group_id=self.group,
                             client_id="notifier-worker", handle=self.handle, deadletter_topic=self.topics.deadletter,
                             producer=lambda: producer,
                             gather_policy=Gather(batch_size=50, poll_records=50, first_wait_s=poll_ms / 1000,
