@@ -121,8 +121,8 @@ def load(settings: Settings, echo=print) -> None:
     clock = SystemClock()
     now = clock.now()
     for code, name, name_en, parent, head in UNITS:
-        Unit.save_revision(code, {"name": name, "name_en": name_en, "parent": parent, "head_nip": head}, at=now,
-                           by="demo")
+        Unit.save_revision(code, {"name": name, "name_en": name_en, "parent": parent, "head_nip": head,
+                                  "complaint_handlers": HANDLERS.get(code, [])}, at=now, by="demo")
     for unit, code, name, name_en in SERVICES:
         Service.save_revision(Service.ref_of(unit, code),
                               {"unit": unit, "code": code, "name": name, "name_en": name_en}, at=now, by="demo")
@@ -138,9 +138,41 @@ def load(settings: Settings, echo=print) -> None:
     rated = _peer_feedback(settings, clock)
     _plan(settings, clock, lowest)
     placed = _console(now)
+    tickets = _complaints(settings)
     echo(f"demo: {len(UNITS)} units, {len(SERVICES)} services, {len(EMPLOYEES)} employees, "
-         f"{added} new responses, {rated} new peer ratings, {placed} surveys at counters, a custom survey, a kiosk"
+         f"{added} new responses, {rated} new peer ratings, {placed} surveys at counters, a custom survey, a kiosk, "
+         f"{tickets} complaint tickets"
          + (f", logins: {', '.join(logins)}" if logins else ""))
+
+
+# complaint handlers beside the unit head (Dewi handles the Dukcapil tickets with Budi, the head)
+HANDLERS = {"DISDUKCAPIL": ["199302112019022004"]}
+# (unit, kind, unsur, text, e-mail): citizens' complaints and suggestions, sent through the intake API
+COMPLAINTS = [
+    ("DISDUKCAPIL", "pengaduan", "U3", "Antrean perekaman KTP-el sampai tiga jam, loket kedua tidak dibuka.",
+     "warga.andir@contoh.example"),
+    ("DISDUKCAPIL", "aspirasi", "U9", "Mohon disediakan kursi tunggu tambahan untuk lansia.", None),
+    ("RSUD", "informasi", "U1", "Apa saja syarat rujukan rawat jalan untuk peserta BPJS?", None),
+]
+
+
+def _complaints(settings: Settings) -> int:
+    """The demo complaints, through the survey's own intake (one validation for every way in);
+    fixed client ids make a second run return the same tickets."""
+    from services.survey.app import create_app
+
+    client = create_app(settings).test_client()
+    sent = 0
+    for unit, kind, unsur, text, email in COMPLAINTS:
+        body: dict[str, Any] = {"id": str(uuid.uuid5(NAMESPACE, f"complaint|{unit}|{text}")), "unit": unit,
+                                "kind": kind, "unsur": unsur, "text": text}
+        if email:
+            body.update(contact={"email": email}, consent=True)
+        answer = client.post("/api/v1/complaints", json=body)
+        if answer.status_code != 201:
+            raise RuntimeError(f"demo complaint refused: {answer.status_code} {answer.get_json()}")
+        sent += "Idempotent-Replayed" not in answer.headers
+    return sent
 
 
 # (unit, service, officer, template): the counters with a QR poster; one has the custom survey

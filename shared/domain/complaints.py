@@ -92,6 +92,8 @@ class TicketState:
     escalations: list[dict[str, Any]] = field(default_factory=list)  # of the current stage
     told: set[str] = field(default_factory=set)   # told by an escalation since it reached the current unit
     last_seq: int = 0
+    kind: str | None = None      # what the ticket is (known to the aggregator's fold)
+    unsur: str | None = None
 
     @property
     def next_seq(self) -> int:
@@ -230,3 +232,75 @@ def escalation_due(state: TicketState, deadline: Deadline, today: date, every_da
 def days_taken(start: datetime, end: datetime, tz: str, holidays: Collection[date] = ()) -> int:
     """Working days from ``start`` to ``end`` (local days)."""
     return workdays.working_days_between(local_day(start, tz), local_day(end, tz), holidays)
+
+
+# -- indicators --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Share:
+    """``done`` of ``of`` in time; ``percent`` rounded half-up to one decimal (None when of = 0)."""
+
+    done: int
+    of: int
+
+    @property
+    def percent(self) -> float | None:
+        if not self.of:
+            return None
+        from decimal import ROUND_HALF_UP, Decimal
+        return float((Decimal(self.done * 100) / Decimal(self.of)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def median_half(values: list[int]) -> float | None:
+    """The median of whole numbers: exact (a middle value, or the half between two)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def figures(states: Iterable[TicketState], today: date, tz: str, verify_days: int, answer_days: int,
+            holidays: Collection[date] = ()) -> dict[str, Any]:
+    """A unit's complaint handling over ``states`` (the tickets it owns now): received, by kind
+    and unsur; verification and answers in time (of those done or overdue); the median of the
+    working days from receipt to the answer; the open backlog and how much of it is overdue."""
+    states = list(states)
+    verified_in, verified_of, answered_in, answered_of = 0, 0, 0, 0
+    days: list[int] = []
+    backlog = overdue = 0
+    by_kind = dict.fromkeys(KINDS, 0)
+    by_unsur: dict[str, int] = {}
+    for s in states:
+        by_kind[_kind_of(s)] = by_kind.get(_kind_of(s), 0) + 1
+        if s.unsur:
+            by_unsur[s.unsur] = by_unsur.get(s.unsur, 0) + 1
+        if s.reached_at is not None:
+            due = workdays.add_working_days(local_day(s.reached_at, tz), verify_days, holidays)
+            decided = s.verified_at or s.rejected_at or (s.answered_at if s.duplicate_of else None)
+            if decided is not None:
+                verified_of += 1
+                verified_in += local_day(decided, tz) <= due
+            elif s.open and today > due:
+                verified_of += 1
+        if s.verified_at is not None and not s.duplicate_of:
+            due = workdays.add_working_days(local_day(s.verified_at, tz), answer_days, holidays)
+            if s.answered_at is not None:
+                answered_of += 1
+                answered_in += local_day(s.answered_at, tz) <= due
+            elif today > due:
+                answered_of += 1
+        if s.answered_at is not None and s.reply:
+            days.append(days_taken(s.received_at, s.answered_at, tz, holidays))
+        if s.open:
+            backlog += 1
+            pending = pending_deadline(s, tz, verify_days, answer_days, holidays)
+            overdue += bool(pending and today > pending.due)
+    return {"received": len(states), "by_kind": by_kind, "by_unsur": dict(sorted(by_unsur.items())),
+            "verified_in_time": Share(verified_in, verified_of), "answered_in_time": Share(answered_in, answered_of),
+            "median_days_to_answer": median_half(days), "answered": len(days), "backlog": backlog,
+            "overdue": overdue}
+
+
+def _kind_of(s: TicketState) -> str:
+    return s.kind or "pengaduan"

@@ -29,6 +29,9 @@ def test_the_demo_fills_the_console_once_and_keeps_what_an_admin_changed(fresh_s
     assert len(Deployment.heads()) == len(demo.DEPLOYMENTS) and Deployment.head(paused).active is False
     assert SurveyTemplate.objects(code="ruang-tunggu").count() == 1 and KioskHeartbeat.objects.count() == 1
     assert "0 new responses" in said[-1] and "0 new peer ratings" in said[-1] and "a kiosk" in said[-1]
+    assert "0 complaint tickets" in said[-1]          # the complaints' client ids: the same tickets again
+    from shared.records.complaints import Complaint
+    assert Complaint.objects.count() == len(demo.COMPLAINTS)
 
 
 def test_the_demo_has_employees_who_log_in_and_a_released_peer_result(fresh_settings):

@@ -8,7 +8,9 @@ to the :class:`~.cases.Decider`, which records and publishes cases.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from shared.contracts import payloads
 from shared.contracts.events import Event
@@ -28,6 +30,7 @@ class Touched:
     units: set[tuple[str, str]] = field(default_factory=set)
     officers: set[tuple[str, str]] = field(default_factory=set)
     employees: set[tuple[str, str]] = field(default_factory=set)
+    tickets: set[str] = field(default_factory=set)     # complaint tickets with a new fact
 
     def add(self, event: Event) -> None:
         p = event.payload
@@ -39,7 +42,7 @@ class Touched:
             self.employees.add((p["ratee"] if event.type == payloads.PEER_FEEDBACK else p["nip"], p["period"]))
 
     def __bool__(self) -> bool:
-        return bool(self.units or self.officers or self.employees)
+        return bool(self.units or self.officers or self.employees or self.tickets)
 
 
 class SkmMonths:
@@ -67,7 +70,10 @@ class SkmMonths:
         return self._docs[kind, month]
 
 
-def findings(touched: Touched, active: list[rules.Rule], peer: indicator_policy.Peer) -> list[Finding]:
+def findings(touched: Touched, active: list[rules.Rule], peer: indicator_policy.Peer,
+             complaint_figures: Callable[[set[str]], dict[tuple[str, str], Any]] | None = None) -> list[Finding]:
+    """``complaint_figures(tickets)``: (unit, month) -> answered-in-time share of the months
+    those tickets were received in (the worker passes its settings and clock in it)."""
     out: list[Finding] = []
     months = SkmMonths()
     by_kind: dict[str, list[rules.Rule]] = {}
@@ -82,6 +88,10 @@ def findings(touched: Touched, active: list[rules.Rule], peer: indicator_policy.
     employee_rules = by_kind.get(rules.BERAKHLAK_BELOW, []) + by_kind.get(rules.PREDIKAT_BELOW_BAIK, [])
     if touched.employees and employee_rules:
         out += _employee_findings(touched, employee_rules, peer)
+    if touched.tickets and by_kind.get(rules.COMPLAINTS_SLA) and complaint_figures is not None:
+        shares = complaint_figures(touched.tickets)
+        out += [rules.complaints_sla(rule, unit, month, share) for rule in by_kind[rules.COMPLAINTS_SLA]
+                for (unit, month), share in sorted(shares.items())]
     return out
 
 

@@ -29,7 +29,8 @@ BERAKHLAK_BELOW = "berakhlak_below"
 OFFICER_LOW = "officer_low"
 OFFICER_DROP = "officer_drop"
 UNIT_IKM_LOW = "unit_ikm_low"
-KINDS = (PREDIKAT_BELOW_BAIK, BERAKHLAK_BELOW, OFFICER_LOW, OFFICER_DROP, UNIT_IKM_LOW)
+COMPLAINTS_SLA = "complaints_sla"
+KINDS = (PREDIKAT_BELOW_BAIK, BERAKHLAK_BELOW, OFFICER_LOW, OFFICER_DROP, UNIT_IKM_LOW, COMPLAINTS_SLA)
 PERIOD_KINDS = periods.KINDS
 
 
@@ -71,8 +72,18 @@ class _UnitIkmParams(Schema):
     period = fields.String(validate=validate.OneOf(PERIOD_KINDS), load_default="month")
 
 
+class _ComplaintsSlaParams(Schema):
+    min_percent = fields.Float(validate=validate.Range(0, 100), load_default=80.0,
+                               metadata={"description": "complaints_sla: the share of tickets answered in time "
+                                                        "below which the unit gets a case"})
+    min_tickets = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=5,
+                                 metadata={"description": "complaints_sla: tickets answered or overdue needed "
+                                                          "before it decides"})
+
+
 PARAMS = {PREDIKAT_BELOW_BAIK: Schema.from_dict({})(), BERAKHLAK_BELOW: _BerakhlakParams(),
-          OFFICER_LOW: _OfficerLowParams(), OFFICER_DROP: _OfficerDropParams(), UNIT_IKM_LOW: _UnitIkmParams()}
+          OFFICER_LOW: _OfficerLowParams(), OFFICER_DROP: _OfficerDropParams(), UNIT_IKM_LOW: _UnitIkmParams(),
+          COMPLAINTS_SLA: _ComplaintsSlaParams()}
 
 
 def _any_params() -> type[Schema]:
@@ -124,6 +135,7 @@ DEFAULT_RULES = {r.code: r for r in (
                                                  "window_months": 3}),
     Rule("officer-drop", OFFICER_DROP, "info", {"points": 10.0, "min_responses": 10, "min_clients": 5}),
     Rule("unit-ikm-low", UNIT_IKM_LOW, "warning", {"grades": ["C", "D"], "min_respondents": 30, "period": "month"}),
+    Rule("complaints-sla", COMPLAINTS_SLA, "warning", {"min_percent": 80.0, "min_tickets": 5}),
 )}
 
 
@@ -257,6 +269,18 @@ def unit_ikm_low(rule: Rule, unit: str, period: str, result: Mapping[str, Any]) 
     return Finding(rule, "unit", unit, unit, period, problem, _evidence(rule, period, values),
                    {"id": f"IKM unit {result.get('ikm')} (mutu {grade}) periode {period}",
                     "en": f"Unit IKM {result.get('ikm')} (grade {grade}) period {period}"})
+
+
+def complaints_sla(rule: Rule, unit: str, month: str, answered_in_time: Any) -> Finding:
+    """The unit answered too few of a month's complaint tickets within the deadline
+    (``answered_in_time``: a :class:`shared.domain.complaints.Share`)."""
+    share = answered_in_time
+    minimum, floor = rule.p("min_tickets"), Decimal(repr(rule.p("min_percent")))
+    problem = None if share.of < minimum else Decimal(share.done * 100) < floor * share.of
+    values = {"answered_in_time": share.done, "answered_or_overdue": share.of, "percent": share.percent}
+    return Finding(rule, "unit", unit, unit, month, problem, _evidence(rule, month, values),
+                   {"id": f"Pengaduan dijawab tepat waktu {share.percent} % ({share.done}/{share.of}) periode {month}",
+                    "en": f"Complaints answered in time {share.percent} % ({share.done}/{share.of}) period {month}"})
 
 
 # -- decisions --------------------------------------------------------------------------------

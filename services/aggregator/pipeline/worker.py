@@ -37,7 +37,7 @@ from shared.platform.config import Settings
 
 from services.aggregator import indicator_policy
 from services.aggregator.coaching import cases, evaluation, rule_config
-from services.aggregator.state import fold, officer_index, store
+from services.aggregator.state import complaint_facts, fold, officer_index, store
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,12 @@ class IndicatorWorker:
         changed: list[dict] = []
         new_officers: set[tuple[str, str, str]] = set()
         touched = evaluation.Touched()
+        facts: list[dict] = []
         for tp, records in batch.items():
+            if tp.topic == self.topics.complaints:
+                dead += self._complaint_facts(tp, records, facts)
+                touched.tickets |= {f["ticket"] for f in facts}
+                continue
             parsed = []
             for record in records:
                 try:
@@ -135,6 +140,7 @@ class IndicatorWorker:
         fence()   # still the owner of these partitions: nobody else writes their state meanwhile
         officer_index.mark_officers(new_officers)   # before the state that counts them (see officer_index.OfficerSeen)
         store.save(changed)
+        complaint_facts.record(facts)
         if self.decisions and touched:
             fence()
             self.decide(touched)
@@ -142,8 +148,23 @@ class IndicatorWorker:
         self.stats["dead_lettered"] += len(dead)
         return dead
 
+    @staticmethod
+    def _complaint_facts(tp, records, facts: list[dict]) -> list[DeadLetter]:
+        """Complaint events become facts (see :mod:`..state.complaint_facts`); no state fold."""
+        dead = []
+        for record in records:
+            try:
+                fact = complaint_facts.fact_of(decode(record.value))
+            except InvalidEvent as exc:
+                dead.append(DeadLetter(tp, record, exc.reason))
+                continue
+            if fact is not None:
+                facts.append(fact)
+        return dead
+
     def decide(self, touched: evaluation.Touched) -> None:
-        found = evaluation.findings(touched, *self.current_policy())
+        found = evaluation.findings(touched, *self.current_policy(), complaint_figures=lambda tickets:
+                                    complaint_facts.sla_shares(self.settings, tickets, self.clock.now()))
         self.decider.apply(found)
 
     def current_policy(self) -> tuple[list, indicator_policy.Peer]:
@@ -166,7 +187,8 @@ class IndicatorWorker:
             written = officer_index.backfill_officer_index(
                 lambda name, n: log.info("officer index", extra={"collection": name, "records": n}))
             log.info("officer index complete", extra={"records": written})
-        loop = ConsumerLoop(self.settings, topics=[self.topics.responses], group_id=group_id(self.settings),
+        loop = ConsumerLoop(self.settings, topics=[self.topics.responses, self.topics.complaints],
+                            group_id=group_id(self.settings),
                             client_id="aggregator-worker", handle=self.handle, deadletter_topic=self.topics.deadletter,
                             producer=lambda: self.producer, gather_policy=self.gather_policy(),
                             session_timeout_ms=self.session_timeout_ms,

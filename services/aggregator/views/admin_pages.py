@@ -42,7 +42,8 @@ KIND_LABELS = {rules.PREDIKAT_BELOW_BAIK: ("Predikat kinerja di bawah Baik", "Pr
                                        "BerAKHLAK behaviour below expectations"),
                rules.OFFICER_LOW: ("IKM petugas rendah", "Low officer IKM"),
                rules.OFFICER_DROP: ("IKM petugas turun", "Officer IKM drops"),
-               rules.UNIT_IKM_LOW: ("Mutu pelayanan unit rendah", "Low unit service grade")}
+               rules.UNIT_IKM_LOW: ("Mutu pelayanan unit rendah", "Low unit service grade"),
+               rules.COMPLAINTS_SLA: ("Pengaduan tidak dijawab tepat waktu", "Complaints not answered in time")}
 SEVERITY_LABELS = {"info": ("info", "info"), "warning": ("peringatan", "warning"), "critical": ("kritis", "critical")}
 PARAM_LABELS = {"threshold": ("Ambang IKM petugas", "Officer IKM threshold"),
                 "min_responses": ("Respons paling sedikit", "Minimum responses"),
@@ -51,7 +52,9 @@ PARAM_LABELS = {"threshold": ("Ambang IKM petugas", "Officer IKM threshold"),
                 "points": ("Penurunan (poin IKM)", "Drop (IKM points)"),
                 "grades": ("Mutu yang memicu kasus", "Grades that open a case"),
                 "min_respondents": ("Responden paling sedikit", "Minimum respondents"),
-                "period": ("Periode", "Period")}
+                "period": ("Periode", "Period"),
+                "min_percent": ("Persen tepat waktu paling sedikit", "Minimum percent in time"),
+                "min_tickets": ("Tiket paling sedikit", "Minimum tickets")}
 FAILING_LABELS = {berakhlak.CAP: ("paling tinggi Sesuai Ekspektasi", "at most Sesuai Ekspektasi"),
                   berakhlak.BELOW: ("Di Bawah Ekspektasi", "Di Bawah Ekspektasi")}
 

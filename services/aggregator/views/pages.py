@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from shared.contracts.formats import CODE_RE, PERIOD_MESSAGE, PERIOD_RE
 from shared.domain import berakhlak, skm
+from shared.domain.complaints import KIND_LABELS
 from shared.platform.auth import ADMIN, EVALUATOR, SUPERVISOR, public
 from shared.platform.errors import ApiError
 from shared.platform.i18n import current_lang, t
@@ -82,9 +83,18 @@ def dashboard_page():
         peer_values=dashboard.peer_value_means(peer), value_codes=berakhlak.VALUE_CODES,
         coaching=dashboard.coaching_rows(f), rollup=publication.rollup(f.period), unit_link=_unit_link(f.period),
         plans=_plans(f), status_label=_status_label,
-        bursts=dashboard.burst_rows(f, _timezone()), all_units=Unit.heads(),
+        bursts=dashboard.burst_rows(f, _timezone()), all_units=Unit.heads(), complaints=_complaint_rows(f, units),
         all_services=services_all,
         periods=dashboard.period_choices(this_month(), f.period), lang=lang, **_helpers())
+
+
+def _complaint_rows(f: dashboard.Filters, units: list[dict]) -> list[dict]:
+    """Complaint handling per unit beside the unit's U8 (the SKM element about it)."""
+    from services.aggregator.queries import complaints
+    found = complaints.by_unit(_settings(), f.period, current_app.extensions["tanggap"].clock.now())
+    u8 = {r["unit"]: (r.get("nrr") or {}).get("U8") for r in units}
+    return [{"unit": code, "u8": u8.get(code), **complaints.plain(fig)} for code, fig in found.items()
+            if not f.unit or code == f.unit]
 
 
 def _plans(f: dashboard.Filters) -> list[dict]:
@@ -298,7 +308,11 @@ def result_unit(unit):
         return _error_page(ApiError(404, "Unit tidak ditemukan", "Unit not found"))
     name = (record.name, record.name_en or record.name) if record else (unit, unit)
     from services.aggregator import action_plans as plans
+    from services.aggregator.queries import complaints
+    handling = complaints.unit(_settings(), unit, period, current_app.extensions["tanggap"].clock.now())
     return render_template("aggregator/result_unit.html", row=row, period=period, unit=unit, name=name,
-                           plans=plans.of(unit, period), status_label=_status_label,
+                           plans=plans.of(unit, period), status_label=_status_label, complaints=handling,
+                           kind_label=lambda k: t(*KIND_LABELS.get(k, (k, k))),
+                           survey_url=_settings().public_survey_url.rstrip("/"),
                            unsur_codes=skm.UNSUR_CODES, periods=dashboard.period_choices(this_month(), period),
                            **_helpers())

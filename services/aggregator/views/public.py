@@ -148,3 +148,55 @@ def rollup(args):
     except PeriodError as exc:
         raise ApiError(422, errors={"period": [str(exc)]}) from None
     return publication.rollup(period)
+
+
+class ShareOut(Schema):
+    done = fields.Integer(metadata={"description": "in time"})
+    of = fields.Integer(metadata={"description": "done or past their deadline"})
+    percent = fields.Float(allow_none=True, metadata={"description": "done / of x 100, rounded half-up to 1 decimal"})
+
+
+class AnsweredTicketOut(Schema):
+    ticket = fields.String()
+    kind = fields.String()
+    unsur = fields.String(allow_none=True)
+    answered_at = fields.DateTime()
+    reply = fields.String(metadata={"description": "the unit's public answer (never the citizen's text)"})
+    duplicate_of = fields.String(allow_none=True)
+
+
+class UnitComplaintsOut(Schema):
+    unit = fields.String()
+    period = fields.String()
+    received = fields.Integer(metadata={"description": "tickets received in the period that the unit owns now "
+                                                       "(after forwards: the unit that answers)"})
+    by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_unsur = fields.Dict(keys=fields.String(), values=fields.Integer())
+    verified_in_time = fields.Nested(ShareOut, metadata={"description": "verified, rejected or forwarded within "
+                                                                        "COMPLAINT_VERIFY_DAYS working days"})
+    answered_in_time = fields.Nested(ShareOut, metadata={"description": "answered within COMPLAINT_ANSWER_DAYS "
+                                                                        "working days of verification"})
+    median_days_to_answer = fields.Float(allow_none=True, metadata={"description": "working days, receipt to answer"})
+    answered = fields.Integer()
+    backlog = fields.Integer(metadata={"description": "still open"})
+    overdue = fields.Integer(metadata={"description": "open and past their deadline"})
+    answered_tickets = fields.List(fields.Nested(AnsweredTicketOut))
+
+
+@blp.route("/units/<code>/complaints", methods=["GET"])
+@public
+@blp.arguments(PeriodQuery, location="query")
+@blp.response(200, UnitComplaintsOut)
+@refuses(blp, 404, "no unit with this code")
+def unit_complaints(args, code):
+    """How a unit handled citizens' complaints in a period (beside SKM unsur U8), and the
+    tickets it answered with its public replies."""
+    from flask import current_app
+
+    from services.aggregator.queries import complaints
+
+    period = args.get("period") or this_month()
+    if not _unit_known(code):
+        raise ApiError(404, errors={"code": ["unit tidak dikenal / unknown unit"]})
+    ext = current_app.extensions["tanggap"]
+    return complaints.unit(ext.settings, code, period, ext.clock.now())

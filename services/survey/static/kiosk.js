@@ -16,7 +16,7 @@
     navigator.serviceWorker.register("/kiosk/sw.js", {scope: "/kiosk"}).catch(function () {});
   }
   var TOKEN_KEY = "tanggap.kiosk.token", CONFIG_KEY = "tanggap.kiosk.config", QUEUE_KEY = "tanggap.kiosk.queue";
-  var DB_NAME = "tanggap-kiosk", DB_STORE = "queue", APP_VERSION = "2", HEARTBEAT_MS = 5 * 60 * 1000;
+  var DB_NAME = "tanggap-kiosk", DB_STORE = "queue", APP_VERSION = "3", HEARTBEAT_MS = 5 * 60 * 1000;
   var MAX_QUEUED = 100000;   // the heartbeat schema's bound
   var app = document.getElementById("app"), statusEl = document.getElementById("status");
   // Faces drawn as SVG (no emoji font needed): mouth curvature and colour per answer 1..4.
@@ -190,8 +190,35 @@
       el("h1", {}, [T.start]),
       el("p", {"class": "kiosk-unit"}, [unitName || ""]),
       el("button", {"class": "primary kiosk-begin", "id": "kiosk-begin", onclick: function () { step = 0; render(); }},
-         [T.begin])
+         [T.begin]),
+      el("button", {"class": "kiosk-complain", "id": "kiosk-complain", onclick: complain}, [T.complain])
     );
+  }
+
+  // A complaint from the kiosk: a tap on the part of the service it is about (text is optional
+  // on a kiosk), queued like a response and sent to /api/v1/complaints with the device token.
+  function complain() {
+    step = 0; resetIdle();
+    var choices = (K.unsur || []).map(function (u) {
+      return el("button", {"class": "kiosk-choice", "data-unsur": u[0], onclick: function () { complained(u[0]); }},
+                [el("span", {"class": "label"}, [K.lang === "en" ? u[2] : u[1]])]);
+    });
+    choices.push(el("button", {"class": "kiosk-choice", "data-unsur": "", onclick: function () { complained(null); }},
+                    [el("span", {"class": "label"}, [T.other])]));
+    app.replaceChildren(
+      el("h1", {"id": "kiosk-question"}, [T.complainWhat]),
+      el("div", {"class": "kiosk-choices", "role": "group", "aria-labelledby": "kiosk-question"}, choices),
+      el("div", {"class": "kiosk-nav"}, [el("button", {"class": "kiosk-back", onclick: start}, [T.back])])
+    );
+  }
+
+  function complained(unsur) {
+    clearTimeout(idleTimer);
+    var item = {id: uuid4(), kind: "pengaduan", lang: K.lang, _path: "/api/v1/complaints"};
+    if (unsur) item.unsur = unsur;
+    enqueue(item).then(flush);
+    app.replaceChildren(el("h1", {"class": "kiosk-thanks"}, [T.complainThanks]));
+    setTimeout(start, 4000);
   }
 
   function answer(code, value) { answers[code] = value; step += 1; render(); }
@@ -246,9 +273,11 @@
     function next() {
       return store.first().then(function (item) {
         if (!item) return null;
-        return fetch("/api/v1/responses", {
+        var body = Object.assign({}, item);
+        delete body._path;
+        return fetch(item._path || "/api/v1/responses", {
           method: "POST", headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token()},
-          body: JSON.stringify(item)
+          body: JSON.stringify(body)
         }).then(function (resp) {
           if (resp.status === 201 || resp.status === 400 || resp.status === 409 || resp.status === 413 ||
               resp.status === 422) {

@@ -107,7 +107,7 @@ def form_submit(code):
 @bp.route("/kiosk", methods=["GET"])
 @public
 def kiosk():
-    return render_template("survey/kiosk.html")
+    return render_template("survey/kiosk.html", unsur=[[u[0], u[1], u[2]] for u in skm.UNSUR])
 
 
 @bp.route("/kiosk/setup", methods=["GET"])
