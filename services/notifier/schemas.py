@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts.formats import StrictBoolean, WholeRegexp, code_field
+from shared.contracts.formats import StrictBoolean, WholeRegexp, code_field, month_field
 from shared.domain import complaints
 
 from services.notifier.inbox import STATUSES
@@ -209,6 +209,11 @@ TICKET_ACTIONS = ("verify", "reject", "forward", "follow_up", "answer", "duplica
 class TicketQuery(Schema):
     state = fields.String(validate=validate.OneOf(complaints.STATES))
     unit = code_field()
+
+
+class TicketExportQuery(Schema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+    period = month_field(metadata={"description": "the month the tickets were received (default: all)"})
 
 
 class TicketActionIn(Schema):

@@ -24,7 +24,8 @@ def summary(settings: Settings, ticket: ComplaintTicket, state: complaints.Ticke
     return {"ticket": ticket.ticket, "kind": ticket.kind, "unsur": ticket.unsur, "unit": state.unit,
             "received_unit": ticket.unit, "state": state.state, "received_at": ticket.received_at,
             "deadline": {"name": deadline.name, "due": deadline.due.isoformat(),
-                         "overdue": today > deadline.due} if deadline else None,
+                         "due_label": f"{deadline.due:%d-%m-%Y}", "overdue": today > deadline.due}
+            if deadline else None,
             "duplicate_of": state.duplicate_of}
 
 

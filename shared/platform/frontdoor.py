@@ -45,12 +45,18 @@ PLACES = (
     Place("inbox", NOTIFIER, "/inbox", (SUPERVISOR, ADMIN), ("Kotak masuk", "Inbox"),
           ("Kasus pembinaan dan penghargaan tim Anda: terima, catat dialog, tutup",
            "Your team's coaching and recognition cases: acknowledge, record the dialogue, close")),
+    Place("complaints", NOTIFIER, "/pengaduan", (SUPERVISOR, ADMIN, EMPLOYEE), ("Pengaduan", "Complaints"),
+          ("Pengaduan masyarakat untuk unit yang Anda tangani: verifikasi, alihkan, jawab sebelum batas waktu",
+           "Citizens' complaints to the units you handle: verify, forward, answer before the deadline")),
     Place("me", SURVEY, "/me", (EMPLOYEE,), ("Umpan balik rekan", "Peer feedback"),
           ("Beri umpan balik BerAKHLAK kepada rekan, atasan dan bawahan langsung bulan ini (anonim)",
            "Give this month's BerAKHLAK feedback to colleagues, your supervisor and direct reports (anonymous)")),
     Place("results", AGGREGATOR, "/results", (ANYONE,), ("Hasil publik", "Public results"),
           ("IKM setiap unit dan tindak lanjutnya, terbuka untuk masyarakat",
            "Every unit's IKM and its follow-up, open to the public")),
+    Place("complain", SURVEY, "/pengaduan", (ANYONE,), ("Saran dan pengaduan", "Suggestions and complaints"),
+          ("Sampaikan saran atau pengaduan kepada unit layanan dan lacak jawabannya",
+           "Send a service unit a suggestion or complaint and follow its answer")),
 )
 
 
@@ -111,6 +117,8 @@ def init_app(app: Flask) -> None:
         ext = current_app.extensions["tanggap"]
         links = places(who.roles if who else None, bases(ext.settings))
         roles = [r for r in (ADMIN, EVALUATOR, SUPERVISOR, EMPLOYEE) if who and r in who.roles]
-        return render_template("ui/landing.html", links=links, who=who, roles=roles)
+        public_only = len(places(None, bases(ext.settings)))
+        return render_template("ui/landing.html", links=links, who=who, roles=roles,
+                               nothing_more=bool(who) and len(links) == public_only)
 
     app.add_url_rule("/beranda", "frontdoor.landing", landing)

@@ -120,3 +120,51 @@ def test_complaint_ticket_routed_chased_forwarded_and_answered(nsettings, clock,
     assert "&lt;script&gt;" in html and "<script>alert" not in html and "warga@rumah.example" in html
     assert page_client(settings, clock, "luar", ["employee"], nip=org.outsider).get(
         f"/pengaduan/{ticket}").status_code == 403
+
+
+def test_complaint_duplicate_shares_the_answer_and_the_export_has_no_contact(nsettings, clock, org, worker, smtp):
+    from openpyxl import load_workbook
+
+    from shared.platform.auth import issue_token
+
+    from services.notifier.app import create_app as notifier_app
+    from services.survey.app import create_app as survey_app
+
+    survey = survey_app(nsettings, clock).test_client()
+    topic = Topics.from_settings(nsettings).complaints
+    sent = []
+    for text, email in (("=HYPERLINK(\"http://x\") jalan rusak", "satu@rumah.example"),
+                        ("Jalan depan kantor rusak", "dua@rumah.example")):
+        answer = survey.post("/api/v1/complaints", json={"unit": "DISDUK", "kind": "pengaduan", "text": text,
+                                                         "contact": {"email": email}, "consent": True})
+        sent.append(answer.json["ticket"])
+        worker.process(batch_of(from_json(Complaint.objects(pk=answer.json["ticket"]).get().outbox.event),
+                                topic=topic))
+    first, second = sent
+    head = {"Authorization": f"Bearer {issue_token(nsettings, sub=org.head, roles=['supervisor'], nip=org.head)}"}
+    api = notifier_app(nsettings, clock).test_client()
+    act = "/api/v1/complaint-tickets/{}/actions".format
+    assert api.post(act(second), json={"action": "duplicate", "of": second}, headers=head).status_code == 409
+    assert api.post(act(second), json={"action": "duplicate", "of": "ADU-2026-11-999999"},
+                    headers=head).status_code == 422
+    assert api.post(act(second), json={"action": "duplicate", "of": first}, headers=head).status_code == 201
+    assert api.post(act(first), json={"action": "verify"}, headers=head).status_code == 201
+    reply = "Perbaikan jalan dijadwalkan pekan depan."
+    assert api.post(act(first), json={"action": "answer", "reply": reply}, headers=head).status_code == 201
+    worker.dispatch()
+    assert reply in smtp.sink.to("satu@rumah.example")[0].part("plain")
+    [shared] = smtp.sink.to("dua@rumah.example")            # the duplicate's citizen hears the shared answer
+    assert reply in shared.part("plain") and first in shared.part("plain")
+
+    exported = api.get("/api/v1/complaint-tickets/export?format=csv&period=2026-11", headers=head)
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    csv_text = exported.get_data(as_text=True)
+    assert "'=HYPERLINK" in csv_text and reply in csv_text and "@rumah.example" not in csv_text
+    assert csv_text.splitlines()[0].startswith("nomor_tiket,jenis,unsur")
+    book = load_workbook(__import__("io").BytesIO(api.get("/api/v1/complaint-tickets/export?format=xlsx",
+                                                          headers=head).data))
+    cells = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert {r[0] for r in cells[1:]} == {first, second} and all(c.data_type != "f" for row in
+                                                                 book.active.iter_rows() for c in row)
+    outsider = {"Authorization": f"Bearer {issue_token(nsettings, sub='x', roles=['employee'], nip=org.outsider)}"}
+    assert "jalan" not in api.get("/api/v1/complaint-tickets/export", headers=outsider).get_data(as_text=True)

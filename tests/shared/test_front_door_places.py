@@ -17,14 +17,14 @@ def keys(roles):
 
 
 def test_each_role_sees_only_the_places_it_may_use():
-    assert keys(None) == ["results"]
-    assert keys(["employee"]) == ["me", "results"]
-    assert keys(["kiosk"]) == ["results"]
-    assert keys(["evaluator"]) == ["dashboard", "results"]
-    assert keys(["supervisor"]) == ["inbox", "results"]
-    assert keys(["admin"]) == ["admin", "config", "dashboard", "inbox", "results"]
-    assert keys(["supervisor", "evaluator"]) == ["dashboard", "inbox", "results"]
-    assert keys(["supervisor", "employee"]) == ["inbox", "me", "results"]
+    assert keys(None) == ["results", "complain"]
+    assert keys(["employee"]) == ["complaints", "me", "results", "complain"]
+    assert keys(["kiosk"]) == ["results", "complain"]
+    assert keys(["evaluator"]) == ["dashboard", "results", "complain"]
+    assert keys(["supervisor"]) == ["inbox", "complaints", "results", "complain"]
+    assert keys(["admin"]) == ["admin", "config", "dashboard", "inbox", "complaints", "results", "complain"]
+    assert keys(["supervisor", "evaluator"]) == ["dashboard", "inbox", "complaints", "results", "complain"]
+    assert keys(["supervisor", "employee"]) == ["inbox", "complaints", "me", "results", "complain"]
 
 
 def test_links_follow_the_configured_public_urls_and_the_current_page_is_marked():
@@ -37,4 +37,5 @@ def test_links_follow_the_configured_public_urls_and_the_current_page_is_marked(
     assert frontdoor.current_key(links, "https://pemda.example/admin/templates") == "admin"
     assert frontdoor.current_key(links, "https://pemda.example/administrasi") is None
     assert frontdoor.current_key(links, "https://pemda.example/agregator/results/pemda") == "results"
+    assert frontdoor.current_key(links, "https://pemda.example/notifikasi/pengaduan/ADU-2026-12-000001") == "complaints"
     assert frontdoor.landing_url(BASE) == "https://pemda.example/beranda"

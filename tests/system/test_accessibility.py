@@ -45,7 +45,12 @@ def _a_case(settings) -> None:
     from tests.notifier.conftest import batch_of, case_event
     sender = Sender(settings)
     try:
-        NotifierWorker(settings, sender=sender).handle(batch_of(case_event("199107202015031003", unit="DISDUKCAPIL")))
+        worker = NotifierWorker(settings, sender=sender)
+        worker.handle(batch_of(case_event("199107202015031003", unit="DISDUKCAPIL")))
+        # the demo's complaints as tickets, so the handlers' pages are crawled too
+        from shared.contracts.events import from_json
+        from shared.records.complaints import Complaint
+        worker.handle(batch_of(*[from_json(c.outbox.event) for c in Complaint.objects], topic="complaints"))
     finally:
         sender.close()
 

@@ -51,7 +51,7 @@ def test_one_login_serves_every_service_and_lands_on_what_the_role_may_do(settin
     landed = log_in(survey, name)
     assert landed.status_code == 302 and landed.location == "/beranda"
     home = survey.get("/beranda").text
-    assert places(home) == ["admin", "config", "dashboard", "inbox", "results"]
+    assert places(home) == ["admin", "config", "dashboard", "inbox", "complaints", "results", "complain"]
     assert 'data-role="admin"' in home and "Konsol admin" in home and "Satu login" in home
     cookie = survey.get_cookie("tanggap_session")
     for service, path in (("aggregator", "/admin"), ("aggregator", "/dashboard"), ("notifier", "/inbox")):
@@ -60,7 +60,7 @@ def test_one_login_serves_every_service_and_lands_on_what_the_role_may_do(settin
         other.set_cookie("tanggap_session", cookie.value)
         page = other.get(path)
         assert page.status_code == 200, (service, path, page.status_code)
-        assert places(page.text) == ["admin", "config", "dashboard", "inbox", "results"]
+        assert places(page.text) == ["admin", "config", "dashboard", "inbox", "complaints", "results", "complain"]
         assert re.search(r'data-place="(\w+)" aria-current="page"', page.text).group(1) == \
             {"/admin": "config", "/dashboard": "dashboard", "/inbox": "inbox"}[path]
     # logging out on one service ends the session on all of them
@@ -74,14 +74,16 @@ def test_each_role_lands_on_its_own_places_and_anonymous_visitors_on_the_public_
     survey = apps(settings, clock)["survey"]
     anonymous = survey.test_client()
     assert anonymous.get("/").location.endswith("/beranda")
-    assert places(anonymous.get("/beranda").text) == ["results", "login"]
-    for roles, expected in ((("evaluator",), ["dashboard", "results"]), (("supervisor",), ["inbox", "results"]),
-                            (("employee",), ["me", "results"]), (("kiosk",), ["results"])):
+    assert places(anonymous.get("/beranda").text) == ["results", "complain", "login"]
+    for roles, expected in ((("evaluator",), ["dashboard", "results", "complain"]),
+                            (("supervisor",), ["inbox", "complaints", "results", "complain"]),
+                            (("employee",), ["complaints", "me", "results", "complain"]),
+                            (("kiosk",), ["results", "complain"])):
         client = survey.test_client()
         log_in(client, user(clock, *roles))
         page = client.get("/beranda").text
         assert places(page) == expected, roles
-        assert ('id="nothing-more"' in page) == (expected == ["results"])
+        assert ('id="nothing-more"' in page) == (expected == ["results", "complain"])
     evaluator = survey.test_client()
     log_in(evaluator, user(clock, "evaluator"))
     assert evaluator.get("/admin").status_code == 403                 # the link is not shown, the page refuses

@@ -4,6 +4,7 @@ and contact, and the actions on it. Who: the unit head and the unit's complaint 
 gets 403 for a ticket (and an empty list)."""
 from __future__ import annotations
 
+import re
 from typing import cast
 
 from flask import Blueprint as PageBlueprint
@@ -21,7 +22,14 @@ from shared.records.directory import Unit
 
 from services.notifier import ticket_actions, ticket_views, tickets
 from services.notifier.models import ComplaintTicket
-from services.notifier.schemas import TicketActionIn, TicketActionOut, TicketOut, TicketQuery, TicketSummaryOut
+from services.notifier.schemas import (
+    TicketActionIn,
+    TicketActionOut,
+    TicketExportQuery,
+    TicketOut,
+    TicketQuery,
+    TicketSummaryOut,
+)
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/complaint-tickets",
                 description="Pengaduan masyarakat / citizens' complaint tickets of your units")
@@ -57,6 +65,38 @@ def listing(who, state: str | None = None, unit: str | None = None) -> list[dict
 def list_tickets(query):
     """Tickets the caller handles (admin: all), newest first, with the deadline each waits on."""
     return listing(principal(), query.get("state"), query.get("unit"))
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_response(fmt: str, period: str | None, who):
+    from flask import Response
+
+    from services.notifier import ticket_export
+
+    found = [t for t in tickets.visible(who) if not period or t.period == period]
+    table = ticket_export.rows(_ext().settings, found, tickets.load_many(found))
+    name = f"pengaduan-{period or 'semua'}"
+    if fmt == "xlsx":
+        return Response(ticket_export.to_xlsx(table), mimetype=XLSX_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return Response(ticket_export.to_csv(table), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+@blp.route("/export", methods=["GET"])
+@require(SUPERVISOR, ADMIN, EMPLOYEE)
+@blp.arguments(TicketExportQuery, location="query")
+@blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                                      XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+                          "description": "the caller's tickets (admin: all) as CSV or XLSX: states, dates, the "
+                                         "citizen's text and the public answer, never a contact detail (columns in "
+                                         "the README)"}})
+def export_tickets(query):
+    """Tickets for forwarding to SP4N-LAPOR! or the Ombudsman (``format`` csv or xlsx,
+    ``period`` the month received)."""
+    return export_response(query.get("format", "csv"), query.get("period"), principal())
 
 
 @blp.route("/<ticket>", methods=["GET"])
@@ -131,6 +171,17 @@ def _ticket_page(ticket: str, *, errors: dict | None = None, form=None, status: 
     return render_template("notifier/ticket.html", t_=view, errors=errors or {}, form=form or {}, units=units,
                            state_label=_state_label, kind_label=_kind_label,
                            entry_label=lambda k: t(*ticket_views.ENTRY_LABELS.get(k, (k, k)))), status
+
+
+@bp.route("/pengaduan/unduh.<fmt>")
+@login_required(SUPERVISOR, ADMIN, EMPLOYEE)
+def tickets_download(fmt):
+    if fmt not in ("csv", "xlsx"):
+        return render_template("ui/error.html", status=404, message=t("Tidak ditemukan", "Not found")), 404
+    period = request.args.get("period") or None
+    if period and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period):
+        period = None
+    return export_response(fmt, period, _me())
 
 
 @bp.route("/pengaduan/<ticket>")
