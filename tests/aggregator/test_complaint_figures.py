@@ -95,3 +95,12 @@ def test_complaint_figures_equal_a_recomputation_and_are_public(fresh_settings):
     page = client.get("/results/PUSK?period=2026-11").get_data(as_text=True)
     assert "&lt;img src=x" in page and "<img src=x" not in page and "Jadwal diumumkan." in page
     assert client.get("/api/v1/public/units/NOPE/complaints").status_code == 404
+    from openpyxl import load_workbook
+
+    from shared.platform.auth import issue_token
+    token = issue_token(fresh_settings, sub="ev", roles=["evaluator"], ttl_seconds=90 * 86400)   # the clock is ahead
+    evaluator = {"Authorization": f"Bearer {token}"}
+    report = client.get("/api/v1/reports/skm/PUSK?period=2026-11&format=xlsx", headers=evaluator)
+    sheet = load_workbook(__import__("io").BytesIO(report.data))["Pengaduan"]
+    rows = {r[0].value: r[1].value for r in sheet.iter_rows()}
+    assert rows["Dijawab tepat waktu"] == "50,0 % (2/4)" and rows["Tiket diterima"] == "7"

@@ -139,7 +139,12 @@ def test_kiosk_queues_offline_and_sends_once_back_online(live):
         answer_all(page, face_index=0)
         page.wait_for_selector("#kiosk-begin", timeout=15000)
         answer_all(page, face_index=1)
-        page.wait_for_function("() => document.getElementById('status').dataset.pending === '2'")
+        page.wait_for_selector("#kiosk-complain", timeout=15000)
+        page.click("#kiosk-complain")                        # a complaint in two taps, queued offline too
+        page.screenshot(path=str(live["shots"] / "kiosk-complaint.png"))
+        page.click(".kiosk-choice[data-unsur='U3']")
+        page.wait_for_selector(".kiosk-thanks")
+        page.wait_for_function("() => document.getElementById('status').dataset.pending === '3'")
         page.screenshot(path=str(live["shots"] / "kiosk-offline-queue.png"))
         assert Response.objects(device="kios-browser").count() == 1
 
@@ -149,6 +154,9 @@ def test_kiosk_queues_offline_and_sends_once_back_online(live):
     docs = list(Response.objects(device="kios-browser"))
     assert len(docs) == 3
     assert sorted(d.answers["U1"] for d in docs) == [1, 2, 4]
+    from shared.records.complaints import Complaint
+    [complaint] = Complaint.objects(channel="kiosk")
+    assert (complaint.unit, complaint.unsur, complaint.kind, complaint.text) == ("DUKCAPIL", "U3", "pengaduan", None)
 
 
 def test_kiosk_resets_after_idle_seconds(live):

@@ -12,6 +12,7 @@ from datetime import datetime
 from shared.contracts.formats import CODE_RE
 from shared.domain import followup, skm
 from shared.domain.periods import dates_of, months_in, previous
+from shared.platform.config import Settings
 from shared.records.directory import Employee, Service, Unit
 
 from services.aggregator import action_plans
@@ -29,7 +30,7 @@ CONVERSION = (("1,00 – 2,5996", "25,00 – 64,99", "D", "Tidak Baik", "Not goo
               ("3,5324 – 4,00", "88,31 – 100,00", "A", "Sangat Baik", "Very good"))
 
 
-def load(unit: str, period: str, now: datetime) -> dict:
+def load(unit: str, period: str, now: datetime, settings: Settings | None = None) -> dict:
     """:func:`build` for a unit of the directory (or one with responses); 404 otherwise."""
     from shared.platform.errors import ApiError
 
@@ -37,12 +38,13 @@ def load(unit: str, period: str, now: datetime) -> dict:
 
     if not CODE_RE.match(unit) or not unit_known(unit):
         raise ApiError(404, errors={"unit": ["unit tidak dikenal / unknown unit"]})
-    return build(unit, period, now)
+    return build(unit, period, now, settings)
 
 
-def build(unit: str, period: str, now: datetime) -> dict:
+def build(unit: str, period: str, now: datetime, settings: Settings | None = None) -> dict:
     """Everything the report shows. ``result`` is the unit's row of GET
-    /api/v1/indicators/units?unit=&period= (same function, same numbers)."""
+    /api/v1/indicators/units?unit=&period= (same function, same numbers); with ``settings``,
+    the unit's complaint handling beside U8 (GET /api/v1/public/units/<unit>/complaints)."""
     row = reports.units(period, unit)[0]
     record = Unit.head(unit)
     unsur = []
@@ -69,7 +71,16 @@ def build(unit: str, period: str, now: datetime) -> dict:
         "profile": _profile_table(extra["profile"], row["respondents"]),
         "channels": extra["channels"], "services": services,
         "comments": comments, "comments_total": max(total, extra["comments"]),
+        "complaints": _complaints(settings, unit, period, now),
     }
+
+
+def _complaints(settings: Settings | None, unit: str, period: str, now: datetime) -> dict | None:
+    if settings is None:
+        return None
+    from services.aggregator.queries import complaints
+    found = complaints.unit(settings, unit, period, now)
+    return {k: v for k, v in found.items() if k != "answered_tickets"}
 
 
 def _common(period: str, unit: str | None, row: Mapping) -> dict:

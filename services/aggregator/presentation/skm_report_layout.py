@@ -84,6 +84,12 @@ LABELS = {
     "previous": ("Perbandingan dengan periode sebelumnya", "Comparison with the previous period"),
     "change": ("Perubahan", "Change"),
     "plans": ("Rencana tindak lanjut (RTL)", "Follow-up plan (RTL)"),
+    "complaints": ("Penanganan pengaduan (unsur U8)", "Complaint handling (element U8)"),
+    "c_received": ("Tiket diterima", "Tickets received"),
+    "c_verified": ("Diverifikasi tepat waktu", "Verified in time"),
+    "c_answered": ("Dijawab tepat waktu", "Answered in time"),
+    "c_median": ("Median hari kerja sampai dijawab", "Median working days to an answer"),
+    "c_open": ("Masih terbuka (terlambat)", "Still open (overdue)"), "c_u8": ("NRR unsur U8", "NRR of element U8"),
     "no_plans": ("Belum ada rencana tindak lanjut untuk periode ini.", "No follow-up plan for this period yet."),
     "kegiatan": ("Kegiatan", "Action"), "waktu": ("Waktu", "Time frame"),
     "pj": ("Penanggung jawab", "Responsible"), "status": ("Status", "Status"), "evidence": ("Bukti", "Evidence"),
@@ -179,6 +185,22 @@ def summary_rows(report: Mapping, lang: str) -> list[tuple[str, str]]:
         (label("kinerja", lang), (grade.get("kinerja_en") if lang == "en" else grade.get("kinerja")) or "–"),
         (label("sample", lang), _sample_text(result, lang)),
     ]
+
+
+def complaint_rows(report: Mapping, lang: str) -> list[tuple[str, str]]:
+    """The unit's complaint handling beside its U8, as label and value."""
+    c = report["complaints"]
+
+    def share(s: Mapping) -> str:
+        return f"{number(s['percent'], 1, lang)} % ({s['done']}/{s['of']})" if s["percent"] is not None else "–"
+
+    u8 = (report.get("result") or {}).get("nrr", {}).get("U8")
+    return [(label("c_u8", lang), number(u8, 2, lang) if u8 is not None else "–"),
+            (label("c_received", lang), str(c["received"])), (label("c_verified", lang), share(c["verified_in_time"])),
+            (label("c_answered", lang), share(c["answered_in_time"])),
+            (label("c_median", lang), number(c["median_days_to_answer"], 1, lang)
+             if c["median_days_to_answer"] is not None else "–"),
+            (label("c_open", lang), f"{c['backlog']} ({c['overdue']})")]
 
 
 def date_label(iso: str, lang: str = "id") -> str:
@@ -422,6 +444,10 @@ def to_pdf(report: Mapping, lang: str = "id", kop: Mapping | None = None) -> byt
     else:
         story.append(p(label("no_data", lang), body))
 
+    if report.get("complaints"):
+        story.append(heading("complaints"))
+        story.append(table([[p(a), p(b)] for a, b in complaint_rows(report, lang)], [110 * mm, 64 * mm], header=False))
+
     story.append(heading("plans"))
     story.append(_plans_table(report.get("plans") or [], lang, p, table, mm, pemda) if report.get("plans")
                  else p(label("no_plans", lang), body))
@@ -597,6 +623,11 @@ def to_xlsx(report: Mapping, lang: str = "id", kop: Mapping | None = None) -> by
         for s in report["services"]:
             ws.append([s["service"], s["name_en"] if lang == "en" else s["name"], s["respondents"], s["ikm"],
                        (s["grade"] or {}).get("mutu")])
+
+    if report.get("complaints"):
+        ws = book.create_sheet("Pengaduan" if lang != "en" else "Complaints")
+        for name, value in complaint_rows(report, lang):
+            ws.append([name, value])
 
     ws = book.create_sheet("RTL")
     ws.append([label("period", lang), label("unit", lang), label("kegiatan", lang), label("element", lang),

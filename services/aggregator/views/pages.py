@@ -170,7 +170,7 @@ def report(unit, fmt):
     if fmt not in skm_report_layout.FILE_TYPES:
         raise ApiError(404, errors={"format": ["pdf atau xlsx / pdf or xlsx"]})
     f = dashboard.parse_filters({"period": request.args.get("period", "")}, this_month())
-    report = skm_report_data.load(unit, f.period, local_now())
+    report = skm_report_data.load(unit, f.period, local_now(), _settings())
     return download(report, fmt, current_lang())
 
 

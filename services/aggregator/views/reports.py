@@ -42,7 +42,7 @@ def skm_report(args, unit):
     """Respondents and their profile, NRR per unsur (with weights), SKM, IKM, mutu and
     kinerja, results per service, the lowest unsur as improvement priorities, comments.
     ``result`` is the unit's row of /api/v1/indicators/units for the same period."""
-    report = skm_report_data.load(unit, period_of(args), local_now())
+    report = skm_report_data.load(unit, period_of(args), local_now(), current_app.extensions["tanggap"].settings)
     if args["format"] == "json":
         return report
     return download(report, args["format"], args["lang"])
