@@ -39,13 +39,14 @@ def processes(env: dict[str, str]) -> list[Process]:
                                            f"services.{service}.app:create_app()"), port, pages)
 
     return [
-        web("survey", "SURVEY_PORT", 8001, (("front door (log in here)", "/beranda"), ("admin console", "/admin"))),
+        web("survey", "SURVEY_PORT", 8001, (("front door (log in here)", "/beranda"), ("admin console", "/admin"),
+                                             ("citizens' complaints form", "/pengaduan"))),
         Process("survey-relay", (python, "-m", "services.survey", "relay")),
         Process("survey-tracker", (python, "-m", "services.survey", "tracker")),
         web("aggregator", "AGGREGATOR_PORT", 8002, (("evaluation dashboard", "/dashboard"),
                                                      ("public results", "/results"))),
         Process("aggregator-worker", (python, "-m", "services.aggregator", "worker")),
-        web("notifier", "NOTIFIER_PORT", 8003, (("supervisor inbox", "/inbox"),)
+        web("notifier", "NOTIFIER_PORT", 8003, (("supervisor inbox", "/inbox"), ("complaint tickets", "/pengaduan"))
             + ((("caught mail (development)", "/dev/surel"),) if env.get("TANGGAP_MAIL_CATCHER_PORT") else ())),
         Process("notifier-worker", (python, "-m", "services.notifier", "worker")),
     ] + ([Process("mail-catcher", (python, "-m", "infra.mailcatcher"))] if env.get("TANGGAP_MAIL_CATCHER_PORT")

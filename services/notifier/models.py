@@ -152,3 +152,12 @@ class TicketPublished(Document):
     meta = {"collection": "notifier_ticket_published"}
     id = StringField(primary_key=True)
     at = DateTimeField(required=True)
+
+
+class TicketTold(Document):
+    """The notices of a handler's forward, answer or duplicate were claimed (insert-only:
+    ``ticket|seq``); entries without one are told again by the scheduler."""
+
+    meta = {"collection": "notifier_ticket_told"}
+    id = StringField(primary_key=True)
+    at = DateTimeField(required=True)

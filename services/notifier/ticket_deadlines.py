@@ -6,7 +6,9 @@ the unit's handlers; once it has passed, an escalation up the chain above the un
 (their supervisor, then the next one up, one more level every ``NOTIFIER_ESCALATE_AFTER_DAYS``
 working days while it stays overdue) and, the first time, to the administrator. Each is an
 entry claimed under ``(ticket, seq)``, so two schedulers never remind or escalate twice.
-Status events missed when Kafka was away are published here too.
+Status events missed when Kafka was away are published here too (each escalation is one:
+the aggregator decides the complaints-sla rule again on it), and the notices of a forward,
+an answer or a duplicate whose web process stopped before telling anyone are claimed.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from kafka.errors import KafkaError
 from shared.domain import complaints
 from shared.platform.config import Settings
 
-from services.notifier import routing, ticket_notices, tickets
+from services.notifier import routing, ticket_actions, ticket_notices, tickets
 from services.notifier.models import ComplaintTicket, TicketEntry
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,9 @@ def tick(settings: Settings, now: datetime, directory: routing.Directory | None 
             counts["ticket_reminded"] += remind(settings, ticket, deadline, now)
         elif complaints.escalation_due(state, deadline, today, settings.escalate_after_days, tz, holidays):
             counts["ticket_escalated"] += escalate(settings, ticket, state, deadline, now, directory)
+    for ticket, entry in ticket_actions.untold(now):   # a web process stopped before it told anyone
+        ticket_actions.tell(settings, ticket, entry, tickets.load(ticket), now)
+        counts["ticket_told_late"] += 1
     if producer is not None:
         missed = tickets.unpublished(now)
         if missed:

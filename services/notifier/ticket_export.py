@@ -1,7 +1,8 @@
 """Tickets as a table for SP4N-LAPOR! or the Ombudsman: states and dates, the citizen's text
 and the unit's answer, never a contact detail. CSV (UTF-8) or XLSX; times in the configured
 zone. Text a citizen typed that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
-``@``, tab, carriage return first) is written with a leading apostrophe, so it stays text."""
+``@``, tab, carriage return first) stays text: with a leading apostrophe in the CSV, as a text
+cell in the XLSX."""
 from __future__ import annotations
 
 import csv
@@ -84,12 +85,21 @@ def to_csv(table: list[dict]) -> str:
 
 def to_xlsx(table: list[dict]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("pengaduan")
     sheet.append([c for c, _ in COLUMNS])
+
+    def cell(value):
+        if not isinstance(value, str):
+            return value
+        written = WriteOnlyCell(sheet, value=value)
+        written.data_type = "s"          # people's text is never a formula
+        return written
+
     for row in table:
-        sheet.append([_safe(row[c]) for c, _ in COLUMNS])
+        sheet.append([cell(row[c]) for c, _ in COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

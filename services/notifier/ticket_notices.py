@@ -1,5 +1,7 @@
 """Telling people about complaint tickets: the unit's handlers (inbox, e-mail, webhook, with
-their preferences) and the citizen who left an address (the public answer by e-mail).
+their preferences: e-mail and webhook on or off, quiet hours; a ticket's mail is never
+gathered into the daily digest, it carries a deadline) and the citizen who left an address
+(the public answer by e-mail).
 
 Each notification is a :class:`~.models.Delivery` claimed under its key, as for coaching
 cases, so a redelivered event or a second scheduler tells nobody twice. The citizen's
@@ -18,7 +20,7 @@ from shared.domain import complaints
 from shared.platform.config import Settings
 from shared.records.complaints import tracking_url
 
-from services.notifier import deliveries, notify
+from services.notifier import deliveries, delivery_timing, notify
 from services.notifier.models import ComplaintTicket, Delivery
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ CITIZEN = "citizen"
 SUBJECTS = {
     "received": ("Pengaduan baru untuk unit Anda", "New complaint for your unit"),
     "forwarded": ("Pengaduan dialihkan ke unit Anda", "Complaint forwarded to your unit"),
-    "reminder": ("Pengingat: batas waktu pengaduan besok", "Reminder: a complaint's deadline is near"),
+    "reminder": ("Pengingat: batas waktu pengaduan sudah dekat", "Reminder: a complaint's deadline is near"),
     "escalated": ("Eskalasi: pengaduan melewati batas waktu", "Escalated: a complaint is overdue"),
 }
 DEADLINES = {"verify": ("verifikasi", "verification"), "answer": ("jawaban", "answer")}
@@ -62,9 +64,10 @@ def tell(settings: Settings, ticket: ComplaintTicket, event: str, nips: list[str
         who = notify.recipient(settings, nip)
 
         def base(channel: str, who: notify.Recipient = who, **kw) -> Delivery:
+            # subject: the ticket, so a ticket's mail never counts in a coaching case's cooldown
             return Delivery(key=deliveries.key_of(ticket.ticket, event, channel, who.key), case_id=ticket.ticket,
-                            event=event, channel=channel, recipient=who.key, subject=ticket.unit, created_at=now,
-                            **kw)
+                            event=event, channel=channel, recipient=who.key, subject=ticket.ticket,
+                            created_at=now, **kw)
 
         item = base("inbox", status="sent", sent_at=now, content={"ticket": ticket.ticket})
         if deliveries.claim(item):
@@ -72,7 +75,9 @@ def tell(settings: Settings, ticket: ComplaintTicket, event: str, nips: list[str
         if who.prefs.email and who.email:
             text = detail[1] if detail and who.lang == "en" else detail[0] if detail else None
             mail = dict(_mail(kind, who.lang, ticket, url, text), to=who.email, lang=who.lang)
-            item = base("email", content=mail, status="pending", next_at=now)
+            held = delivery_timing.quiet_until(now, settings.timezone, who.prefs.quiet_start, who.prefs.quiet_end)
+            item = base("email", content=mail, status="pending", next_at=held or now,
+                        reason="quiet hours" if held else None)
             if deliveries.claim(item):
                 created.append(item)
         hook = who.prefs.webhook_url or settings.webhook_url

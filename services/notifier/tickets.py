@@ -105,7 +105,10 @@ def visible(who: Principal) -> list[ComplaintTicket]:
     if not who.nip:
         return []
     states = load_many(everything)
-    mine = {u.code for u in Unit.heads() if who.nip == u.head_nip or who.nip in (u.complaint_handlers or [])}
+    me = Employee.head(who.nip)
+    active = me is not None and bool(me.active)        # an inactive head or handler handles nothing
+    mine = {u.code for u in Unit.heads()
+            if active and (who.nip == u.head_nip or who.nip in (u.complaint_handlers or []))}
     return [t for t in everything if states[t.ticket].unit in mine or who.nip in told(states[t.ticket])]
 
 
@@ -160,7 +163,7 @@ def publish(settings: Settings, producer, entries: list[TicketEntry], now: datet
     """Send the status events of ``entries`` (handlers' actions only) and mark them published.
     Returns how many were sent; a broker that does not take them leaves them for the scheduler."""
     topic = Topics.from_settings(settings).complaints
-    actions = [e for e in entries if e.kind in complaints.ACTIONS]
+    actions = [e for e in entries if e.kind in complaints.PUBLISHED_KINDS]
     if not actions:
         return 0
     tickets = {t.ticket: t for t in ComplaintTicket.objects(ticket__in=list({e.ticket for e in actions}))}
@@ -181,7 +184,7 @@ def publish(settings: Settings, producer, entries: list[TicketEntry], now: datet
 
 def unpublished(now: datetime) -> list[TicketEntry]:
     """Handlers' entries of the last 30 days whose event is not known to have reached Kafka."""
-    recent = list(TicketEntry.objects(kind__in=list(complaints.ACTIONS), at__gte=now - REPUBLISH_LOOKBACK))
+    recent = list(TicketEntry.objects(kind__in=list(complaints.PUBLISHED_KINDS), at__gte=now - REPUBLISH_LOOKBACK))
     if not recent:
         return []
     ids = [f"{e.ticket}|{e.seq}" for e in recent]

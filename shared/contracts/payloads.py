@@ -180,7 +180,7 @@ class ComplaintStatusV1(Schema):
 
     ticket = fields.String(required=True, validate=WholeRegexp(complaints.TICKET))
     seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    kind = fields.String(required=True, validate=validate.OneOf(tuple(complaints.ACTIONS)))
+    kind = fields.String(required=True, validate=validate.OneOf(complaints.PUBLISHED_KINDS))
     state = fields.String(required=True, validate=validate.OneOf(complaints.STATES))
     unit = code_field(required=True)            # the unit that owns the ticket after this step
     at = fields.AwareDateTime(required=True)

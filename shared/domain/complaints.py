@@ -38,6 +38,9 @@ WAITING_ANSWER = (VERIFIED, IN_PROGRESS)
 ACTIONS = {"verified": VERIFIED, "rejected": REJECTED, "forwarded": FORWARDED, "followed_up": IN_PROGRESS,
            "answered": DONE, "duplicate": DONE}
 SCHEDULER_KINDS = ("reminded", "escalated")
+# what becomes a complaint.status.changed event: every handler's action, and each escalation
+# (a deadline passed: the aggregator decides the complaints-sla rule again on it)
+PUBLISHED_KINDS = (*ACTIONS, "escalated")
 TEXT_MAX = 4000      # a complaint's text and a public reply
 REASON_MAX = 1000    # a rejection's reason, a progress note
 TICKET = r"^ADU-[0-9]{4}-(0[1-9]|1[0-2])-[0-9]{6,9}$"
@@ -290,6 +293,10 @@ def figures(states: Iterable[TicketState], today: date, tz: str, verify_days: in
                 answered_in += local_day(s.answered_at, tz) <= due
             elif today > due:
                 answered_of += 1
+        elif s.state in WAITING_VERIFICATION and s.reached_at is not None:
+            # never verified: late for the answer too once both allowances have passed
+            answered_of += today > workdays.add_working_days(local_day(s.reached_at, tz), verify_days + answer_days,
+                                                             holidays)
         if s.answered_at is not None and s.reply:
             days.append(days_taken(s.received_at, s.answered_at, tz, holidays))
         if s.open:

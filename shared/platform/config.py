@@ -187,8 +187,8 @@ class Settings:
                 raise ConfigError("TANGGAP_CONTACT_KEY must be 32 bytes in URL-safe base64 (a Fernet key)")
         if self.complaint_verify_days < 1 or self.complaint_answer_days < 1:
             raise ConfigError("COMPLAINT_VERIFY_DAYS and COMPLAINT_ANSWER_DAYS must be at least 1")
-        if self.complaint_contact_retention_days < 0:
-            raise ConfigError("COMPLAINT_CONTACT_RETENTION_DAYS must not be negative")
+        if self.complaint_contact_retention_days < 1:
+            raise ConfigError("COMPLAINT_CONTACT_RETENTION_DAYS must be at least 1 (the answer is mailed first)")
         from shared.domain.workdays import parse_holidays
         try:
             parse_holidays(self.holidays)

@@ -75,11 +75,11 @@ def test_complaint_figures_equal_a_recomputation_and_are_public(fresh_settings):
 
     got = complaints.unit(fresh_settings, "PUSK", "2026-11", clock.now())
     # by hand: T1, T3, T4, T6 verified within 3 working days (T2 late, T5 overdue, T7 closed late as a duplicate);
-    # answered within 14 working days of verification: T1, T6 (T2 late, T4 overdue); working days to the
-    # answer: T1 7, T2 20, T6 3; open: T4 and T5, both overdue.
+    # answered within 14 working days of verification: T1, T6 (T2 late, T4 overdue, T5 never verified and past
+    # both allowances); working days to the answer: T1 7, T2 20, T6 3; open: T4 and T5, both overdue.
     assert got["received"] == 7 and got["by_kind"] == {"pengaduan": 5, "aspirasi": 1, "informasi": 1}
     assert got["verified_in_time"] == {"done": 4, "of": 7, "percent": 57.1}
-    assert got["answered_in_time"] == {"done": 2, "of": 4, "percent": 50.0}
+    assert got["answered_in_time"] == {"done": 2, "of": 5, "percent": 40.0}
     assert got["median_days_to_answer"] == 7.0 and (got["backlog"], got["overdue"]) == (2, 2)
     assert [(a["ticket"], a["reply"]) for a in got["answered_tickets"]] == [
         (t(2), HOSTILE), (t(7), "Sudah ditambah petugas."), (t(1), "Sudah ditambah petugas."),
@@ -91,7 +91,7 @@ def test_complaint_figures_equal_a_recomputation_and_are_public(fresh_settings):
 
     client = create_app(fresh_settings, clock).test_client()
     body = client.get("/api/v1/public/units/PUSK/complaints?period=2026-11").json
-    assert body["answered_in_time"]["percent"] == 50.0 and "Bukan wewenang" not in str(body)
+    assert body["answered_in_time"]["percent"] == 40.0 and "Bukan wewenang" not in str(body)
     page = client.get("/results/PUSK?period=2026-11").get_data(as_text=True)
     assert "&lt;img src=x" in page and "<img src=x" not in page and "Jadwal diumumkan." in page
     assert client.get("/api/v1/public/units/NOPE/complaints").status_code == 404
@@ -103,4 +103,4 @@ def test_complaint_figures_equal_a_recomputation_and_are_public(fresh_settings):
     report = client.get("/api/v1/reports/skm/PUSK?period=2026-11&format=xlsx", headers=evaluator)
     sheet = load_workbook(__import__("io").BytesIO(report.data))["Pengaduan"]
     rows = {r[0].value: r[1].value for r in sheet.iter_rows()}
-    assert rows["Dijawab tepat waktu"] == "50,0 % (2/4)" and rows["Tiket diterima"] == "7"
+    assert rows["Dijawab tepat waktu"] == "40,0 % (2/5)" and rows["Tiket diterima"] == "7"

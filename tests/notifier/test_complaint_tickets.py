@@ -62,7 +62,7 @@ def test_complaint_ticket_routed_chased_forwarded_and_answered(nsettings, clock,
     assert tick(24) == {}
     assert tick(25) == {"ticket_reminded": 1}                 # the last working day before Friday
     assert tick(27) == {} and tick(28) == {} and tick(29) == {}   # due day, then the weekend
-    assert tick(30) == {"ticket_escalated": 1}                # Monday: overdue, up to the head's supervisor
+    assert tick(30) == {"ticket_escalated": 1, "ticket_published": 1}   # Monday: overdue, up the chain (published)
     assert told("ticket-escalated-verify-0-1") == {org.boss, "admin"}
     clock.set(datetime(2026, 12, 3, 3, tzinfo=UTC))
     assert dict(ticket_deadlines.tick(settings, clock.now())) == {"ticket_escalated": 1}   # 3 working days on
@@ -89,7 +89,11 @@ def test_complaint_ticket_routed_chased_forwarded_and_answered(nsettings, clock,
     assert api.post(f"{url}/actions", json={"action": "answer"}, headers=boss).status_code == 422   # no reply
     moved = api.post(f"{url}/actions", json={"action": "forward", "to_unit": "DPM"}, headers=boss)
     assert moved.status_code == 201 and moved.json["ticket"]["unit"] == "DPM"
-    assert told(f"ticket-forwarded-{moved.json['ticket']['history'][-1]['seq']}") == {org.other_sup}
+    assert moved.json["ticket"]["contact"] is None and moved.json["ticket"]["history"] == []   # no longer his
+    again = api.post(f"{url}/actions", json={"action": "forward", "to_unit": "DPM"}, headers=boss)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"          # a retried forward
+    assert told(f"ticket-forwarded-{TicketEntry.objects(ticket=ticket, kind='forwarded').get().seq}") == {
+        org.other_sup}
     assert api.get(url, headers=boss).status_code == 403            # the new unit owns it now
 
     dpm = tokens("supervisor", nip=org.other_sup)
@@ -108,6 +112,8 @@ def test_complaint_ticket_routed_chased_forwarded_and_answered(nsettings, clock,
 
     steps = [b["payload"] for b in event_bodies(read_topic(settings, Topics.from_settings(settings).complaints))
              if b["type"] == "complaint.status.changed"]
+    assert [s["kind"] for s in steps].count("escalated") == 1     # the one escalated with Kafka at hand (on the 30th)
+    steps = [s for s in steps if s["kind"] != "escalated"]
     assert [(s["kind"], s["state"], s["unit"]) for s in sorted(steps, key=lambda s: s["seq"])] == [
         ("verified", "diverifikasi", "SEKSI"), ("forwarded", "dialihkan", "DPM"), ("verified", "diverifikasi", "DPM"),
         ("answered", "selesai", "DPM")]
@@ -148,6 +154,8 @@ def test_complaint_duplicate_shares_the_answer_and_the_export_has_no_contact(nse
     assert api.post(act(second), json={"action": "duplicate", "of": "ADU-2026-11-999999"},
                     headers=head).status_code == 422
     assert api.post(act(second), json={"action": "duplicate", "of": first}, headers=head).status_code == 201
+    circular = api.post(act(first), json={"action": "duplicate", "of": second}, headers=head)
+    assert circular.status_code == 422 and "of" in circular.json["errors"]      # that one is itself a duplicate
     assert api.post(act(first), json={"action": "verify"}, headers=head).status_code == 201
     reply = "Perbaikan jalan dijadwalkan pekan depan."
     assert api.post(act(first), json={"action": "answer", "reply": reply}, headers=head).status_code == 201
@@ -155,6 +163,14 @@ def test_complaint_duplicate_shares_the_answer_and_the_export_has_no_contact(nse
     assert reply in smtp.sink.to("satu@rumah.example")[0].part("plain")
     [shared] = smtp.sink.to("dua@rumah.example")            # the duplicate's citizen hears the shared answer
     assert reply in shared.part("plain") and first in shared.part("plain")
+
+    from services.notifier import ticket_actions
+    assert ticket_actions.untold(clock.now()) == []          # every answer's and duplicate's notices recorded
+    TicketEntry._get_collection().database["notifier_ticket_told"].delete_many({})   # as if the web died first
+    assert len(ticket_actions.untold(clock.now())) == 2
+    assert dict(ticket_deadlines.tick(nsettings, clock.now()))["ticket_told_late"] == 2
+    worker.dispatch()
+    assert len(smtp.sink.to("dua@rumah.example")) == 1       # told late, still once
 
     exported = api.get("/api/v1/complaint-tickets/export?format=csv&period=2026-11", headers=head)
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
@@ -166,5 +182,6 @@ def test_complaint_duplicate_shares_the_answer_and_the_export_has_no_contact(nse
     cells = [[c.value for c in row] for row in book.active.iter_rows()]
     assert {r[0] for r in cells[1:]} == {first, second} and all(c.data_type != "f" for row in
                                                                  book.active.iter_rows() for c in row)
+    assert any(str(v).startswith("=HYPERLINK") for row in cells for v in row)   # as text, no apostrophe
     outsider = {"Authorization": f"Bearer {issue_token(nsettings, sub='x', roles=['employee'], nip=org.outsider)}"}
     assert "jalan" not in api.get("/api/v1/complaint-tickets/export", headers=outsider).get_data(as_text=True)

@@ -28,6 +28,11 @@ def test_environment_overrides_and_types_are_parsed():
     ({"NOTIFIER_MAX_ATTEMPTS": "0"}, "NOTIFIER_MAX_ATTEMPTS"),
     ({"NOTIFIER_DIGEST_HOUR": "24"}, "NOTIFIER_DIGEST_HOUR"),
     ({"NOTIFIER_SMTP_PORT": "smtp"}, "NOTIFIER_SMTP_PORT"),
+    ({"TANGGAP_ENV": "production", "TANGGAP_SECRET_KEY": "k" * 40}, "TANGGAP_CONTACT_KEY"),
+    ({"TANGGAP_CONTACT_KEY": "not-a-fernet-key"}, "TANGGAP_CONTACT_KEY"),
+    ({"TANGGAP_HOLIDAYS": "2026-12-25, 25-12-2026"}, "TANGGAP_HOLIDAYS"),
+    ({"COMPLAINT_VERIFY_DAYS": "0"}, "COMPLAINT_VERIFY_DAYS"),
+    ({"COMPLAINT_CONTACT_RETENTION_DAYS": "0"}, "COMPLAINT_CONTACT_RETENTION_DAYS"),
 ])
 def test_bad_values_fail_with_a_message_naming_the_variable(env, fragment):
     with pytest.raises(ConfigError, match=fragment):

@@ -387,7 +387,7 @@ def test_a_newcomer_logs_in_at_the_front_door_on_a_phone(live):
         page.fill("#password", "admin-pintu-2026")
         page.press("#password", "Enter")
         page.wait_for_selector('[data-role="admin"]')
-        assert page.locator(".front-door a").count() == 5
+        assert page.locator(".front-door a").count() == 7
         page.screenshot(path=str(live["shots"].parent / "admin-front-door.png"), full_page=True)
         page.click(".places [data-place='admin'] a")
         page.wait_for_selector(".subnav")

@@ -94,3 +94,12 @@ def test_complaint_web_form_validates_like_the_api(survey, org):
     assert doc.channel == "web" and doc.text == hostile and doc.has_contact
     extra = survey.post("/pengaduan", data={"unit": org.unit, "kind": "aspirasi", "text": "a", "$where": "1"})
     assert extra.status_code == 422
+
+
+def test_a_held_complaint_is_listed_and_released_like_a_response(survey, org, clock):
+    from services.survey.outbox import held
+    ticket = survey.post("/api/v1/complaints", json=body(org)).json["ticket"]
+    Complaint._get_collection().update_one({"_id": ticket}, {"$set": {"held": True, "held_reason": "too large",
+                                                                      "held_at": clock.now()}})
+    assert ticket in [row["id"] for row in held.listing()]
+    assert held.decide(ticket, "release", by="admin", at=clock.now())["response_id"] == ticket

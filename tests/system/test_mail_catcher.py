@@ -70,7 +70,7 @@ def test_caught_mail_is_listed_for_whom_it_was_sent(fresh_settings, clock):
 
 def test_the_catcher_refuses_to_start_in_production(fresh_settings):
     env = {**os.environ, **settings_env(fresh_settings), "TANGGAP_ENV": "production", "TANGGAP_SECRET_KEY": "x" * 40,
-           "TANGGAP_MAIL_CATCHER_PORT": str(free_port())}
+           "TANGGAP_CONTACT_KEY": "A" * 43 + "=", "TANGGAP_MAIL_CATCHER_PORT": str(free_port())}
     done = subprocess.run([sys.executable, "-m", "infra.mailcatcher"], env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2 and "production" in done.stderr

@@ -172,8 +172,10 @@ class UnitComplaintsOut(Schema):
                                                        "(after forwards: the unit that answers)"})
     by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
     by_unsur = fields.Dict(keys=fields.String(), values=fields.Integer())
-    verified_in_time = fields.Nested(ShareOut, metadata={"description": "verified, rejected or forwarded within "
-                                                                        "COMPLAINT_VERIFY_DAYS working days"})
+    verified_in_time = fields.Nested(ShareOut, metadata={"description": "verified or rejected within "
+                                                                        "COMPLAINT_VERIFY_DAYS working days of "
+                                                                        "reaching the unit (a forward starts the "
+                                                                        "count again at the new unit)"})
     answered_in_time = fields.Nested(ShareOut, metadata={"description": "answered within COMPLAINT_ANSWER_DAYS "
                                                                         "working days of verification"})
     median_days_to_answer = fields.Float(allow_none=True, metadata={"description": "working days, receipt to answer"})

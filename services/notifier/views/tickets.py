@@ -127,11 +127,14 @@ def act_on_ticket(data, ticket):
     action = data.pop("action")
     _entry, _state, created = ticket_actions.act(ext.settings, ticket, who, ticket_views.ACTION_KINDS[action],
                                                  data, ext.clock.now(), producer())
-    doc = ComplaintTicket.objects(pk=ticket).get()   # after a forward the caller may no longer handle it
+    doc = ComplaintTicket.objects(pk=ticket).get()
     state = tickets.load(doc)
-    body = {"ticket": ticket_views.describe(ext.settings, doc, state, ticket_views.as_of(ext.clock.now(),
-                                                                                          ext.settings)),
-            "replayed": not created}
+    shown = ticket_views.describe(ext.settings, doc, state, ticket_views.as_of(ext.clock.now(), ext.settings))
+    if not tickets.may_handle(doc, state, who):
+        # forwarded: the caller no longer handles it, so no contact, text or internal notes
+        shown = {**ticket_views.summary(ext.settings, doc, state, ticket_views.as_of(ext.clock.now(), ext.settings)),
+                 "history": [], "contact": None, "text": None}
+    body = {"ticket": shown, "replayed": not created}
     return body, (201 if created else 200), ({} if created else {"Idempotent-Replayed": "true"})
 
 

@@ -24,6 +24,7 @@ from shared.platform import sealing
 from shared.platform.clock import Clock
 from shared.platform.config import Settings
 from shared.platform.errors import ApiError
+from shared.platform.pseudonyms import keyed_hash
 from shared.records.complaints import Complaint, ComplaintContact, tracking_key, tracking_url
 from shared.records.responses import Outbox
 
@@ -61,6 +62,9 @@ def take(data: dict, origin: Origin) -> Taken:
             raise ApiError(422, errors={"unit": ["kios mengirim untuk surveinya sendiri, tanpa unit / a kiosk submits "
                                                  "for its own survey, without a unit"]})
         data.setdefault("deployment", device.deployment)
+        if data["deployment"] != device.deployment:
+            raise ApiError(422, errors={"deployment": ["kios ini terikat pada survei lain / this kiosk is bound to "
+                                                       "another survey"]})
     else:
         limiter().check(acceptance.client_hash(settings, origin.client_address or ""), clock.now())
         if not data.get("text"):
@@ -89,8 +93,11 @@ def take(data: dict, origin: Origin) -> Taken:
     if contact and data.get("consent") is not True:
         raise ApiError(422, errors={"consent": ["setujui penyimpanan kontak Anda, atau kosongkan kontak / agree to "
                                                 "your contact being kept, or leave it empty"]})
-    fingerprint = acceptance.fingerprint({k: data.get(k) for k in ("kind", "text", "unsur", "contact")}
-                                         | {"unit": unit, "service": service, "officer": officer})
+    # The contact only as a keyed hash: an unkeyed digest of a phone number is found by trying them all.
+    sealed_contact = keyed_hash(settings, "complaint-contact", json.dumps(contact, sort_keys=True)) if contact else None
+    fingerprint = acceptance.fingerprint({k: data.get(k) for k in ("kind", "text", "unsur")}
+                                         | {"unit": unit, "service": service, "officer": officer,
+                                            "contact": sealed_contact})
     client_id = str(data["id"]) if data.get("id") else None
     if client_id:
         existing = Complaint.objects(client_id=client_id).first()

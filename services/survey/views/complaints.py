@@ -178,6 +178,9 @@ def _submit_page(unit_code: str | None, dep=None):
     try:
         taken = intake.take(data, Origin(channel="web", client_address=request.remote_addr))
     except ApiError as err:
+        if err.status == 503:
+            busy = {"_request": ["layanan sedang sibuk, kirim lagi sebentar lagi / busy, please send it again shortly"]}
+            return _form_page(unit_code or body.get("unit"), dep, values, busy, 503)
         status = err.status if err.status in (409, 422, 429) else 422
         return _form_page(unit_code or body.get("unit"), dep, values, err.errors, status, err.headers)
     return render_template("survey/complaint_sent.html", complaint=taken.complaint,
