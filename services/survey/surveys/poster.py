@@ -73,6 +73,9 @@ def to_pdf(pages: Sequence[PosterPage], size: str = "A4", lang: str = "id") -> b
         canvas.setFont(regular, 12 * k)
         canvas.drawCentredString(centre, top - side - 10 * mm * k, ask[1])
         _fit(canvas, page.short_url, bold, 18 * k, centre, top - side - 20 * mm * k, width - 24 * mm * k)
+        complain = "A complaint or suggestion? Open" if lang == "en" else "Keluhan atau saran? Buka"
+        _fit(canvas, f"{complain} {page.short_url}/pengaduan", regular, 11 * k, centre, top - side - 29 * mm * k,
+             width - 24 * mm * k)
         canvas.setFont(regular, 8 * k)
         canvas.setFillColor(colors.HexColor("#4a4a4a"))
         canvas.drawCentredString(centre, 12 * mm * k, "Survei Kepuasan Masyarakat · PermenPAN-RB 14/2017 · anonim"
