@@ -197,8 +197,11 @@ class Deadline:
 
 
 def local_day(when: datetime, tz: str) -> date:
+    """The local date of ``when``; a naive time (as the database returns it) is UTC."""
+    from datetime import UTC
     from zoneinfo import ZoneInfo
-    return when.astimezone(ZoneInfo(tz)).date()
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(tz)).date()
 
 
 def pending_deadline(state: TicketState, tz: str, verify_days: int, answer_days: int,

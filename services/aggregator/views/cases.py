@@ -53,3 +53,60 @@ def list_cases(args):
     """Newest first. Supervisors see the cases of employees in their team only."""
     return listing(status=args["status"], period=args.get("period"), unit=args.get("unit"), rule=args.get("rule"),
                    nips=people(args.get("employee")), limit=args["limit"])
+
+
+class EffectQuery(Schema):
+    period = period_field(metadata={"description": "cases opened in this month, quarter, semester or year "
+                                                  "(default: this year)"})
+
+
+class EffectStatsOut(Schema):
+    cases = fields.Integer(metadata={"description": "cases opened in the period"})
+    recovered = fields.Integer(metadata={"description": "closed: the rule found the problem gone"})
+    recovered_percent = fields.Float(allow_none=True)
+    median_days_to_recovery = fields.Float(allow_none=True, metadata={"description": "local days, opening to "
+                                                                                     "closing"})
+    came_back = fields.Integer(metadata={"description": "recovered, then the same rule opened another case about "
+                                                        "the same subject"})
+    came_back_percent = fields.Float(allow_none=True, metadata={"description": "of the recovered"})
+    mean_change = fields.Float(allow_none=True, metadata={"description": "the rule's indicator at closing minus at "
+                                                                        "opening (officer index, unit IKM, percent "
+                                                                        "of complaints answered in time), mean, "
+                                                                        "rounded half-up to 2 decimals"})
+    changes = fields.Integer(metadata={"description": "recovered cases with that number at both ends"})
+
+
+class EffectRuleOut(EffectStatsOut):
+    rule = fields.String()
+    kind = fields.String()
+
+
+class EffectSupervisorOut(EffectStatsOut):
+    supervisor = fields.String(allow_none=True, metadata={"description": "NIP of the subject's direct supervisor "
+                                                                        "(a unit case: the unit head); null: none "
+                                                                        "recorded"})
+
+
+class EffectOut(Schema):
+    period = fields.String()
+    total = fields.Nested(EffectStatsOut)
+    rules = fields.List(fields.Nested(EffectRuleOut))
+    supervisors = fields.List(fields.Nested(EffectSupervisorOut))
+
+
+@blp.route("/effect", methods=["GET"])
+@require(ADMIN, EVALUATOR)
+@blp.arguments(EffectQuery, location="query")
+@blp.response(200, EffectOut)
+def coaching_effect(args):
+    """Did coaching help? Of the cases opened in the period, per rule and per supervisor: how
+    many recovered, how fast (median days), how many came back, and how the rule's own
+    indicator moved from opening to closing."""
+    from flask import current_app
+
+    from shared.platform.web import this_month
+
+    from services.aggregator.queries import coaching_effect as queries
+
+    period = args.get("period") or this_month()[:4]
+    return queries.of_period(period, current_app.extensions["tanggap"].settings.timezone)

@@ -81,11 +81,17 @@ def dashboard_page():
         trend_series=dashboard.trend_series(trend, periods), unsur=dashboard.unsur_rows(f, units), peer=peer,
         peer_period=dashboard.peer_period(f.period),
         peer_values=dashboard.peer_value_means(peer), value_codes=berakhlak.VALUE_CODES,
-        coaching=dashboard.coaching_rows(f), rollup=publication.rollup(f.period), unit_link=_unit_link(f.period),
+        coaching=dashboard.coaching_rows(f), effect=_effect(f), rollup=publication.rollup(f.period),
+        unit_link=_unit_link(f.period),
         plans=_plans(f), status_label=_status_label,
         bursts=dashboard.burst_rows(f, _timezone()), all_units=Unit.heads(), complaints=_complaint_rows(f, units),
         all_services=services_all,
         periods=dashboard.period_choices(this_month(), f.period), lang=lang, **_helpers())
+
+
+def _effect(f: dashboard.Filters) -> dict:
+    from services.aggregator.queries import coaching_effect
+    return coaching_effect.of_period(f.period, _timezone())
 
 
 def _complaint_rows(f: dashboard.Filters, units: list[dict]) -> list[dict]:
