@@ -12,7 +12,7 @@ from datetime import datetime
 from mongoengine.errors import NotUniqueError
 
 from shared.contracts.events import Event
-from shared.contracts.payloads import CASE_CLOSED, CASE_OPENED
+from shared.contracts.payloads import CASE_CLOSED, CASE_OPENED, RECOGNITION
 from shared.platform.config import Settings
 
 from services.notifier import casestate, history, notify, routing
@@ -39,6 +39,9 @@ def handle_event(settings: Settings, event: Event, now: datetime,
         notify.notify(settings, case, "closed", done.state.assignee_nip, now=now,
                       assignee_kind=done.state.assignee_kind, channels=("inbox", "webhook"))
         return "closed"
+    if event.type == RECOGNITION:
+        from services.notifier import appreciations
+        return appreciations.received(settings, event, now, directory or routing.LiveDirectory())
     log.warning("ignoring an event of another type", extra={"type": event.type})
     return "ignored"
 

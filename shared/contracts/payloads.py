@@ -30,6 +30,7 @@ SURVEY_RESPONSE = "survey.response.submitted"
 APPRAISAL = "appraisal.recorded"
 CASE_OPENED = "coaching.case.opened"
 CASE_CLOSED = "coaching.case.closed"
+RECOGNITION = "recognition.granted"     # an appreciation (apresiasi) for outstanding work: the case payload
 COMPLAINT_RECEIVED = "complaint.received"
 COMPLAINT_STATUS = "complaint.status.changed"
 
@@ -195,6 +196,7 @@ _REGISTRY: dict[tuple[str, int], Schema] = {
     (APPRAISAL, 1): AppraisalV1(),
     (CASE_OPENED, 1): CaseV1(),
     (CASE_CLOSED, 1): CaseV1(),
+    (RECOGNITION, 1): CaseV1(),
     (COMPLAINT_RECEIVED, 1): ComplaintReceivedV1(),
     (COMPLAINT_STATUS, 1): ComplaintStatusV1(),
 }

@@ -27,7 +27,8 @@ def test_coaching_effect_by_hand():
     # 4 officer cases, 2 recovered (10 and 3 days: median 6.5), B came back on the 20th, changes +20 and +8.25
     assert (officer["rule"], officer["cases"], officer["recovered"], officer["recovered_percent"]) == (
         "officer-low", 4, 2, 50.0)
-    assert officer["median_days_to_recovery"] == 6.5 and (officer["came_back"], officer["came_back_percent"]) == (1, 50.0)
+    assert officer["median_days_to_recovery"] == 6.5
+    assert (officer["came_back"], officer["came_back_percent"]) == (1, 50.0)
     assert officer["mean_change"] == 14.13 and officer["changes"] == 2      # (20 + 8.25) / 2 = 14.125, half-up
     assert [(s["supervisor"], s["cases"]) for s in got["supervisors"]] == [(None, 1), ("S1", 3), ("S2", 1)]
     assert got["total"]["cases"] == 5 and got["total"]["recovered"] == 3

@@ -119,7 +119,8 @@ def assert_cases_are_consistent(settings) -> None:
             open_per_slot[case.slot] = open_per_slot.get(case.slot, 0) + 1
     assert all(n == 1 for n in open_per_slot.values()), open_per_slot
     events = [json.loads(r.value) for r in read_topic(settings, Topics.from_settings(settings).coaching)]
-    assert {e["payload"]["case_id"] for e in events if e["type"] == "coaching.case.opened"} == set(cases)
+    assert {e["payload"]["case_id"] for e in events if e["type"] in ("coaching.case.opened", "recognition.granted")
+            } == set(cases)
     assert {e["payload"]["case_id"] for e in events if e["type"] == "coaching.case.closed"} == closed
 
 

@@ -28,7 +28,7 @@ from shared.contracts.events import Event, new_event
 from shared.messaging.clients import send_event
 from shared.platform import db
 
-from services.aggregator.coaching.rules import Action, Finding, Recorded, decide
+from services.aggregator.coaching.rules import RECOGNITION_KINDS, Action, Finding, Recorded, decide
 
 log = logging.getLogger(__name__)
 PRODUCER = "aggregator"
@@ -92,10 +92,11 @@ def recorded(slots: list[str]) -> dict[str, list[tuple[dict, dict | None, set[st
 
 
 def listing(*, status: str = "all", period: str | None = None, unit: str | None = None, rule: str | None = None,
-            nips: set[str] | None = None, limit: int = 200) -> list[dict]:
+            nips: set[str] | None = None, limit: int = 200, recognitions: bool = False) -> list[dict]:
     """Cases newest first, each with ``closed_at`` (None while open). ``status``: open, closed
-    or all; ``nips``: only employee cases of these people (None: every case)."""
-    query: dict = {}
+    or all; ``nips``: only employee cases of these people (None: every case); ``recognitions``:
+    the appreciations instead of the coaching cases."""
+    query: dict = {"kind": {"$in" if recognitions else "$nin": list(RECOGNITION_KINDS)}}
     for name, value in (("period", period), ("unit", unit), ("rule", rule)):
         if value:
             query[name] = value
@@ -149,9 +150,10 @@ class Decider:
         _insert_ignoring_duplicates(CaseEventPublished, marks)
 
     def _do(self, action: Action, finding: Finding, by_id: dict) -> list[tuple[str, Event]]:
+        opened = payloads.RECOGNITION if finding.rule.kind in RECOGNITION_KINDS else payloads.CASE_OPENED
         if action.what == "open":
             case = self._open(action, finding)
-            return [(f"{case['_id']}|opened", self._event(payloads.CASE_OPENED, case, None))]
+            return [(f"{case['_id']}|opened", self._event(opened, case, None))]
         if action.what == "close":
             case, _ = by_id[action.case_id]
             closure = self._close(action, finding)
@@ -159,7 +161,7 @@ class Decider:
         case, closure = by_id[action.case_id]
         self.counts["republished"] += 1
         if action.what == "publish_opened":
-            return [(f"{case['_id']}|opened", self._event(payloads.CASE_OPENED, case, None))]
+            return [(f"{case['_id']}|opened", self._event(opened, case, None))]
         return [(f"{case['_id']}|closed", self._event(payloads.CASE_CLOSED, case, closure))]
 
     def _open(self, action: Action, finding: Finding) -> dict:

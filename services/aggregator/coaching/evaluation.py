@@ -83,9 +83,12 @@ def findings(touched: Touched, active: list[rules.Rule], peer: indicator_policy.
     if touched.units and by_kind.get(rules.UNIT_IKM_LOW):
         out += _unit_findings(touched, by_kind[rules.UNIT_IKM_LOW], months)
     officer_rules = by_kind.get(rules.OFFICER_LOW, []) + by_kind.get(rules.OFFICER_DROP, [])
+    if touched.officers and by_kind.get(rules.OFFICER_TOP):
+        out += _officer_top_findings(touched, by_kind[rules.OFFICER_TOP], months)
     if touched.officers and officer_rules:
         out += _officer_findings(touched, officer_rules, months)
-    employee_rules = by_kind.get(rules.BERAKHLAK_BELOW, []) + by_kind.get(rules.PREDIKAT_BELOW_BAIK, [])
+    employee_rules = (by_kind.get(rules.BERAKHLAK_BELOW, []) + by_kind.get(rules.BERAKHLAK_ABOVE, [])
+                      + by_kind.get(rules.PREDIKAT_BELOW_BAIK, []))
     if touched.employees and employee_rules:
         out += _employee_findings(touched, employee_rules, peer)
     if touched.tickets and by_kind.get(rules.COMPLAINTS_SLA) and complaint_figures is not None:
@@ -185,6 +188,26 @@ def _officer_findings(touched: Touched, active: list[rules.Rule], months_cache: 
     return out
 
 
+def _officer_top_findings(touched: Touched, active: list[rules.Rule], months_cache: SkmMonths) -> list[Finding]:
+    """Recognition of the officers touched: each ranked among the officers of the unit it
+    served in (the unit documents of the window, every officer in them)."""
+    out = []
+    for rule in active:
+        for nip, month in sorted(touched.officers):
+            span = rules.window(month, rule.p("window_months"))
+            months_cache.prefetch(span, fold.SKM_OFFICERS)
+            docs = [d for m in span for d in months_cache.get(m, fold.SKM_OFFICERS)]
+            served = {d["scope"] for d in docs if nip in (d.get("officers") or {})}
+            if not served:
+                continue
+            unit = min(served)
+            totals = results.officer_totals(d for d in docs if d["scope"] == unit)
+            ranking = {n: (index, t.respondents) for n, t in totals.items()
+                       if (index := results.officer_index(t)) is not None}
+            out.append(rules.officer_top(rule, nip, unit, month, ranking))
+    return out
+
+
 def _employee_findings(touched: Touched, active: list[rules.Rule], peer: indicator_policy.Peer) -> list[Finding]:
     """Peer results are released per quarter only (:mod:`shared.domain.peer_release`), and
     rules about them read them so: ``berakhlak-below`` per quarter, the predikat of a period
@@ -194,7 +217,7 @@ def _employee_findings(touched: Touched, active: list[rules.Rule], peer: indicat
     touched_months = {(n, p) for n, p in touched.employees if len(p) == 7}
     wanted: set[tuple[rules.Rule, str, str]] = set()
     for rule in active:
-        if rule.kind == rules.BERAKHLAK_BELOW:
+        if rule.kind in (rules.BERAKHLAK_BELOW, rules.BERAKHLAK_ABOVE):
             wanted |= {(rule, nip, quarter_of(m)) for nip, m in touched_months}
     predikat_rules = [r for r in active if r.kind == rules.PREDIKAT_BELOW_BAIK]
     appraisals: dict[tuple[str, str], dict] = {}
@@ -222,10 +245,11 @@ def _employee_findings(touched: Touched, active: list[rules.Rule], peer: indicat
         by_quarter = results.merge_peer_quarters(docs).get(nip, {})
         latest = by_quarter[max(by_quarter)] if by_quarter else results.PeerMerge()
         appraisal = appraisals.get((nip, period))
-        if rule.kind == rules.BERAKHLAK_BELOW:   # period: a quarter
+        if rule.kind in (rules.BERAKHLAK_BELOW, rules.BERAKHLAK_ABOVE):   # period: a quarter
             merged = by_quarter.get(period, results.PeerMerge())
             unit = merged.unit or (appraisal or {}).get("unit")
-            out.append(rules.berakhlak_below(rule, nip, unit, period, result_of(merged)))
+            check = rules.berakhlak_below if rule.kind == rules.BERAKHLAK_BELOW else rules.berakhlak_above
+            out.append(check(rule, nip, unit, period, result_of(merged)))
         else:
             unit = latest.unit or (appraisal or {}).get("unit")
             _, result = results.perilaku_peer(period, {q: result_of(m) for q, m in by_quarter.items()})

@@ -30,7 +30,11 @@ OFFICER_LOW = "officer_low"
 OFFICER_DROP = "officer_drop"
 UNIT_IKM_LOW = "unit_ikm_low"
 COMPLAINTS_SLA = "complaints_sla"
-KINDS = (PREDIKAT_BELOW_BAIK, BERAKHLAK_BELOW, OFFICER_LOW, OFFICER_DROP, UNIT_IKM_LOW, COMPLAINTS_SLA)
+OFFICER_TOP = "officer_top"          # recognition (apresiasi): outstanding work, not a problem
+BERAKHLAK_ABOVE = "berakhlak_above"
+RECOGNITION_KINDS = (OFFICER_TOP, BERAKHLAK_ABOVE)
+KINDS = (PREDIKAT_BELOW_BAIK, BERAKHLAK_BELOW, OFFICER_LOW, OFFICER_DROP, UNIT_IKM_LOW, COMPLAINTS_SLA,
+         *RECOGNITION_KINDS)
 PERIOD_KINDS = periods.KINDS
 
 
@@ -81,7 +85,19 @@ class _ComplaintsSlaParams(Schema):
                                                           "before it decides"})
 
 
+class _OfficerTopParams(Schema):
+    top_percent = fields.Float(validate=validate.Range(1, 50), load_default=10.0,
+                               metadata={"description": "officer_top: the share of the unit's officers (ranked by "
+                                                        "their index over the window) recognised"})
+    min_responses = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=30)
+    min_officers = fields.Integer(strict=True, validate=validate.Range(1, 1000), load_default=3,
+                                  metadata={"description": "officer_top: officers of the unit with enough responses "
+                                                           "needed before anyone is ranked"})
+    window_months = fields.Integer(strict=True, validate=validate.Range(1, 12), load_default=3)
+
+
 PARAMS = {PREDIKAT_BELOW_BAIK: Schema.from_dict({})(), BERAKHLAK_BELOW: _BerakhlakParams(),
+          BERAKHLAK_ABOVE: _BerakhlakParams(), OFFICER_TOP: _OfficerTopParams(),
           OFFICER_LOW: _OfficerLowParams(), OFFICER_DROP: _OfficerDropParams(), UNIT_IKM_LOW: _UnitIkmParams(),
           COMPLAINTS_SLA: _ComplaintsSlaParams()}
 
@@ -136,6 +152,9 @@ DEFAULT_RULES = {r.code: r for r in (
     Rule("officer-drop", OFFICER_DROP, "info", {"points": 10.0, "min_responses": 10, "min_clients": 5}),
     Rule("unit-ikm-low", UNIT_IKM_LOW, "warning", {"grades": ["C", "D"], "min_respondents": 30, "period": "month"}),
     Rule("complaints-sla", COMPLAINTS_SLA, "warning", {"min_percent": 80.0, "min_tickets": 5}),
+    Rule("officer-top", OFFICER_TOP, "info", {"top_percent": 10.0, "min_responses": 30, "min_officers": 3,
+                                              "window_months": 3}),
+    Rule("berakhlak-above", BERAKHLAK_ABOVE, "info", {"period": "quarter"}),
 )}
 
 
@@ -271,6 +290,40 @@ def unit_ikm_low(rule: Rule, unit: str, period: str, result: Mapping[str, Any]) 
                     "en": f"Unit IKM {result.get('ikm')} (grade {grade}) period {period}"})
 
 
+def officer_top(rule: Rule, nip: str, unit: str | None, month: str, ranking: Mapping[str, tuple[float, int]]
+                ) -> Finding:
+    """Recognition: ``nip``'s officer index over the window is in the top ``top_percent`` of its
+    unit's officers with at least ``min_responses`` each (``ranking``: NIP -> (index,
+    responses) of the unit's officers); ties at the cut are all in."""
+    import math
+    eligible = {n: v for n, v in ranking.items() if v[1] >= rule.p("min_responses")}
+    mine = eligible.get(nip)
+    if mine is None or len(eligible) < rule.p("min_officers"):
+        problem, cut, rank = None, None, None
+    else:
+        ordered = sorted((v[0] for v in eligible.values()), reverse=True)
+        places = max(1, math.ceil(len(ordered) * Decimal(repr(rule.p("top_percent"))) / 100))
+        cut = ordered[places - 1]
+        rank = 1 + sum(1 for v in ordered if v > mine[0])
+        problem = mine[0] >= cut
+    values = {"index": mine[0] if mine else None, "responses": (ranking.get(nip) or (None, 0))[1], "rank": rank,
+              "officers": len(eligible), "cut": cut}
+    return Finding(rule, "employee", nip, unit, month, problem, _evidence(rule, month, values),
+                   {"id": f"Kepuasan terhadap petugas {values['index']}: peringkat {rank} dari {len(eligible)} di unit",
+                    "en": f"Officer satisfaction {values['index']}: rank {rank} of {len(eligible)} in the unit"})
+
+
+def berakhlak_above(rule: Rule, nip: str, unit: str | None, period: str, peer: Mapping[str, Any]) -> Finding:
+    """Recognition: every value of a released peer result is Di Atas Ekspektasi."""
+    values_of = peer.get("values") or {}
+    problem = None if not peer.get("released") or not values_of else all(
+        v["rating"] == berakhlak.DI_ATAS for v in values_of.values())
+    values = {"raters": peer.get("raters"), "means": {c: v["mean"] for c, v in values_of.items()}}
+    return Finding(rule, "employee", nip, unit, period, problem, _evidence(rule, period, values),
+                   {"id": f"Semua nilai BerAKHLAK Di Atas Ekspektasi, periode {period}",
+                    "en": f"Every BerAKHLAK value above expectations, period {period}"})
+
+
 def complaints_sla(rule: Rule, unit: str, month: str, answered_in_time: Any) -> Finding:
     """The unit answered too few of a month's complaint tickets within the deadline
     (``answered_in_time``: a :class:`shared.domain.complaints.Share`)."""
@@ -315,6 +368,11 @@ def decide(finding: Finding, recorded: list[Recorded]) -> list[Action]:
         if latest.closed and not latest.closed_published:
             actions.append(Action("publish_closed", latest.case_id, latest.generation))
     is_open = latest is not None and not latest.closed
+    if finding.rule.kind in RECOGNITION_KINDS:
+        # an appreciation is given once per subject and period, and never taken back
+        if finding.problem is True and latest is None:
+            actions.append(Action("open", case_id(finding.rule.code, finding.subject, finding.period, 1), 1))
+        return actions
     if finding.problem is True and not is_open:
         generation = latest.generation + 1 if latest else 1
         actions.append(Action("open", case_id(finding.rule.code, finding.subject, finding.period, generation),

@@ -9,10 +9,12 @@ from shared.records.directory import Employee, Unit
 
 from services.aggregator.coaching.cases import CaseClosure, CaseOpening
 from services.aggregator.coaching.effect import CaseRecord, effect, indicator
+from services.aggregator.coaching.rules import RECOGNITION_KINDS
 
 
 def records() -> list[CaseRecord]:
-    cases = list(CaseOpening._get_collection().find({}, {"rule": 1, "kind": 1, "subject": 1, "subject_type": 1,
+    coaching = {"kind": {"$nin": list(RECOGNITION_KINDS)}}      # appreciations are not coaching
+    cases = list(CaseOpening._get_collection().find(coaching, {"rule": 1, "kind": 1, "subject": 1, "subject_type": 1,
                                                          "opened_at": 1, "evidence": 1}))
     closures = {c["_id"]: c for c in CaseClosure._get_collection().find({}, {"closed_at": 1, "evidence": 1})}
     people = {c["subject"] for c in cases if c["subject_type"] == "employee"}

@@ -43,7 +43,11 @@ KIND_LABELS = {rules.PREDIKAT_BELOW_BAIK: ("Predikat kinerja di bawah Baik", "Pr
                rules.OFFICER_LOW: ("IKM petugas rendah", "Low officer IKM"),
                rules.OFFICER_DROP: ("IKM petugas turun", "Officer IKM drops"),
                rules.UNIT_IKM_LOW: ("Mutu pelayanan unit rendah", "Low unit service grade"),
-               rules.COMPLAINTS_SLA: ("Pengaduan tidak dijawab tepat waktu", "Complaints not answered in time")}
+               rules.COMPLAINTS_SLA: ("Pengaduan tidak dijawab tepat waktu", "Complaints not answered in time"),
+               rules.OFFICER_TOP: ("Apresiasi: IKM petugas teratas di unit", "Recognition: top officer index in "
+                                                                             "the unit"),
+               rules.BERAKHLAK_ABOVE: ("Apresiasi: semua nilai BerAKHLAK Di Atas Ekspektasi",
+                                       "Recognition: every BerAKHLAK value above expectations")}
 SEVERITY_LABELS = {"info": ("info", "info"), "warning": ("peringatan", "warning"), "critical": ("kritis", "critical")}
 PARAM_LABELS = {"threshold": ("Ambang IKM petugas", "Officer IKM threshold"),
                 "min_responses": ("Respons paling sedikit", "Minimum responses"),
@@ -54,7 +58,9 @@ PARAM_LABELS = {"threshold": ("Ambang IKM petugas", "Officer IKM threshold"),
                 "min_respondents": ("Responden paling sedikit", "Minimum respondents"),
                 "period": ("Periode", "Period"),
                 "min_percent": ("Persen tepat waktu paling sedikit", "Minimum percent in time"),
-                "min_tickets": ("Tiket paling sedikit", "Minimum tickets")}
+                "min_tickets": ("Tiket paling sedikit", "Minimum tickets"),
+                "top_percent": ("Persen teratas", "Top percent"),
+                "min_officers": ("Petugas paling sedikit", "Minimum officers")}
 FAILING_LABELS = {berakhlak.CAP: ("paling tinggi Sesuai Ekspektasi", "at most Sesuai Ekspektasi"),
                   berakhlak.BELOW: ("Di Bawah Ekspektasi", "Di Bawah Ekspektasi")}
 

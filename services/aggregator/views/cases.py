@@ -110,3 +110,29 @@ def coaching_effect(args):
 
     period = args.get("period") or this_month()[:4]
     return queries.of_period(period, current_app.extensions["tanggap"].settings.timezone)
+
+
+recognitions_blp = Blueprint("recognitions", __name__, url_prefix="/api/v1/recognitions",
+                             description="Apresiasi: outstanding work the recognition rules found (evaluators, "
+                                         "admins; supervisors: their own team)")
+
+
+class RecognitionQuery(Schema):
+    period = period_field()
+    unit = code_field()
+    employee = nip_field()
+    limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
+
+
+@recognitions_blp.route("", methods=["GET"])
+@require(ADMIN, EVALUATOR, SUPERVISOR)
+@recognitions_blp.arguments(RecognitionQuery, location="query")
+@recognitions_blp.response(200, CaseOut(many=True))
+@refuses(recognitions_blp, 403, "a supervisor asking about someone outside their team")
+def list_recognitions(args):
+    """Appreciations per period, newest first: an officer index in the unit's top share, or
+    every released BerAKHLAK value Di Atas Ekspektasi (the rules ``officer-top`` and
+    ``berakhlak-above``). Each is given once per person and period; the notifier tells the
+    supervisor, and the employee sees it on their own record."""
+    return listing(period=args.get("period"), unit=args.get("unit"), nips=people(args.get("employee")),
+                   limit=args["limit"], recognitions=True)

@@ -41,6 +41,11 @@ def _now():
     return current_app.extensions["tanggap"].clock.now()
 
 
+def _names(nips) -> dict[str, str]:
+    from shared.records.directory import Employee
+    return {e.nip: e.name for e in Employee.heads(nip__in=sorted(set(nips)))}
+
+
 def _status_label(status: str) -> str:
     return t(*STATUS_LABELS.get(status, (status, status)))
 
@@ -63,7 +68,10 @@ def inbox_page():
     if status not in (None, *inbox.STATUSES):
         status = None
     rows = inbox.listing(_settings(), web_principal(), status)
-    return render_template("notifier/inbox.html", rows=rows, status=status, status_label=_status_label)
+    from services.notifier import appreciations
+    return render_template("notifier/inbox.html", rows=rows, status=status, status_label=_status_label,
+                           appreciations=appreciations.visible(cast(WebPrincipal, web_principal())),
+                           names=_names)
 
 
 def _case_page(case_id: str, *, errors: dict | None = None, form: dict | None = None, status: int = 200):
@@ -135,7 +143,9 @@ def own_coaching():
         return render_template("ui/error.html", status=403,
                                message=t("Login Anda tidak terhubung ke NIP pegawai. Hubungi admin.",
                                          "Your login is not linked to an employee's NIP. Ask an admin.")), 403
+    from services.notifier import appreciations
     return render_template("notifier/me.html", cases=inbox.own_cases(_settings(), who.nip),
+                           appreciations=appreciations.own(who.nip),
                            status_label=_status_label, severity_label=lambda s: _label(SEVERITY_LABELS, s))
 
 
