@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     api.register_blueprint(indicators.blp)
     api.register_blueprint(cases.blp)
     api.register_blueprint(cases.recognitions_blp)
+    api.register_blueprint(cases.trainings_blp)
     api.register_blueprint(appraisals.blp)
     api.register_blueprint(admin.blp)
     api.register_blueprint(reports.blp)

@@ -29,6 +29,7 @@ def tick(settings: Settings) -> int:
     from services.notifier.deliveries import Sender
     from services.notifier.scheduler import tick as run_tick
     from services.notifier.ticket_deadlines import tick as ticket_tick
+    from services.notifier.training_invites import tick as training_tick
 
     logs.setup("notifier-tick", settings.log_level)
     db.connect(settings, pool_size=4)
@@ -37,6 +38,7 @@ def tick(settings: Settings) -> int:
         print("tick: checking open cases and due deliveries ...", flush=True)
         now = SystemClock().now()
         counts = ticket_tick(settings, now)   # complaint deadlines first: they claim the deliveries sent below
+        counts.update(training_tick(settings, now))
         counts.update(run_tick(settings, now, sender, progress=lambda line: print(line, flush=True)))
     finally:
         sender.close()

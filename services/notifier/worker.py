@@ -27,7 +27,7 @@ from shared.platform import process
 from shared.platform.clock import Clock, SystemClock
 from shared.platform.config import Settings
 
-from services.notifier import case_events, routing, scheduler, ticket_actions, ticket_deadlines
+from services.notifier import case_events, routing, scheduler, ticket_actions, ticket_deadlines, training_invites
 from services.notifier.deliveries import DISPATCH_BATCH, Sender
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ class NotifierWorker:
     def tick(self) -> Counter:
         now = self.clock.now()
         counts = ticket_deadlines.tick(self.settings, now, self.directory, producer=self.producer)
+        counts.update(training_invites.tick(self.settings, now))
         counts.update(scheduler.tick(self.settings, now, self.sender, self.directory))
         return counts
 

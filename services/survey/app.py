@@ -23,6 +23,7 @@ from services.survey.views import (
     peer,
     responses,
     surveys,
+    trainings,
 )
 
 
@@ -35,10 +36,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         settings=settings, clock=clock, readiness={"kafka": kafka_ready(settings)})
     enable_pages(app)
     api = app.extensions["tanggap"].api
-    for blueprint in (responses.blp, complaints.blp, peer.blp, directory.blp, surveys.blp, kiosks.blp, admin.blp):
+    for blueprint in (responses.blp, complaints.blp, trainings.blp, peer.blp,
+                      directory.blp, surveys.blp, kiosks.blp, admin.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
     app.register_blueprint(complaints.bp)
+    app.register_blueprint(trainings.bp)
     app.register_blueprint(admin_pages.bp)
     app.register_blueprint(admin_users.bp)
     app.register_blueprint(admin_directory.bp)

@@ -22,7 +22,7 @@ from shared.contracts.formats import (
     code_field,
     nip_field,
 )
-from shared.domain import berakhlak, complaints, skm
+from shared.domain import berakhlak, complaints, skm, training
 
 SKM_RESPONSE = "skm.response.submitted"
 PEER_FEEDBACK = "peer.feedback.submitted"
@@ -31,6 +31,7 @@ APPRAISAL = "appraisal.recorded"
 CASE_OPENED = "coaching.case.opened"
 CASE_CLOSED = "coaching.case.closed"
 RECOGNITION = "recognition.granted"     # an appreciation (apresiasi) for outstanding work: the case payload
+TRAINING_REACTION = "training.reaction.submitted"
 COMPLAINT_RECEIVED = "complaint.received"
 COMPLAINT_STATUS = "complaint.status.changed"
 
@@ -189,6 +190,17 @@ class ComplaintStatusV1(Schema):
     duplicate_of = fields.String(allow_none=True, load_default=None, validate=WholeRegexp(complaints.TICKET))
 
 
+class TrainingReactionV1(Schema):
+    """A participant's level-1 answer about a programme: the scores only (no NIP, no comment)."""
+
+    reaction_id = fields.String(required=True, validate=validate.Length(min=16, max=64))
+    programme = code_field(required=True)
+    values = fields.Dict(keys=fields.String(validate=validate.OneOf(training.REACTION_CODES)),
+                         values=fields.Integer(strict=True, validate=validate.Range(1, 5)), required=True)
+    period = fields.String(required=True, validate=validate.Regexp(PERIOD_MONTH))
+    submitted_at = fields.AwareDateTime(required=True)
+
+
 _REGISTRY: dict[tuple[str, int], Schema] = {
     (SKM_RESPONSE, 1): SkmResponseV1(),
     (PEER_FEEDBACK, 1): PeerFeedbackV1(),
@@ -198,6 +210,7 @@ _REGISTRY: dict[tuple[str, int], Schema] = {
     (CASE_CLOSED, 1): CaseV1(),
     (RECOGNITION, 1): CaseV1(),
     (COMPLAINT_RECEIVED, 1): ComplaintReceivedV1(),
+    (TRAINING_REACTION, 1): TrainingReactionV1(),
     (COMPLAINT_STATUS, 1): ComplaintStatusV1(),
 }
 

@@ -27,7 +27,7 @@ from shared.platform.config import Settings
 from shared.records.responses import OutboxRecord, Response
 
 from services.aggregator.pipeline.worker import group_id
-from services.aggregator.state import fold, officer_index, store
+from services.aggregator.state import fold, officer_index, store, training_facts
 
 STORE_KINDS = (fold.SKM, fold.SKM_OFFICERS, fold.PEER, fold.CUSTOM)
 ALL_KINDS = (fold.SKM, fold.SKM_OFFICERS, fold.PEER, fold.CUSTOM, fold.APPRAISAL)
@@ -42,6 +42,8 @@ class Recomputed:
     skipped: int = 0  # invalid events (the worker dead-letters them)
 
     def fold(self, topic: str, partition: int, offset: int, event) -> None:
+        if training_facts.is_training(event):
+            return    # facts, not state (state/training_facts): nothing to recompute
         for kind, scope, period in fold.targets(event):
             did = fold.doc_id(topic, partition, kind, scope, period)
             doc = self.docs.get(did)

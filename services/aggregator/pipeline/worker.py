@@ -37,7 +37,7 @@ from shared.platform.config import Settings
 
 from services.aggregator import indicator_policy
 from services.aggregator.coaching import cases, evaluation, rule_config
-from services.aggregator.state import complaint_facts, fold, officer_index, store
+from services.aggregator.state import complaint_facts, fold, officer_index, store, training_facts
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ class IndicatorWorker:
         new_officers: set[tuple[str, str, str]] = set()
         touched = evaluation.Touched()
         facts: list[dict] = []
+        trainings: list[dict] = []
         for tp, records in batch.items():
             if tp.topic == self.topics.complaints:
                 dead += self._complaint_facts(tp, records, facts)
@@ -108,6 +109,9 @@ class IndicatorWorker:
             for record in records:
                 try:
                     event = decode(record.value)
+                    if training_facts.is_training(event):     # a fact, not state: see state/training_facts
+                        trainings.append(training_facts.fact_of(event))
+                        continue
                     targets = fold.targets(event)
                 except (InvalidEvent, ValueError) as exc:
                     dead.append(DeadLetter(tp, record, getattr(exc, "reason", None) or str(exc)))
@@ -141,6 +145,7 @@ class IndicatorWorker:
         officer_index.mark_officers(new_officers)   # before the state that counts them (see officer_index.OfficerSeen)
         store.save(changed)
         complaint_facts.record(facts)
+        training_facts.record(trainings)
         if self.decisions and touched:
             fence()
             self.decide(touched)

@@ -106,7 +106,7 @@ def coaching_effect(args):
 
     from shared.platform.web import this_month
 
-    from services.aggregator.queries import coaching_effect as queries
+    from services.aggregator.coaching import effect_records as queries
 
     period = args.get("period") or this_month()[:4]
     return queries.of_period(period, current_app.extensions["tanggap"].settings.timezone)
@@ -136,3 +136,27 @@ def list_recognitions(args):
     supervisor, and the employee sees it on their own record."""
     return listing(period=args.get("period"), unit=args.get("unit"), nips=people(args.get("employee")),
                    limit=args["limit"], recognitions=True)
+
+
+trainings_blp = Blueprint("training_results", __name__, url_prefix="/api/v1/trainings",
+                          description="Training evaluation results per programme (evaluators, admins)")
+
+
+class ReactionOut(Schema):
+    programme = fields.String()
+    respondents = fields.Integer()
+    min_respondents = fields.Integer()
+    released = fields.Boolean(metadata={"description": "false below the minimum: no means are shown"})
+    means = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True),
+                        metadata={"description": "relevance, material, trainer, method, facilities, overall: "
+                                                 "1-5, exact means rounded half-up to 2 decimals"})
+
+
+@trainings_blp.route("/<code>/reaction", methods=["GET"])
+@require(ADMIN, EVALUATOR)
+@trainings_blp.response(200, ReactionOut)
+def training_reaction(code):
+    """Level 1 (reaction): the participants' answers of a programme, only with at least three
+    respondents, never per person."""
+    from services.aggregator.state import training_facts
+    return training_facts.reaction(code)

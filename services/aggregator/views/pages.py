@@ -91,7 +91,7 @@ def dashboard_page():
 
 
 def _effect(f: dashboard.Filters) -> dict:
-    from services.aggregator.queries import coaching_effect
+    from services.aggregator.coaching import effect_records as coaching_effect
     return coaching_effect.of_period(f.period, _timezone())
 
 

@@ -144,8 +144,11 @@ def own_coaching():
                                message=t("Login Anda tidak terhubung ke NIP pegawai. Hubungi admin.",
                                          "Your login is not linked to an employee's NIP. Ask an admin.")), 403
     from services.notifier import appreciations
+    from services.notifier.models import Delivery
+    invitations = Delivery.objects(recipient=who.nip, channel="inbox", event="reaction-invite").order_by(
+        "-created_at")
     return render_template("notifier/me.html", cases=inbox.own_cases(_settings(), who.nip),
-                           appreciations=appreciations.own(who.nip),
+                           appreciations=appreciations.own(who.nip), invitations=list(invitations),
                            status_label=_status_label, severity_label=lambda s: _label(SEVERITY_LABELS, s))
 
 

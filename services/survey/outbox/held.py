@@ -9,8 +9,9 @@ from datetime import datetime
 
 from shared.records.complaints import Complaint
 from shared.records.responses import OutboxDecision, Response
+from shared.records.trainings import TrainingReaction
 
-SOURCES = (Response, Complaint)   # every document the relay publishes from (its sources)
+SOURCES = (Response, Complaint, TrainingReaction)   # every document the relay publishes from
 
 
 class NotHeld(LookupError):

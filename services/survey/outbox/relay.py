@@ -38,6 +38,7 @@ from shared.platform.config import Settings
 from shared.platform.lease import Lease
 from shared.records.complaints import Complaint
 from shared.records.responses import OutboxDecision, OutboxRecord, Response
+from shared.records.trainings import TrainingReaction
 
 log = logging.getLogger(__name__)
 MARK_CHUNK = 500  # responses marked published per update command
@@ -66,7 +67,8 @@ class Relay:
         self.batch_size = batch_size
         self.topics = Topics.from_settings(settings)
         self.sources = (Source(Response, self.topics.responses, "response_id"),
-                        Source(Complaint, self.topics.complaints, "ticket", payloads.COMPLAINT_RECEIVED))
+                        Source(Complaint, self.topics.complaints, "ticket", payloads.COMPLAINT_RECEIVED),
+                        Source(TrainingReaction, self.topics.responses, "reaction_id", payloads.TRAINING_REACTION))
         self._producer_factory = producer_factory or (lambda: make_producer(settings, client_id="survey-relay"))
         self._producer = None
         self.send_timeout_s = send_timeout_s
@@ -232,37 +234,49 @@ class Relay:
 
     # -- recovery -----------------------------------------------------------------------------
     def reconcile(self) -> int:
-        """Mark as published every unmarked event already in the sources' topics. Returns how many."""
+        """Mark as published every unmarked event already in the sources' topics. Returns how many.
+
+        Each topic is read once from after the last offset logged on it, whichever source logged
+        it, and every event found is given to the source it belongs to (by its type; the source
+        without a type takes the rest)."""
         total = 0
-        for source in self.sources:
-            total += self._reconcile(source)
+        for topic in dict.fromkeys(source.topic for source in self.sources):
+            sources = sorted((s for s in self.sources if s.topic == topic), key=lambda s: s.event_type is None)
+            total += self._reconcile(topic, sources)
         self.needs_reconcile = False
         return total
 
-    def _reconcile(self, source: Source) -> int:
-        topic = source.topic
+    def _reconcile(self, topic: str, sources: list[Source]) -> int:
         ends = clients.end_offsets(self.settings, topic)
         if not ends:
             raise ConnectionError(f"topic {topic} not found (is Kafka up and the topic created?)")
         starts = {p: self._recorded_offset(topic, p) + 1 for p in ends}
-        found: list[tuple[str, int, int]] = []
+        found: dict[int, list[tuple[str, int, int]]] = {i: [] for i in range(len(sources))}
 
         def collect(tp, records) -> None:
             for record in records:
                 try:
                     event = json.loads(record.value)
-                    if source.event_type is not None and event["type"] != source.event_type:
-                        continue   # another producer's event on the same topic
-                    rid = event["payload"][source.id_field]
+                    kind = event["type"]
                 except (ValueError, KeyError, TypeError):
                     continue
-                found.append((str(rid), record.partition, record.offset))
+                for i, source in enumerate(sources):
+                    if source.event_type is not None and kind != source.event_type:
+                        continue   # another source's (or another producer's) event on the same topic
+                    try:
+                        rid = event["payload"][source.id_field]
+                    except (KeyError, TypeError):
+                        break
+                    found[i].append((str(rid), record.partition, record.offset))
+                    break
 
         read_range(self.settings, topic, starts, ends, collect, client_id="survey-relay-reconcile", timeout_s=30)
-        self._mark([(rid, topic, p, o) for rid, p, o in found], source)
-        if found:
-            log.info("reconciled events already in Kafka", extra={"count": len(found), "topic": topic})
-        return len(found)
+        for i, source in enumerate(sources):
+            self._mark([(rid, topic, p, o) for rid, p, o in found[i]], source)
+        count = sum(len(v) for v in found.values())
+        if count:
+            log.info("reconciled events already in Kafka", extra={"count": count, "topic": topic})
+        return count
 
     def _recorded_offset(self, topic: str, partition: int) -> int:
         doc = OutboxRecord.objects(topic=topic, partition=partition).order_by("-offset").only("offset").first()

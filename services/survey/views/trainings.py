@@ -1,0 +1,256 @@
+"""Training programmes (admins and evaluators) and the participants' level-1 reaction form
+(each participant, through their personal link: no account, one answer each).
+
+The form's link carries the participant's reaction key (a keyed hash of the programme and
+the NIP): whoever holds it answers as that participant, once; a key that is no participant's
+is a 404. The answer is stored under the key with its event, which carries the scores and
+nothing that names the participant.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from flask import Blueprint as PageBlueprint
+from flask import current_app, render_template, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from mongoengine.errors import NotUniqueError
+
+from shared.contracts import payloads
+from shared.contracts.events import new_event
+from shared.contracts.formats import NIP_RE, StrictBoolean, code_field, nip_field
+from shared.domain import skm, training
+from shared.domain.periods import month_of
+from shared.messaging.topics import Topics
+from shared.platform.auth import ADMIN, EVALUATOR, principal, public, require
+from shared.platform.errors import ApiError
+from shared.platform.i18n import current_lang, t
+from shared.platform.openapi import refuses
+from shared.platform.revisions import RevisionConflict
+from shared.platform.web import body_limit
+from shared.platform.webauth import csrf_exempt
+from shared.records.directory import Employee
+from shared.records.responses import Outbox
+from shared.records.trainings import TrainingProgramme, TrainingReaction, reaction_key
+
+from services.survey.directory import register_import
+from services.survey.submissions import acceptance
+
+blp = Blueprint("trainings", __name__, url_prefix="/api/v1/trainings",
+                description="Training programmes and their participants (admins, evaluators)")
+bp = PageBlueprint("training_pages", __name__, template_folder="../templates")
+NAMESPACE = uuid.UUID("5d2f1e0c-7b4a-4c8e-a1f3-9e6d2b7c4a18")
+
+
+def _ext():
+    return current_app.extensions["tanggap"]
+
+
+class TrainingIn(Schema):
+    code = code_field(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    competency = fields.String(allow_none=True, validate=validate.Length(max=200))
+    organiser = fields.String(allow_none=True, validate=validate.Length(max=200))
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    unsur = fields.List(fields.String(validate=validate.OneOf(skm.UNSUR_CODES)), load_default=list,
+                        metadata={"description": "the SKM elements the programme addresses (for its level-4 "
+                                                 "comparison)"})
+    participants = fields.List(nip_field(), load_default=None, validate=validate.Length(max=2000),
+                               metadata={"description": "NIPs (left out: as they are)"})
+    referrals = fields.Dict(keys=nip_field(), values=fields.String(validate=validate.Length(min=1, max=300)),
+                            load_default=None, metadata={"description": "NIP -> the coaching case that sent them"})
+    active = StrictBoolean(load_default=True)
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data["end"] < data["start"]:
+            raise ValidationError("berakhir sebelum dimulai / ends before it starts", "end")
+
+
+class TrainingOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    competency = fields.String(allow_none=True)
+    organiser = fields.String(allow_none=True)
+    start = fields.String()
+    end = fields.String()
+    unsur = fields.List(fields.String())
+    participants = fields.List(fields.String())
+    referrals = fields.Dict()
+    active = fields.Boolean()
+    rev = fields.Integer()
+
+
+class ImportedOut(Schema):
+    added = fields.Integer()
+    participants = fields.Integer()
+
+
+def _unknown(nips) -> list[str]:
+    known = {e.nip for e in Employee.heads(nip__in=sorted(set(nips))) if e.active}
+    return sorted(set(nips) - known)
+
+
+def save(data: dict, by: str) -> TrainingProgramme:
+    data = dict(data)
+    code = data.pop("code")
+    current = TrainingProgramme.head(code)
+    for name in ("participants", "referrals"):
+        if data.get(name) is None:
+            data[name] = (getattr(current, name) or ([] if name == "participants" else {})) if current else (
+                [] if name == "participants" else {})
+    data["participants"] = list(dict.fromkeys(data["participants"]))
+    unknown = _unknown(data["participants"])
+    if unknown:
+        raise ApiError(422, errors={"participants": [f"pegawai tidak dikenal atau nonaktif / unknown or inactive "
+                                                     f"employee: {', '.join(unknown[:5])}"]})
+    if set(data["referrals"]) - set(data["participants"]):
+        raise ApiError(422, errors={"referrals": ["hanya untuk peserta / participants only"]})
+    data["start"], data["end"] = str(data["start"]), str(data["end"])
+    try:
+        doc, _ = TrainingProgramme.save_revision(code, data, at=_ext().clock.now(), by=by)
+    except RevisionConflict as exc:
+        raise ApiError(409, errors={"code": [str(exc)]}) from None
+    return doc
+
+
+@blp.route("", methods=["GET"])
+@require(ADMIN, EVALUATOR)
+@blp.response(200, TrainingOut(many=True))
+def list_trainings():
+    """Every programme, newest start first."""
+    return sorted(TrainingProgramme.heads(), key=lambda p: p.start, reverse=True)
+
+
+@blp.route("", methods=["PUT"])
+@require(ADMIN, EVALUATOR)
+@blp.arguments(TrainingIn)
+@blp.response(201, TrainingOut)
+@refuses(blp, 409, "changed concurrently (send it again)")
+@refuses(blp, 422, "an unknown or inactive participant, or a referral of someone who is not a participant")
+def put_training(data):
+    """Create or change a programme (a new revision; unchanged data writes nothing)."""
+    return save(data, principal().sub)
+
+
+@blp.route("/<code>", methods=["GET"])
+@require(ADMIN, EVALUATOR)
+@blp.response(200, TrainingOut)
+@refuses(blp, 404, "no such programme")
+def get_training(code):
+    doc = TrainingProgramme.head(code)
+    if doc is None:
+        raise ApiError(404, errors={"code": ["program tidak dikenal / unknown programme"]})
+    return doc
+
+
+@blp.route("/<code>/participants", methods=["POST"])
+@body_limit(5 * 1024 * 1024)
+@require(ADMIN, EVALUATOR)
+@blp.response(200, ImportedOut)
+@refuses(blp, 404, "no such programme", beyond_schema=False)
+@refuses(blp, 422, "a file that cannot be read, a row without a valid NIP, or an unknown employee")
+@blp.doc(requestBody={"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    register_import.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}})
+def import_participants(code):
+    """Add participants from a CSV or XLSX list with a ``nip`` column (the others are ignored)."""
+    current = TrainingProgramme.head(code)
+    if current is None:
+        raise ApiError(404, errors={"code": ["program tidak dikenal / unknown programme"]})
+    fmt = register_import.format_of("", request.mimetype or "")
+    try:
+        rows = register_import.read(request.get_data(), "xlsx" if fmt == "xlsx" else "csv")
+    except register_import.RegisterError as exc:
+        raise ApiError(422, errors={"file": [str(exc)]}) from None
+    bad = [line for line, row in rows if not NIP_RE.fullmatch(str(row.get("nip") or ""))]
+    if bad:
+        raise ApiError(422, errors={"nip": [f"NIP tidak valid pada baris / invalid NIP on lines "
+                                            f"{', '.join(map(str, bad[:10]))}"]})
+    nips = [str(row["nip"]) for _, row in rows]
+    before = len(current.participants or [])
+    values = {k: getattr(current, k) for k in ("code", "name", "competency", "organiser", "unsur", "referrals",
+                                               "active")}
+    values.update(start=date.fromisoformat(current.start), end=date.fromisoformat(current.end),
+                  participants=list(current.participants or []) + nips)
+    doc = save(values, principal().sub)
+    return {"added": len(doc.participants) - before, "participants": len(doc.participants)}
+
+
+# -- the level-1 reaction form (the participant's personal link) -------------------------------------
+
+def _participant(code: str, key: str) -> tuple[TrainingProgramme, str] | None:
+    programme = TrainingProgramme.head(code) if len(code) <= 64 else None
+    if programme is None or len(key) > 64:
+        return None
+    settings = _ext().settings
+    for nip in programme.participants or []:
+        if reaction_key(settings, programme.code, nip) == key:
+            return programme, nip
+    return None
+
+
+def _not_found():
+    return render_template("ui/error.html", status=404,
+                           message=t("Tautan ini tidak dikenal.", "This link is not known.")), 404
+
+
+def _questions():
+    en = current_lang() == "en"
+    return [{"code": c, "text": text_en if en else text_id} for c, text_id, text_en in training.REACTION]
+
+
+@bp.route("/pelatihan/<code>/<key>", methods=["GET"])
+@public
+def reaction_form(code, key):
+    found = _participant(code, key)
+    if found is None:
+        return _not_found()
+    programme, _nip = found
+    done = TrainingReaction.objects(pk=key).only("id").first() is not None
+    return render_template("survey/training_reaction.html", programme=programme, questions=_questions(),
+                           done=done, errors={}, values={})
+
+
+@bp.route("/pelatihan/<code>/<key>", methods=["POST"])
+@public
+@csrf_exempt
+def reaction_submit(code, key):
+    found = _participant(code, key)
+    if found is None:
+        return _not_found()
+    programme, _nip = found
+    values, errors = {}, {}
+    unknown = set(request.form) - set(training.REACTION_CODES) - {"comment"}
+    if unknown:
+        errors["_form"] = t("Isian tidak dikenal", "Unknown field")
+    for c in training.REACTION_CODES:
+        raw = request.form.get(c, "")
+        if raw not in ("1", "2", "3", "4", "5"):
+            errors[c] = t("Pilih 1 sampai 5", "Choose 1 to 5")
+        else:
+            values[c] = int(raw)
+    comment = (request.form.get("comment") or "").strip()
+    if len(comment) > 2000:
+        errors["comment"] = t("Paling banyak 2000 karakter", "At most 2000 characters")
+    if errors:
+        return render_template("survey/training_reaction.html", programme=programme, questions=_questions(),
+                               done=False, errors=errors, values=request.form), 422
+    ext = _ext()
+    now = acceptance.stored_now(ext.clock)
+    payload = {"reaction_id": key, "programme": programme.code, "values": values,
+               "period": month_of(now, ext.settings.timezone), "submitted_at": now.isoformat()}
+    event = new_event(payloads.TRAINING_REACTION, programme.code, payload, producer=acceptance.PRODUCER,
+                      clock=ext.clock, event_id=uuid.uuid5(NAMESPACE, key))
+    doc = TrainingReaction(id=key, programme=programme.code, values=values, comment=comment or None,
+                           submitted_at=now, received_at=now,
+                           outbox=Outbox(topic=Topics.from_settings(ext.settings).responses, key=programme.code,
+                                         event=event.to_json()))
+    try:
+        doc.save(force_insert=True)
+    except NotUniqueError:
+        pass      # answered before: one answer each, the first one counts
+    return render_template("survey/training_reaction.html", programme=programme, questions=_questions(),
+                           done=True, errors={}, values={})

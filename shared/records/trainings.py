@@ -1,0 +1,69 @@
+"""Training programmes and their participants' reactions, as the survey service keeps them
+(see docs/storage.md).
+
+* :class:`TrainingProgramme` is a revisioned record edited by admins and evaluators: what,
+  when, who took part (NIPs) and, for someone a coaching case sent, the case.
+* :class:`TrainingReaction` is one participant's level-1 answer, inserted once under the
+  participant's reaction key (a keyed hash of programme and NIP: one answer each, and the
+  answer is tied to nobody), with its ``training.reaction.submitted`` event (outbox); the
+  relay is its only writer afterwards. The notifier reads both to invite and remind.
+"""
+from __future__ import annotations
+
+from mongoengine import (
+    BooleanField,
+    DateTimeField,
+    DictField,
+    Document,
+    EmbeddedDocumentField,
+    ListField,
+    StringField,
+)
+
+from shared.contracts.formats import CODE, NIP
+from shared.platform.config import Settings
+from shared.platform.pseudonyms import keyed_hash
+from shared.platform.revisions import Revisioned
+from shared.records.responses import Outbox
+
+
+class TrainingProgramme(Revisioned):
+    meta = {"collection": "training_programmes", "indexes": [{"fields": ["code", "rev"], "unique": True},
+                                                            "superseded"]}
+    code = StringField(required=True, regex=CODE)
+    name = StringField(required=True, max_length=200)
+    competency = StringField(max_length=200)
+    organiser = StringField(max_length=200)
+    start = StringField(required=True)        # YYYY-MM-DD
+    end = StringField(required=True)
+    unsur = ListField(StringField())          # the SKM elements it addresses (for level 4)
+    participants = ListField(StringField(regex=NIP))
+    referrals = DictField()                   # NIP -> the coaching case that sent them
+    active = BooleanField(default=True)
+
+
+class TrainingReaction(Document):
+    meta = {"collection": "training_reactions", "indexes": [("published", "submitted_at"), "programme"]}
+    id = StringField(primary_key=True)        # the participant's reaction key
+    programme = StringField(required=True)
+    values = DictField(required=True)
+    comment = StringField(max_length=2000)
+    submitted_at = DateTimeField(required=True)
+    received_at = DateTimeField(required=True)    # the relay's backlog reads it
+    outbox = EmbeddedDocumentField(Outbox, required=True)
+    published = BooleanField(default=False)
+    published_at = DateTimeField()
+    held = BooleanField()
+    held_reason = StringField()
+    held_at = DateTimeField()
+    discarded = BooleanField()
+    decisions_applied = ListField(StringField())
+
+
+def reaction_key(settings: Settings, programme: str, nip: str) -> str:
+    """The participant's personal key: in their link, and the id of their one answer."""
+    return keyed_hash(settings, "training-reaction", f"{programme}|{nip}", length=24)
+
+
+def reaction_url(settings: Settings, programme: str, nip: str) -> str:
+    return f"{settings.public_survey_url.rstrip('/')}/pelatihan/{programme}/{reaction_key(settings, programme, nip)}"

@@ -1,0 +1,92 @@
+"""A training programme and its level-1 (reaction) evaluation through the real database and
+Kafka with an injected clock: the programme and its participants (one by one and from a CSV
+list), each participant invited by the notifier with a personal link once the training has
+ended, one answer each, one reminder to those who did not answer, and the programme's results
+in the aggregator only from three respondents, equal to a recomputation by hand."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from kafka import TopicPartition
+
+from shared.messaging.topics import Topics
+from shared.platform.auth import issue_token
+from shared.platform.clock import ManualClock
+from shared.records.directory import Employee, Unit
+from shared.records.trainings import TrainingReaction, reaction_key
+
+from services.notifier import training_invites
+from services.notifier.models import Delivery
+from services.survey.outbox.relay import Relay
+from tests.support.kafka_read import read_topic
+
+pytestmark = pytest.mark.integration
+PEOPLE = [f"19880101201201100{n}" for n in range(1, 5)]
+CODE = "konflik-2026"
+
+
+def test_training_programme_invites_collects_one_reaction_each_and_reports_from_three(fresh_settings):
+    from services.aggregator.app import create_app as aggregator_app
+    from services.aggregator.pipeline.worker import IndicatorWorker
+    from services.survey.app import create_app as survey_app
+
+    settings = replace(fresh_settings, public_survey_url="https://tanggap.pemda.example")
+    clock = ManualClock(datetime(2026, 11, 23, 3, tzinfo=UTC))          # Monday after the course
+    Unit.save_revision("DISDUK", {"name": "Dinas"}, at=clock.now(), by="t")
+    for n, nip in enumerate(PEOPLE):
+        Employee.save_revision(nip, {"name": f"Peserta {n}", "unit": "DISDUK", "email": f"{nip}@pemda.example"},
+                               at=clock.now(), by="t")
+    survey = survey_app(settings, clock).test_client()
+    admin = {"Authorization": "Bearer " + issue_token(settings, sub="admin", roles=["evaluator"], ttl_seconds=864000)}
+    body = {"code": CODE, "name": "Manajemen konflik pelayanan", "competency": "komunikasi", "start": "2026-11-16",
+            "end": "2026-11-20", "unsur": ["U7"], "participants": PEOPLE[:2]}
+    assert survey.put("/api/v1/trainings", json=body, headers=admin).status_code == 201
+    assert survey.put("/api/v1/trainings", json={**body, "end": "2026-11-01"}, headers=admin).status_code == 422
+    assert survey.put("/api/v1/trainings", json={**body, "participants": ["199901012020011999"]},
+                      headers=admin).json["errors"].keys() == {"participants"}
+    supervisor = {"Authorization": "Bearer " + issue_token(settings, sub="s", roles=["supervisor"], nip=PEOPLE[0])}
+    assert survey.put("/api/v1/trainings", json=body, headers=supervisor).status_code == 403
+    listed = survey.post(f"/api/v1/trainings/{CODE}/participants", data="nip,nama\n" + "\n".join(
+        f"{n},x" for n in PEOPLE[1:]) + "\n", content_type="text/csv", headers=admin)
+    assert listed.status_code == 200 and listed.json == {"added": 2, "participants": 4}
+    assert survey.post(f"/api/v1/trainings/{CODE}/participants", data="nip\n12345\n", content_type="text/csv",
+                       headers=admin).status_code == 422
+
+    assert training_invites.tick(settings, clock.now()) == {"training_invited": 4}
+    assert training_invites.tick(settings, clock.now()) == {}                    # once each
+    [mail] = Delivery.objects(channel="email", recipient=PEOPLE[0], event="reaction-invite")
+    link = f"/pelatihan/{CODE}/{reaction_key(settings, CODE, PEOPLE[0])}"
+    assert link in mail.content["text"] and PEOPLE[0] not in link
+
+    answers = [{"relevance": "5", "material": "4", "trainer": "5", "method": "4", "facilities": "3", "overall": "5"},
+               {"relevance": "4", "material": "4", "trainer": "3", "method": "4", "facilities": "2", "overall": "4"},
+               {"relevance": "3", "material": "5", "trainer": "4", "method": "2", "facilities": "3", "overall": "4"}]
+    assert survey.post(f"/pelatihan/{CODE}/{'x' * 24}", data=answers[0]).status_code == 404
+    assert survey.post(f"/pelatihan/{CODE}/{reaction_key(settings, CODE, PEOPLE[0])}",
+                       data={**answers[0], "overall": "9"}).status_code == 422
+    for nip, answer in zip(PEOPLE[:3], answers, strict=True):
+        page = f"/pelatihan/{CODE}/{reaction_key(settings, CODE, nip)}"
+        assert survey.get(page).status_code == 200
+        assert survey.post(page, data=answer).status_code == 200
+    again = survey.post(f"/pelatihan/{CODE}/{reaction_key(settings, CODE, PEOPLE[0])}", data=answers[2])
+    assert 'id="done"' in again.text and TrainingReaction.objects.count() == 3    # one answer each, the first
+    assert all(PEOPLE[0] not in str(r.outbox.event) for r in TrainingReaction.objects)
+
+    clock.set(datetime(2026, 11, 27, 3, tzinfo=UTC))                   # five working days after the end
+    assert training_invites.tick(settings, clock.now()) == {"training_reminded": 1}
+    assert Delivery.objects(event="reaction-reminder", channel="inbox").get().recipient == PEOPLE[3]
+
+    assert Relay(settings, clock=clock).run_once() == 3
+    records = list(read_topic(settings, Topics.from_settings(settings).responses))
+    batch: dict = {}
+    for r in records:
+        batch.setdefault(TopicPartition(r.topic, r.partition), []).append(r)
+    assert IndicatorWorker(settings, clock=clock).handle(batch) == []
+    got = aggregator_app(settings, clock).test_client().get(f"/api/v1/trainings/{CODE}/reaction", headers=admin).json
+    # by hand: relevance (5+4+3)/3 = 4, material 13/3 = 4.33, trainer 4, method 10/3 = 3.33, facilities 8/3 = 2.67,
+    # overall 13/3 = 4.33
+    assert got["respondents"] == 3 and got["released"] is True
+    assert got["means"] == {"relevance": 4.0, "material": 4.33, "trainer": 4.0, "method": 3.33, "facilities": 2.67,
+                            "overall": 4.33}
