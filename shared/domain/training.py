@@ -43,3 +43,52 @@ def reaction_results(answers: Iterable[Mapping[str, int]]) -> dict[str, Any]:
         means[code] = _round(Fraction(sum(given), len(given))) if given else None
     out["means"] = means
     return out
+
+
+# -- level 4: results (difference in differences over officers) -----------------------------------
+
+MIN_GROUP = 3          # officers per group with data on both sides, below which no number is given
+Z95 = Fraction(196, 100)
+
+
+def _mean_f(values: list[Fraction]) -> Fraction:
+    return sum(values, Fraction(0)) / len(values)
+
+
+def _var(values: list[Fraction]) -> Fraction:
+    m = _mean_f(values)
+    return sum(((v - m) ** 2 for v in values), Fraction(0)) / (len(values) - 1)
+
+
+def _sqrt(value: Fraction) -> Fraction:
+    """The square root to 40 significant digits (the interval is rounded to 2 decimals after)."""
+    from decimal import localcontext
+    with localcontext() as ctx:
+        ctx.prec = 40
+        return Fraction((Decimal(value.numerator) / Decimal(value.denominator)).sqrt())
+
+
+def did(participants: Mapping[str, tuple[Fraction, Fraction]], controls: Mapping[str, tuple[Fraction, Fraction]],
+        min_group: int = MIN_GROUP) -> dict[str, Any]:
+    """Difference in differences of an indicator, per officer ``(before, after)``: the mean change
+    of the participants minus the mean change of their colleagues who did not attend, with a 95 %
+    interval by the normal approximation (Welch: the two groups' variances apart). Below
+    ``min_group`` officers in either group: ``enough`` False and no number ("data belum cukup")."""
+    p = [after - before for before, after in participants.values()]
+    c = [after - before for before, after in controls.values()]
+    out: dict[str, Any] = {"participants": len(p), "controls": len(c), "min_group": min_group,
+                           "method": "difference in differences of per-officer changes; 95 % interval by the "
+                                     "normal approximation (Welch)"}
+    if len(p) < min_group or len(c) < min_group:
+        return {**out, "enough": False, "message": "data belum cukup / not enough data"}
+    effect = _mean_f(p) - _mean_f(c)
+    variance = _var(p) / len(p) + _var(c) / len(c)
+    half = Z95 * _sqrt(variance) if variance else Fraction(0)
+    before_p = _mean_f([b for b, _ in participants.values()])
+    after_p = _mean_f([a for _, a in participants.values()])
+    before_c = _mean_f([b for b, _ in controls.values()])
+    after_c = _mean_f([a for _, a in controls.values()])
+    return {**out, "enough": True, "before": _round(before_p), "after": _round(after_p),
+            "controls_before": _round(before_c), "controls_after": _round(after_c),
+            "change": _round(after_p - before_p), "controls_change": _round(after_c - before_c),
+            "effect": _round(effect), "ci95": [_round(effect - half), _round(effect + half)]}

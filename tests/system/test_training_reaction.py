@@ -90,3 +90,43 @@ def test_training_programme_invites_collects_one_reaction_each_and_reports_from_
     assert got["respondents"] == 3 and got["released"] is True
     assert got["means"] == {"relevance": 4.0, "material": 4.33, "trainer": 4.0, "method": 3.33, "facilities": 2.67,
                             "overall": 4.33}
+
+
+def test_training_level4_difference_in_differences_against_colleagues(fresh_settings):
+    import statistics
+
+    from shared.records.trainings import TrainingProgramme
+
+    from services.aggregator.app import create_app as aggregator_app
+    from services.aggregator.pipeline.worker import IndicatorWorker
+    from tests.notifier.conftest import batch_of
+    from tests.support.aggregator import skm_event
+
+    clock = ManualClock(datetime(2027, 1, 10, 3, tzinfo=UTC))
+    Unit.save_revision("LOKET", {"name": "Loket"}, at=clock.now(), by="t")
+    trained = [f"19870101201201100{n}" for n in range(1, 4)]
+    colleagues = [f"19860101201201100{n}" for n in range(1, 4)]
+    for nip in trained + colleagues:
+        Employee.save_revision(nip, {"name": nip[-4:], "unit": "LOKET"}, at=clock.now(), by="t")
+    TrainingProgramme.save_revision(CODE, {"name": "Layanan prima", "start": "2026-11-16", "end": "2026-11-20",
+                                           "unsur": ["U7"], "participants": trained}, at=clock.now(), by="t")
+    # officer index (U6, U7 x 25) in October against December: the trained +50, +25, +25; colleagues 0, 0, +25
+    scores = dict(zip(trained + colleagues, [(2, 4), (2, 3), (3, 4), (2, 2), (3, 3), (2, 3)], strict=True))
+    events = [skm_event("LOKET", score, officer=nip, period=month) for nip, (before, after) in scores.items()
+              for month, score in (("2026-10", before), ("2026-12", after)) for _ in range(10)]
+    IndicatorWorker(fresh_settings, clock=clock, decisions=False).handle(batch_of(*events, topic="responses"))
+    token = issue_token(fresh_settings, sub="ev", roles=["evaluator"], ttl_seconds=90 * 86400)   # the clock is ahead
+    admin = {"Authorization": f"Bearer {token}"}
+    client = aggregator_app(fresh_settings, clock).test_client()
+    got = client.get(f"/api/v1/trainings/{CODE}/results?months=1", headers=admin).json
+    assert (got["before"], got["after"]) == (["2026-10", "2026-10"], ["2026-12", "2026-12"])
+    index, u7 = got["indicators"]
+    p, c = [50, 25, 25], [0, 0, 25]
+    half = 1.96 * (statistics.variance(p) / 3 + statistics.variance(c) / 3) ** 0.5
+    assert (index["indicator"], index["participants"], index["controls"]) == ("officer_index", 3, 3)
+    assert index["effect"] == 25.0 and index["change"] == 33.33 and index["controls_change"] == 8.33
+    assert index["ci95"] == [round(25 - half, 2), round(25 + half, 2)]
+    assert u7["indicator"] == "U7" and u7["effect"] == 25.0
+    thin = client.get(f"/api/v1/trainings/{CODE}/results?months=1&min_responses=11", headers=admin).json
+    assert thin["indicators"][0]["enough"] is False and "belum cukup" in thin["indicators"][0]["message"]
+    assert client.get("/api/v1/trainings/nope/results", headers=admin).status_code == 404

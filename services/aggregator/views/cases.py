@@ -160,3 +160,56 @@ def training_reaction(code):
     respondents, never per person."""
     from services.aggregator.state import training_facts
     return training_facts.reaction(code)
+
+
+class ResultsQuery(Schema):
+    months = fields.Integer(load_default=3, validate=validate.Range(1, 12),
+                            metadata={"description": "whole months on each side of the training"})
+    min_responses = fields.Integer(load_default=10, validate=validate.Range(1, 10000),
+                                   metadata={"description": "responses an officer needs on each side"})
+
+
+class DidOut(Schema):
+    indicator = fields.String(metadata={"description": "officer_index, or an unsur the programme addresses (x 25)"})
+    participants = fields.Integer()
+    controls = fields.Integer(metadata={"description": "colleagues of the same units who did not attend"})
+    min_group = fields.Integer()
+    enough = fields.Boolean(metadata={"description": "false: data belum cukup, no number is given"})
+    message = fields.String()
+    method = fields.String()
+    before = fields.Float()
+    after = fields.Float()
+    controls_before = fields.Float()
+    controls_after = fields.Float()
+    change = fields.Float()
+    controls_change = fields.Float()
+    effect = fields.Float(metadata={"description": "the participants' change minus the controls' change"})
+    ci95 = fields.List(fields.Float(), metadata={"description": "95 % interval of the effect"})
+
+
+class Level4Out(Schema):
+    programme = fields.String()
+    before = fields.List(fields.String(), metadata={"description": "first and last month before"})
+    after = fields.List(fields.String(), metadata={"description": "first and last month after"})
+    min_responses = fields.Integer()
+    indicators = fields.List(fields.Nested(DidOut))
+
+
+@trainings_blp.route("/<code>/results", methods=["GET"])
+@require(ADMIN, EVALUATOR)
+@trainings_blp.arguments(ResultsQuery, location="query")
+@trainings_blp.response(200, Level4Out)
+@refuses(trainings_blp, 404, "no such programme")
+def training_results(args, code):
+    """Level 4 (results): the participants' officer index (and the unsur the programme
+    addresses) over the months before the training against the months after, compared with
+    the same change for their colleagues who did not attend (difference in differences), with
+    counts and a 95 % interval; "data belum cukup" below three officers in either group."""
+    from shared.platform.errors import ApiError
+
+    from services.aggregator.queries import training_results as level4
+
+    found = level4.level4(code, args["months"], args["min_responses"])
+    if found is None:
+        raise ApiError(404, errors={"code": ["program tidak dikenal / unknown programme"]})
+    return found
