@@ -115,7 +115,7 @@ def test_training_level4_difference_in_differences_against_colleagues(fresh_sett
     events = [skm_event("LOKET", score, officer=nip, period=month) for nip, (before, after) in scores.items()
               for month, score in (("2026-10", before), ("2026-12", after)) for _ in range(10)]
     IndicatorWorker(fresh_settings, clock=clock, decisions=False).handle(batch_of(*events, topic="responses"))
-    token = issue_token(fresh_settings, sub="ev", roles=["evaluator"], ttl_seconds=90 * 86400)   # the clock is ahead
+    token = issue_token(fresh_settings, sub="ev", roles=["evaluator"], ttl_seconds=90 * 86400)   # clock ahead
     admin = {"Authorization": f"Bearer {token}"}
     client = aggregator_app(fresh_settings, clock).test_client()
     got = client.get(f"/api/v1/trainings/{CODE}/results?months=1", headers=admin).json

@@ -82,12 +82,18 @@ def dashboard_page():
         peer_period=dashboard.peer_period(f.period),
         peer_values=dashboard.peer_value_means(peer), value_codes=berakhlak.VALUE_CODES,
         coaching=dashboard.coaching_rows(f), effect=_effect(f), recognitions=dashboard.recognition_rows(f),
+        trainings=_trainings(),
         rollup=publication.rollup(f.period),
         unit_link=_unit_link(f.period),
         plans=_plans(f), status_label=_status_label,
         bursts=dashboard.burst_rows(f, _timezone()), all_units=Unit.heads(), complaints=_complaint_rows(f, units),
         all_services=services_all,
         periods=dashboard.period_choices(this_month(), f.period), lang=lang, **_helpers())
+
+
+def _trainings() -> list[dict]:
+    from services.aggregator.presentation import training_report
+    return training_report.ranking()
 
 
 def _effect(f: dashboard.Filters) -> dict:
@@ -264,6 +270,41 @@ def action_plan_page(unit):
 def _status_label(code: str) -> str:
     from shared.domain import followup
     return followup.status_label(code, current_lang())
+
+
+# -- training programmes: one programme's report --------------------------------------------------
+
+@bp.route("/pelatihan/<code>")
+@login_required(*EVALUATION)
+def training_page(code):
+    from services.aggregator.presentation import training_report
+    report = training_report.build(code) if CODE_RE.match(code) else None
+    if report is None:
+        return _error_page(ApiError(404, "Program tidak ditemukan", "Programme not found"))
+    return render_template("aggregator/training.html", report=report, questions=_reaction_questions(),
+                           **_helpers())
+
+
+@bp.route("/pelatihan/<code>.<fmt>")
+@login_required(*EVALUATION)
+def training_download(code, fmt):
+    from flask import Response
+
+    from services.aggregator.presentation import training_report
+    report = training_report.build(code) if CODE_RE.match(code) and fmt in ("pdf", "xlsx") else None
+    if report is None:
+        return _error_page(ApiError(404, "Program tidak ditemukan", "Programme not found"))
+    lang = current_lang()
+    body = training_report.to_pdf(report, lang) if fmt == "pdf" else training_report.to_xlsx(report, lang)
+    mimetype = "application/pdf" if fmt == "pdf" else training_report.XLSX_TYPE
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="pelatihan-{code}.{fmt}"'})
+
+
+def _reaction_questions() -> dict[str, str]:
+    from shared.domain import training
+    en = current_lang() == "en"
+    return {c: (text_en if en else text_id) for c, text_id, text_en in training.REACTION}
 
 
 # -- public results -----------------------------------------------------------------------------
