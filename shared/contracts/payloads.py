@@ -32,6 +32,7 @@ CASE_OPENED = "coaching.case.opened"
 CASE_CLOSED = "coaching.case.closed"
 RECOGNITION = "recognition.granted"     # an appreciation (apresiasi) for outstanding work: the case payload
 TRAINING_REACTION = "training.reaction.submitted"
+TRAINING_SCORES = "training.scores.recorded"
 COMPLAINT_RECEIVED = "complaint.received"
 COMPLAINT_STATUS = "complaint.status.changed"
 
@@ -201,6 +202,25 @@ class TrainingReactionV1(Schema):
     submitted_at = fields.AwareDateTime(required=True)
 
 
+def _score_pairs(value: dict[str, Any]) -> None:
+    for key, pair in value.items():
+        if not (isinstance(pair, list) and len(pair) == 2 and all(type(x) in (int, float) and 0 <= x <= 100
+                                                                   for x in pair)):
+            raise ValidationError("each score a [pre, post] pair of 0-100")
+        if not re.fullmatch(r"[0-9a-f]{16,64}", key):
+            raise ValidationError("keys are participants' reaction keys")
+
+
+class TrainingScoresV1(Schema):
+    """Pre- and post-test scores of a programme's participants (level 2), keyed by each
+    participant's reaction key (a keyed hash), never by NIP."""
+
+    import_id = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    programme = code_field(required=True)
+    scores = fields.Dict(required=True, validate=[validate.Length(max=5000), _score_pairs])
+    recorded_at = fields.AwareDateTime(required=True)
+
+
 _REGISTRY: dict[tuple[str, int], Schema] = {
     (SKM_RESPONSE, 1): SkmResponseV1(),
     (PEER_FEEDBACK, 1): PeerFeedbackV1(),
@@ -211,6 +231,7 @@ _REGISTRY: dict[tuple[str, int], Schema] = {
     (RECOGNITION, 1): CaseV1(),
     (COMPLAINT_RECEIVED, 1): ComplaintReceivedV1(),
     (TRAINING_REACTION, 1): TrainingReactionV1(),
+    (TRAINING_SCORES, 1): TrainingScoresV1(),
     (COMPLAINT_STATUS, 1): ComplaintStatusV1(),
 }
 

@@ -92,3 +92,19 @@ def did(participants: Mapping[str, tuple[Fraction, Fraction]], controls: Mapping
             "controls_before": _round(before_c), "controls_after": _round(after_c),
             "change": _round(after_p - before_p), "controls_change": _round(after_c - before_c),
             "effect": _round(effect), "ci95": [_round(effect - half), _round(effect + half)]}
+
+
+# -- level 2: learning ------------------------------------------------------------------------------
+
+def learning_results(pairs: Iterable[tuple[float, float]]) -> dict[str, Any]:
+    """Pre- and post-test means, the mean gain and the share who improved; only with at least
+    :data:`MIN_RESPONDENTS` participants scored."""
+    rows = [(Fraction(str(a)), Fraction(str(b))) for a, b in pairs]
+    out: dict[str, Any] = {"participants": len(rows), "min_respondents": MIN_RESPONDENTS,
+                           "released": len(rows) >= MIN_RESPONDENTS}
+    if not out["released"]:
+        return out
+    pre, post = _mean_f([a for a, _ in rows]), _mean_f([b for _, b in rows])
+    improved = sum(1 for a, b in rows if b > a)
+    return {**out, "pre": _round(pre), "post": _round(post), "gain": _round(post - pre),
+            "improved_percent": _round(Fraction(improved * 100, len(rows)), 1)}

@@ -60,6 +60,27 @@ class TrainingReaction(Document):
     decisions_applied = ListField(StringField())
 
 
+class TrainingScoreImport(Document):
+    """One import of a programme's pre- and post-test scores (level 2), insert-only, with its
+    ``training.scores.recorded`` event; the scores are keyed by each participant's reaction key
+    (a later import of the same participant counts instead of an earlier one), never by NIP."""
+
+    meta = {"collection": "training_score_imports", "indexes": [("published", "received_at"), "programme"]}
+    id = StringField(primary_key=True)
+    programme = StringField(required=True)
+    scores = DictField(required=True)          # reaction key -> [pre, post]
+    by = StringField()
+    received_at = DateTimeField(required=True)
+    outbox = EmbeddedDocumentField(Outbox, required=True)
+    published = BooleanField(default=False)
+    published_at = DateTimeField()
+    held = BooleanField()
+    held_reason = StringField()
+    held_at = DateTimeField()
+    discarded = BooleanField()
+    decisions_applied = ListField(StringField())
+
+
 def reaction_key(settings: Settings, programme: str, nip: str) -> str:
     """The participant's personal key: in their link, and the id of their one answer."""
     return keyed_hash(settings, "training-reaction", f"{programme}|{nip}", length=24)

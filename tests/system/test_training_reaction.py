@@ -78,7 +78,15 @@ def test_training_programme_invites_collects_one_reaction_each_and_reports_from_
     assert training_invites.tick(settings, clock.now()) == {"training_reminded": 1}
     assert Delivery.objects(event="reaction-reminder", channel="inbox").get().recipient == PEOPLE[3]
 
-    assert Relay(settings, clock=clock).run_once() == 3
+    scores = "nip,pre,post\n" + "\n".join(f"{n},{a},{b}" for n, a, b in zip(PEOPLE[:3], (40, 55, 60), (70, 60, 58),
+                                                                            strict=True)) + "\n"
+    imported = survey.post(f"/api/v1/trainings/{CODE}/scores", data=scores, content_type="text/csv", headers=admin)
+    assert imported.status_code == 201 and imported.json["scored"] == 3
+    for bad in ("nip,pre,post\n199901012020011999,50,60\n", f"nip,pre,post\n{PEOPLE[0]},50,120\n"):
+        assert survey.post(f"/api/v1/trainings/{CODE}/scores", data=bad, content_type="text/csv",
+                           headers=admin).status_code == 422
+    assert PEOPLE[0] not in str(imported.json)
+    assert Relay(settings, clock=clock).run_once() == 4          # three reactions and one score import
     records = list(read_topic(settings, Topics.from_settings(settings).responses))
     batch: dict = {}
     for r in records:
@@ -90,6 +98,11 @@ def test_training_programme_invites_collects_one_reaction_each_and_reports_from_
     assert got["respondents"] == 3 and got["released"] is True
     assert got["means"] == {"relevance": 4.0, "material": 4.33, "trainer": 4.0, "method": 3.33, "facilities": 2.67,
                             "overall": 4.33}
+    learning = aggregator_app(settings, clock).test_client().get(f"/api/v1/trainings/{CODE}/learning",
+                                                                  headers=admin).json
+    # by hand: pre (40 + 55 + 60) / 3 = 51.67, post (70 + 60 + 58) / 3 = 62.67, gain 11, two of three improved
+    assert (learning["pre"], learning["post"], learning["gain"], learning["improved_percent"]) == (51.67, 62.67,
+                                                                                                   11.0, 66.7)
 
 
 def test_training_level4_difference_in_differences_against_colleagues(fresh_settings):

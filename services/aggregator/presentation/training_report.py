@@ -25,6 +25,7 @@ def build(code: str) -> dict[str, Any] | None:
             "organiser": programme.organiser, "start": programme.start, "end": programme.end,
             "unsur": list(programme.unsur or []), "participants": len(programme.participants or []),
             "referred": len(programme.referrals or {}), "reaction": training_facts.reaction(code),
+            "learning": training_facts.learning(code),
             "results": training_results.level4(code)}
 
 
@@ -54,6 +55,14 @@ def _rows(report: Mapping[str, Any], lang: str) -> list[list[str]]:
     else:
         out.append([("not enough respondents" if en else "responden belum cukup"),
                     f"{reaction['respondents']}/{reaction['min_respondents']}", ""])
+    learning = report["learning"]
+    if learning["released"]:
+        out.append([f"Level 2: {'learning' if en else 'pembelajaran'} (pre → post)",
+                    f"{number(learning['pre'], 2, lang)} → {number(learning['post'], 2, lang)} "
+                    f"(+{number(learning['gain'], 2, lang)})", f"n = {learning['participants']}"])
+    else:
+        out.append([f"Level 2: {'learning' if en else 'pembelajaran'}", "data belum cukup" if not en else
+                    "not enough data", f"{learning['participants']}/{learning['min_respondents']}"])
     results = report["results"]
     out.append([f"Level 4: {'results' if en else 'hasil'} ({results['before'][0]}..{results['before'][1]} → "
                 f"{results['after'][0]}..{results['after'][1]})", "", ""])

@@ -24,19 +24,48 @@ class TrainingFact(Document):
     at = DateTimeField(required=True)
 
 
+class TrainingScoreFact(Document):
+    """One import of pre- and post-test scores (level 2), keyed by the import id."""
+
+    meta = {"collection": "agg_training_score_facts", "indexes": ["programme"]}
+    id = StringField(primary_key=True)
+    programme = StringField(required=True)
+    scores = DictField(required=True)        # reaction key -> [pre, post]
+    at = DateTimeField(required=True)
+
+
 def is_training(event: Event) -> bool:
-    return event.type == payloads.TRAINING_REACTION
+    return event.type in (payloads.TRAINING_REACTION, payloads.TRAINING_SCORES)
+
+
+def _dt(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def fact_of(event: Event) -> dict[str, Any]:
     p = event.payload
+    if event.type == payloads.TRAINING_SCORES:
+        return {"_id": p["import_id"], "programme": p["programme"], "scores": p["scores"],
+                "at": _dt(p["recorded_at"]), "_kind": "scores"}
     return {"_id": p["reaction_id"], "programme": p["programme"], "values": p["values"], "period": p["period"],
-            "at": datetime.fromisoformat(str(p["submitted_at"]).replace("Z", "+00:00"))}
+            "at": _dt(p["submitted_at"])}
 
 
 def record(facts: list[dict]) -> None:
-    if facts:
-        db.insert_new(TrainingFact._get_collection(), facts)
+    scores = [{k: v for k, v in f.items() if k != "_kind"} for f in facts if f.get("_kind") == "scores"]
+    reactions = [f for f in facts if f.get("_kind") != "scores"]
+    if reactions:
+        db.insert_new(TrainingFact._get_collection(), reactions)
+    if scores:
+        db.insert_new(TrainingScoreFact._get_collection(), scores)
+
+
+def learning(programme: str) -> dict[str, Any]:
+    """Level 2 of a programme: each participant's latest scores (a later import counts)."""
+    latest: dict[str, tuple[float, float]] = {}
+    for fact in TrainingScoreFact.objects(programme=programme).order_by("at"):
+        latest.update({key: (pair[0], pair[1]) for key, pair in (fact.scores or {}).items()})
+    return {"programme": programme, **training.learning_results(latest.values())}
 
 
 def reaction(programme: str) -> dict[str, Any]:

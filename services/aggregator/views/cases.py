@@ -213,3 +213,24 @@ def training_results(args, code):
     if found is None:
         raise ApiError(404, errors={"code": ["program tidak dikenal / unknown programme"]})
     return found
+
+
+class LearningOut(Schema):
+    programme = fields.String()
+    participants = fields.Integer(metadata={"description": "participants with both scores"})
+    min_respondents = fields.Integer()
+    released = fields.Boolean()
+    pre = fields.Float()
+    post = fields.Float()
+    gain = fields.Float(metadata={"description": "post minus pre, mean"})
+    improved_percent = fields.Float()
+
+
+@trainings_blp.route("/<code>/learning", methods=["GET"])
+@require(ADMIN, EVALUATOR)
+@trainings_blp.response(200, LearningOut)
+def training_learning(code):
+    """Level 2 (learning): pre- and post-test means, the mean gain and the share who improved;
+    only with at least three participants scored, never per person."""
+    from services.aggregator.state import training_facts
+    return training_facts.learning(code)

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from shared.records.complaints import Complaint
 from shared.records.responses import OutboxDecision, Response
-from shared.records.trainings import TrainingReaction
+from shared.records.trainings import TrainingReaction, TrainingScoreImport
 
-SOURCES = (Response, Complaint, TrainingReaction)   # every document the relay publishes from
+SOURCES = (Response, Complaint, TrainingReaction, TrainingScoreImport)   # every source the relay publishes from
 
 
 class NotHeld(LookupError):

@@ -32,7 +32,7 @@ from shared.platform.web import body_limit
 from shared.platform.webauth import csrf_exempt
 from shared.records.directory import Employee
 from shared.records.responses import Outbox
-from shared.records.trainings import TrainingProgramme, TrainingReaction, reaction_key
+from shared.records.trainings import TrainingProgramme, TrainingReaction, TrainingScoreImport, reaction_key
 
 from services.survey.directory import register_import
 from services.survey.submissions import acceptance
@@ -254,3 +254,75 @@ def reaction_submit(code, key):
         pass      # answered before: one answer each, the first one counts
     return render_template("survey/training_reaction.html", programme=programme, questions=_questions(),
                            done=True, errors={}, values={})
+
+
+class ScoresOut(Schema):
+    import_id = fields.String()
+    scored = fields.Integer(metadata={"description": "participants with a pre- and a post-test score"})
+
+
+@blp.route("/<code>/scores", methods=["POST"])
+@body_limit(5 * 1024 * 1024)
+@require(ADMIN, EVALUATOR)
+@blp.response(201, ScoresOut)
+@refuses(blp, 404, "no such programme", beyond_schema=False)
+@refuses(blp, 422, "a file that cannot be read, a row whose NIP is not a participant's, or a score outside 0-100")
+@blp.doc(requestBody={"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    register_import.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}})
+def import_scores(code):
+    """Level 2 (learning): pre- and post-test scores from a CSV or XLSX list with the columns
+    ``nip``, ``pre`` and ``post`` (0-100). They are kept under each participant's reaction key,
+    never their NIP; a participant imported again counts with the later scores."""
+    import csv
+    import io
+
+    programme = TrainingProgramme.head(code)
+    if programme is None:
+        raise ApiError(404, errors={"code": ["program tidak dikenal / unknown programme"]})
+    raw = request.get_data()
+    if (request.mimetype or "") == register_import.XLSX_TYPE:
+        from shared.platform.spreadsheet import SpreadsheetError, rows_from_xlsx
+        try:
+            rows = rows_from_xlsx(raw, max_rows=5000)
+        except SpreadsheetError as exc:
+            raise ApiError(422, errors={"file": [str(exc)]}) from None
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApiError(422, errors={"file": ["berkas harus UTF-8 (atau XLSX) / the file must be UTF-8 (or "
+                                                 "XLSX)"]}) from None
+        reader = csv.DictReader(io.StringIO(text))
+        rows = [(n + 2, {str(k or "").strip().lower(): (v or "").strip() for k, v in row.items()})
+                for n, row in enumerate(reader)]
+    rows = [(line, {str(k or "").strip().lower(): v for k, v in row.items()}) for line, row in rows]
+    settings = _ext().settings
+    members = set(programme.participants or [])
+    scores, errors = {}, []
+    for line, row in rows[:5000]:
+        nip = str(row.get("nip") or "")
+        try:
+            pre, post = float(str(row.get("pre", "")).replace(",", ".")), float(str(row.get("post", "")).replace(
+                ",", "."))
+        except ValueError:
+            errors.append(line)
+            continue
+        if nip not in members or not (0 <= pre <= 100 and 0 <= post <= 100):
+            errors.append(line)
+            continue
+        scores[reaction_key(settings, code, nip)] = [pre, post]
+    if errors or not scores:
+        raise ApiError(422, errors={"file": [f"baris tidak valid (NIP bukan peserta, atau nilai di luar 0-100) / "
+                                             f"invalid rows (NIP not a participant, or a score outside 0-100): "
+                                             f"{', '.join(map(str, errors[:10])) or 'none readable'}"]})
+    ext = _ext()
+    import_id = uuid.uuid4().hex
+    now = acceptance.stored_now(ext.clock)
+    event = new_event(payloads.TRAINING_SCORES, code, {"import_id": import_id, "programme": code, "scores": scores,
+                                                      "recorded_at": now.isoformat()},
+                      producer=acceptance.PRODUCER, clock=ext.clock, event_id=uuid.uuid5(NAMESPACE, import_id))
+    TrainingScoreImport(id=import_id, programme=code, scores=scores, by=principal().sub, received_at=now,
+                        outbox=Outbox(topic=Topics.from_settings(settings).responses, key=code,
+                                      event=event.to_json())).save(force_insert=True)
+    return {"import_id": import_id, "scored": len(scores)}, 201
