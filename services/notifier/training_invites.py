@@ -1,10 +1,11 @@
-"""Inviting training participants to the level-1 reaction survey, and one reminder.
+"""Inviting training participants to answer, and one reminder each: level 1 (reaction) once
+the training has ended, level 3 (behaviour) months later, first the alumnus and, once the
+alumnus has answered, their direct supervisor about them (as BPKP asks).
 
-Run by the scheduler with its clock. A programme that has ended (its last day is past, in the
-configured zone, within the last 60 days) gets, for each participant, an inbox item and an
-e-mail with their personal link; five working days after the end, those who have not answered
-get one reminder. Each is a delivery claimed under its key, so nobody hears twice. Programmes
-and answers are the survey service's records, read here.
+Run by the scheduler with its clock. Each invitation and reminder is a delivery claimed under
+its key (inbox and e-mail), so nobody hears twice; a reminder goes five working days after the
+invitation to those who have not answered. Programmes and answers are the survey service's
+records, read here.
 """
 from __future__ import annotations
 
@@ -16,7 +17,16 @@ from markupsafe import escape
 
 from shared.domain import complaints, workdays
 from shared.platform.config import Settings
-from shared.records.trainings import TrainingProgramme, TrainingReaction, reaction_key, reaction_url
+from shared.records.directory import Employee
+from shared.records.trainings import (
+    TrainingFollowUp,
+    TrainingProgramme,
+    TrainingReaction,
+    followup_key,
+    followup_url,
+    reaction_key,
+    reaction_url,
+)
 
 from services.notifier import deliveries, delivery_timing, notify
 from services.notifier.models import Delivery
@@ -26,39 +36,110 @@ LOOKBACK_DAYS = 60
 REMIND_AFTER_WORKING_DAYS = 5
 
 
+def months_after(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError("no such date")
+
+
 def tick(settings: Settings, now: datetime) -> Counter:
     counts: Counter = Counter()
     today = complaints.local_day(now, settings.timezone)
     for programme in TrainingProgramme.heads():
-        end = date.fromisoformat(programme.end)
-        if not programme.active or not (today - timedelta(days=LOOKBACK_DAYS) <= end < today):
+        if not programme.active:
             continue
-        remind = workdays.working_days_between(end, today, settings.holiday_dates) >= REMIND_AFTER_WORKING_DAYS
-        answered = {r.id for r in TrainingReaction.objects(programme=programme.code).only("id")}
-        for nip in programme.participants or []:
-            counts["training_invited"] += _tell(settings, programme, nip, "invite", now)
-            if remind and reaction_key(settings, programme.code, nip) not in answered:
-                counts["training_reminded"] += _tell(settings, programme, nip, "reminder", now)
+        end = date.fromisoformat(programme.end)
+        if today - timedelta(days=LOOKBACK_DAYS) <= end < today:
+            counts += _reaction(settings, programme, end, today, now)
+        follow = months_after(end, settings.training_followup_months)
+        if follow <= today <= follow + timedelta(days=LOOKBACK_DAYS):
+            counts += _followup(settings, programme, today, now)
     return Counter({k: v for k, v in counts.items() if v})
 
 
-def _tell(settings: Settings, programme: TrainingProgramme, nip: str, what: str, now: datetime) -> int:
+def _due(settings: Settings, since: date, today: date) -> bool:
+    return workdays.working_days_between(since, today, settings.holiday_dates) >= REMIND_AFTER_WORKING_DAYS
+
+
+def _reaction(settings: Settings, programme: TrainingProgramme, end: date, today: date, now: datetime) -> Counter:
+    counts: Counter = Counter()
+    answered = {r.id for r in TrainingReaction.objects(programme=programme.code).only("id")}
+    for nip in programme.participants or []:
+        link = reaction_url(settings, programme.code, nip)
+        counts["training_invited"] += _tell(settings, programme, nip, "reaction-invite", link, "reaction", now)
+        if _due(settings, end, today) and reaction_key(settings, programme.code, nip) not in answered:
+            counts["training_reminded"] += _tell(settings, programme, nip, "reaction-reminder", link, "reaction", now)
+    return counts
+
+
+def _followup(settings: Settings, programme: TrainingProgramme, today: date, now: datetime) -> Counter:
+    counts: Counter = Counter()
+    answered = {f.id for f in TrainingFollowUp.objects(programme=programme.code).only("id")}
+    case = f"training:{programme.code}"
+    for nip in programme.participants or []:
+        mine = followup_key(settings, programme.code, nip, "alumnus")
+        link = followup_url(settings, programme.code, nip, "alumnus")
+        counts["followup_invited"] += _tell(settings, programme, nip, "followup-invite", link, "followup", now)
+        invited = _sent_on(case, "followup-invite", nip, settings)
+        if mine not in answered:
+            if invited and _due(settings, invited, today):
+                counts["followup_reminded"] += _tell(settings, programme, nip, "followup-reminder", link, "followup",
+                                                     now)
+            continue
+        person = Employee.head(nip)
+        boss = person.supervisor_nip if person else None
+        if not boss or followup_key(settings, programme.code, nip, "supervisor") in answered:
+            continue
+        event = f"followup-supervisor-{nip}"
+        link = followup_url(settings, programme.code, nip, "supervisor")
+        about = person.name if person else nip
+        counts["followup_invited"] += _tell(settings, programme, boss, event, link, "supervisor", now, about=about)
+        invited = _sent_on(case, event, boss, settings)
+        if invited and _due(settings, invited, today):
+            counts["followup_reminded"] += _tell(settings, programme, boss, f"{event}-reminder", link, "supervisor",
+                                                 now, about=about)
+    return counts
+
+
+def _sent_on(case: str, event: str, nip: str, settings: Settings) -> date | None:
+    found = Delivery.objects(pk=deliveries.key_of(case, event, "inbox", nip)).only("created_at").first()
+    return complaints.local_day(found.created_at, settings.timezone) if found else None
+
+
+TITLES = {"reaction": ("Bagaimana pelatihan {name}?", "How was the training {name}?"),
+          "followup": ("Tiga bulan setelah {name}: apakah diterapkan?", "Months after {name}: is it applied?"),
+          "supervisor": ("Apakah {about} menerapkan {name}?", "Does {about} apply {name}?")}
+INTROS = {"reaction": ("Mohon beri penilaian (enam pertanyaan, dua menit). Hasilnya hanya ditampilkan per program, "
+                       "dengan paling sedikit tiga peserta.", "Please rate it (six questions, two minutes). Results "
+                       "are shown per programme only, with at least three participants."),
+          "followup": ("Empat pertanyaan tentang penerapan di pekerjaan; atasan Anda akan ditanya hal yang sama "
+                       "setelah Anda menjawab.", "Four questions about applying it at work; your supervisor is asked "
+                       "the same after you answer."),
+          "supervisor": ("Empat pertanyaan tentang penerapan pelatihan oleh anggota tim Anda; hasilnya hanya per "
+                         "program.", "Four questions about how your team member applies the training; results are "
+                         "per programme only.")}
+
+
+def _tell(settings: Settings, programme: TrainingProgramme, nip: str, event: str, link: str, kind: str,
+          now: datetime, about: str | None = None) -> int:
     who = notify.recipient(settings, nip)
     case = f"training:{programme.code}"
-    event = f"reaction-{what}"
     if Delivery.objects(pk=deliveries.key_of(case, event, "inbox", who.key)).only("key").first() is not None:
         return 0
-    link = reaction_url(settings, programme.code, nip)
     claimed = deliveries.claim(Delivery(key=deliveries.key_of(case, event, "inbox", who.key), case_id=case,
                                         event=event, channel="inbox", recipient=who.key, subject=case,
                                         created_at=now, status="sent", sent_at=now, content={"url": link}))
     if claimed and who.prefs.email and who.email:
         en = who.lang == "en"
-        title = (("Reminder: " if what == "reminder" else "") + "How was the training " if en else
-                 ("Pengingat: " if what == "reminder" else "") + "Bagaimana pelatihan ") + programme.name + "?"
-        intro = ("Please rate it (six questions, two minutes). Results are shown per programme only, with at least "
-                 "three participants." if en else "Mohon beri penilaian (enam pertanyaan, dua menit). Hasilnya hanya "
-                 "ditampilkan per program, dengan paling sedikit tiga peserta.")
+        title = TITLES[kind][1 if en else 0].format(name=programme.name, about=about or "")
+        if event.endswith("reminder"):
+            title = ("Reminder: " if en else "Pengingat: ") + title
+        intro = INTROS[kind][1 if en else 0]
         held = delivery_timing.quiet_until(now, settings.timezone, who.prefs.quiet_start, who.prefs.quiet_end)
         deliveries.claim(Delivery(
             key=deliveries.key_of(case, event, "email", who.key), case_id=case, event=event, channel="email",

@@ -33,6 +33,7 @@ CASE_CLOSED = "coaching.case.closed"
 RECOGNITION = "recognition.granted"     # an appreciation (apresiasi) for outstanding work: the case payload
 TRAINING_REACTION = "training.reaction.submitted"
 TRAINING_SCORES = "training.scores.recorded"
+TRAINING_FOLLOWUP = "training.followup.submitted"
 COMPLAINT_RECEIVED = "complaint.received"
 COMPLAINT_STATUS = "complaint.status.changed"
 
@@ -221,6 +222,17 @@ class TrainingScoresV1(Schema):
     recorded_at = fields.AwareDateTime(required=True)
 
 
+class TrainingFollowUpV1(Schema):
+    """A level-3 answer (the alumnus's or their supervisor's): the scores only."""
+
+    followup_id = fields.String(required=True, validate=validate.Length(min=16, max=64))
+    programme = code_field(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(training.ROLES))
+    values = fields.Dict(keys=fields.String(validate=validate.OneOf(training.APPLICATION_CODES)),
+                         values=fields.Integer(strict=True, validate=validate.Range(1, 5)), required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+
+
 _REGISTRY: dict[tuple[str, int], Schema] = {
     (SKM_RESPONSE, 1): SkmResponseV1(),
     (PEER_FEEDBACK, 1): PeerFeedbackV1(),
@@ -232,6 +244,7 @@ _REGISTRY: dict[tuple[str, int], Schema] = {
     (COMPLAINT_RECEIVED, 1): ComplaintReceivedV1(),
     (TRAINING_REACTION, 1): TrainingReactionV1(),
     (TRAINING_SCORES, 1): TrainingScoresV1(),
+    (TRAINING_FOLLOWUP, 1): TrainingFollowUpV1(),
     (COMPLAINT_STATUS, 1): ComplaintStatusV1(),
 }
 

@@ -21,6 +21,20 @@ REACTION = (
     ("overall", "Secara keseluruhan, pelatihan ini bermanfaat", "Overall, the training was worthwhile"),
 )
 REACTION_CODES = tuple(code for code, _, _ in REACTION)
+# level 3 (behaviour), asked of the alumnus ("Saya ...") and then of their supervisor ("Alumni ...")
+# months later: (code, alumnus id, alumnus en, supervisor id, supervisor en), 1 .. 5
+APPLICATION = (
+    ("applied", "Saya menerapkan yang saya pelajari dalam pekerjaan", "I apply what I learned at work",
+     "Alumni menerapkan yang dipelajarinya dalam pekerjaan", "The alumnus applies what they learned at work"),
+    ("improved", "Pekerjaan saya menjadi lebih baik karenanya", "My work got better because of it",
+     "Pekerjaan alumni menjadi lebih baik karenanya", "The alumnus's work got better because of it"),
+    ("citizens", "Warga yang saya layani merasakan perbedaannya", "The citizens I serve notice the difference",
+     "Warga yang dilayani alumni merasakan perbedaannya", "The citizens the alumnus serves notice the difference"),
+    ("support", "Saya mendapat dukungan untuk menerapkannya", "I get support to apply it",
+     "Unit mendukung alumni menerapkannya", "The unit supports the alumnus in applying it"),
+)
+APPLICATION_CODES = tuple(a[0] for a in APPLICATION)
+ROLES = ("alumnus", "supervisor")
 SCALE = (1, 2, 3, 4, 5)
 MIN_RESPONDENTS = 3
 
@@ -30,7 +44,8 @@ def _round(value: Fraction, places: int = 2) -> float:
     return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
-def reaction_results(answers: Iterable[Mapping[str, int]]) -> dict[str, Any]:
+def reaction_results(answers: Iterable[Mapping[str, int]], codes: tuple[str, ...] = REACTION_CODES
+                     ) -> dict[str, Any]:
     """Respondents and the mean of each question (1-5), or only the count below the minimum."""
     rows = list(answers)
     out: dict[str, Any] = {"respondents": len(rows), "min_respondents": MIN_RESPONDENTS,
@@ -38,7 +53,7 @@ def reaction_results(answers: Iterable[Mapping[str, int]]) -> dict[str, Any]:
     if not out["released"]:
         return out
     means = {}
-    for code in REACTION_CODES:
+    for code in codes:
         given = [int(r[code]) for r in rows if code in r]
         means[code] = _round(Fraction(sum(given), len(given))) if given else None
     out["means"] = means

@@ -117,6 +117,9 @@ class Settings:
     complaint_contact_retention_days: int = _var("COMPLAINT_CONTACT_RETENTION_DAYS", 180,
                                                  "days a citizen's contact details are kept after their ticket "
                                                  "is closed (then deleted by tanggap complaints purge)")
+    training_followup_months: int = _var("TRAINING_FOLLOWUP_MONTHS", 3,
+                                         "months after a training ends that its alumni (then their supervisors) "
+                                         "are asked whether they apply what they learned (level 3)")
     holidays: str = _var("TANGGAP_HOLIDAYS", "",
                          "holidays that are not working days (libur nasional, cuti bersama), YYYY-MM-DD separated "
                          "by commas; weekends are never working days")
@@ -185,6 +188,8 @@ class Settings:
                 ok = False
             if not ok:
                 raise ConfigError("TANGGAP_CONTACT_KEY must be 32 bytes in URL-safe base64 (a Fernet key)")
+        if not 1 <= self.training_followup_months <= 24:
+            raise ConfigError("TRAINING_FOLLOWUP_MONTHS must be between 1 and 24")
         if self.complaint_verify_days < 1 or self.complaint_answer_days < 1:
             raise ConfigError("COMPLAINT_VERIFY_DAYS and COMPLAINT_ANSWER_DAYS must be at least 1")
         if self.complaint_contact_retention_days < 1:

@@ -81,6 +81,38 @@ class TrainingScoreImport(Document):
     decisions_applied = ListField(StringField())
 
 
+class TrainingFollowUp(Document):
+    """A level-3 answer months after the training: the alumnus's, then their supervisor's about
+    them; inserted once under its key (programme, alumnus, role), with its event; the relay is
+    its only writer afterwards."""
+
+    meta = {"collection": "training_followups", "indexes": [("published", "received_at"), "programme"]}
+    id = StringField(primary_key=True)
+    programme = StringField(required=True)
+    role = StringField(required=True, choices=("alumnus", "supervisor"))
+    values = DictField(required=True)
+    comment = StringField(max_length=2000)
+    received_at = DateTimeField(required=True)
+    outbox = EmbeddedDocumentField(Outbox, required=True)
+    published = BooleanField(default=False)
+    published_at = DateTimeField()
+    held = BooleanField()
+    held_reason = StringField()
+    held_at = DateTimeField()
+    discarded = BooleanField()
+    decisions_applied = ListField(StringField())
+
+
+def followup_key(settings: Settings, programme: str, nip: str, role: str) -> str:
+    """The key of the level-3 answer about alumnus ``nip`` by ``role`` (alumnus or supervisor)."""
+    return keyed_hash(settings, "training-followup", f"{programme}|{nip}|{role}", length=24)
+
+
+def followup_url(settings: Settings, programme: str, nip: str, role: str) -> str:
+    return (f"{settings.public_survey_url.rstrip('/')}/pelatihan/{programme}/tindak-lanjut/"
+            f"{followup_key(settings, programme, nip, role)}")
+
+
 def reaction_key(settings: Settings, programme: str, nip: str) -> str:
     """The participant's personal key: in their link, and the id of their one answer."""
     return keyed_hash(settings, "training-reaction", f"{programme}|{nip}", length=24)

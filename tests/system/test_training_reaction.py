@@ -1,8 +1,9 @@
-"""A training programme and its level-1 (reaction) evaluation through the real database and
-Kafka with an injected clock: the programme and its participants (one by one and from a CSV
-list), each participant invited by the notifier with a personal link once the training has
-ended, one answer each, one reminder to those who did not answer, and the programme's results
-in the aggregator only from three respondents, equal to a recomputation by hand."""
+"""A training programme evaluated through the real database and Kafka with an injected clock:
+the programme and its participants (one by one and from a CSV list); level 1, each participant
+invited by the notifier with a personal link once the training has ended, one answer each, one
+reminder; level 2, pre- and post-test scores; level 3 three months later, the alumni and then
+their supervisor, with reminders; level 4 against colleagues who did not attend. Every result
+comes from the aggregator, only from three respondents, equal to a recomputation by hand."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -24,6 +25,7 @@ from tests.support.kafka_read import read_topic
 
 pytestmark = pytest.mark.integration
 PEOPLE = [f"19880101201201100{n}" for n in range(1, 5)]
+BOSS = "198001012005011009"
 CODE = "konflik-2026"
 
 
@@ -35,11 +37,14 @@ def test_training_programme_invites_collects_one_reaction_each_and_reports_from_
     settings = replace(fresh_settings, public_survey_url="https://tanggap.pemda.example")
     clock = ManualClock(datetime(2026, 11, 23, 3, tzinfo=UTC))          # Monday after the course
     Unit.save_revision("DISDUK", {"name": "Dinas"}, at=clock.now(), by="t")
+    Employee.save_revision(BOSS, {"name": "Kepala Seksi", "unit": "DISDUK", "email": "boss@pemda.example"},
+                           at=clock.now(), by="t")
     for n, nip in enumerate(PEOPLE):
-        Employee.save_revision(nip, {"name": f"Peserta {n}", "unit": "DISDUK", "email": f"{nip}@pemda.example"},
-                               at=clock.now(), by="t")
+        Employee.save_revision(nip, {"name": f"Peserta {n}", "unit": "DISDUK", "email": f"{nip}@pemda.example",
+                                     "supervisor_nip": BOSS}, at=clock.now(), by="t")
     survey = survey_app(settings, clock).test_client()
-    admin = {"Authorization": "Bearer " + issue_token(settings, sub="admin", roles=["evaluator"], ttl_seconds=864000)}
+    token = issue_token(settings, sub="admin", roles=["evaluator"], ttl_seconds=200 * 86400)   # the clock moves on
+    admin = {"Authorization": f"Bearer {token}"}
     body = {"code": CODE, "name": "Manajemen konflik pelayanan", "competency": "komunikasi", "start": "2026-11-16",
             "end": "2026-11-20", "unsur": ["U7"], "participants": PEOPLE[:2]}
     assert survey.put("/api/v1/trainings", json=body, headers=admin).status_code == 201
@@ -98,8 +103,37 @@ def test_training_programme_invites_collects_one_reaction_each_and_reports_from_
     assert got["respondents"] == 3 and got["released"] is True
     assert got["means"] == {"relevance": 4.0, "material": 4.33, "trainer": 4.0, "method": 3.33, "facilities": 2.67,
                             "overall": 4.33}
-    learning = aggregator_app(settings, clock).test_client().get(f"/api/v1/trainings/{CODE}/learning",
-                                                                  headers=admin).json
+    # level 3, three months after the end: the alumni first, then their supervisor about each who answered
+    from shared.records.trainings import TrainingFollowUp, followup_key
+    clock.set(datetime(2027, 2, 22, 3, tzinfo=UTC))
+    assert training_invites.tick(settings, clock.now()) == {"followup_invited": 4}
+    alumni = [{"applied": "4", "improved": "4", "citizens": "3", "support": "5"},
+              {"applied": "5", "improved": "4", "citizens": "4", "support": "4"},
+              {"applied": "3", "improved": "3", "citizens": "2", "support": "4"}]
+    for nip, answer in zip(PEOPLE[:3], alumni, strict=True):
+        page = f"/pelatihan/{CODE}/tindak-lanjut/{followup_key(settings, CODE, nip, 'alumnus')}"
+        assert survey.post(page, data=answer).status_code == 200
+    assert survey.post(f"/pelatihan/{CODE}/tindak-lanjut/{followup_key(settings, CODE, PEOPLE[0], 'alumnus')}",
+                       data=alumni[2]).status_code == 200 and TrainingFollowUp.objects.count() == 3
+    assert training_invites.tick(settings, clock.now()) == {"followup_invited": 3}       # their supervisor, now
+    assert Delivery.objects(recipient=BOSS, channel="inbox").count() == 3
+    for nip in PEOPLE[:2]:
+        page = f"/pelatihan/{CODE}/tindak-lanjut/{followup_key(settings, CODE, nip, 'supervisor')}"
+        assert "Peserta" in survey.get(page).text                      # about whom
+        assert survey.post(page, data=alumni[1]).status_code == 200
+    clock.set(datetime(2027, 3, 1, 3, tzinfo=UTC))                     # five working days on
+    assert training_invites.tick(settings, clock.now()) == {"followup_reminded": 2}    # P4 and the boss about P3
+    assert Relay(settings, clock=clock).run_once() == 5
+    batch = {}
+    for r in read_topic(settings, Topics.from_settings(settings).responses):
+        batch.setdefault(TopicPartition(r.topic, r.partition), []).append(r)
+    IndicatorWorker(settings, clock=clock).handle(batch)
+    client = aggregator_app(settings, clock).test_client()
+    behaviour = client.get(f"/api/v1/trainings/{CODE}/behaviour", headers=admin).json
+    assert behaviour["alumnus"]["means"] == {"applied": 4.0, "improved": 3.67, "citizens": 3.0, "support": 4.33}
+    assert behaviour["supervisor"] == {"respondents": 2, "min_respondents": 3, "released": False}
+
+    learning = client.get(f"/api/v1/trainings/{CODE}/learning", headers=admin).json
     # by hand: pre (40 + 55 + 60) / 3 = 51.67, post (70 + 60 + 58) / 3 = 62.67, gain 11, two of three improved
     assert (learning["pre"], learning["post"], learning["gain"], learning["improved_percent"]) == (51.67, 62.67,
                                                                                                    11.0, 66.7)

@@ -25,7 +25,7 @@ def build(code: str) -> dict[str, Any] | None:
             "organiser": programme.organiser, "start": programme.start, "end": programme.end,
             "unsur": list(programme.unsur or []), "participants": len(programme.participants or []),
             "referred": len(programme.referrals or {}), "reaction": training_facts.reaction(code),
-            "learning": training_facts.learning(code),
+            "learning": training_facts.learning(code), "behaviour": training_facts.behaviour(code),
             "results": training_results.level4(code)}
 
 
@@ -63,6 +63,14 @@ def _rows(report: Mapping[str, Any], lang: str) -> list[list[str]]:
     else:
         out.append([f"Level 2: {'learning' if en else 'pembelajaran'}", "data belum cukup" if not en else
                     "not enough data", f"{learning['participants']}/{learning['min_respondents']}"])
+    for role, answers in ((r, report["behaviour"][r]) for r in training.ROLES):
+        label = {"alumnus": ("alumni", "alumni"), "supervisor": ("atasan", "supervisors")}[role][1 if en else 0]
+        if answers["released"]:
+            out += [[f"Level 3 ({label}): {code}", number(v, 2, lang), f"n = {answers['respondents']}"]
+                    for code, v in answers["means"].items()]
+        else:
+            out.append([f"Level 3 ({label})", "data belum cukup" if not en else "not enough data",
+                        f"{answers['respondents']}/{answers['min_respondents']}"])
     results = report["results"]
     out.append([f"Level 4: {'results' if en else 'hasil'} ({results['before'][0]}..{results['before'][1]} → "
                 f"{results['after'][0]}..{results['after'][1]})", "", ""])

@@ -34,8 +34,19 @@ class TrainingScoreFact(Document):
     at = DateTimeField(required=True)
 
 
+class TrainingFollowUpFact(Document):
+    """One level-3 answer (alumnus or supervisor), keyed by its id."""
+
+    meta = {"collection": "agg_training_followup_facts", "indexes": ["programme"]}
+    id = StringField(primary_key=True)
+    programme = StringField(required=True)
+    role = StringField(required=True)
+    values = DictField(required=True)
+    at = DateTimeField(required=True)
+
+
 def is_training(event: Event) -> bool:
-    return event.type in (payloads.TRAINING_REACTION, payloads.TRAINING_SCORES)
+    return event.type in (payloads.TRAINING_REACTION, payloads.TRAINING_SCORES, payloads.TRAINING_FOLLOWUP)
 
 
 def _dt(value: Any) -> datetime:
@@ -44,6 +55,9 @@ def _dt(value: Any) -> datetime:
 
 def fact_of(event: Event) -> dict[str, Any]:
     p = event.payload
+    if event.type == payloads.TRAINING_FOLLOWUP:
+        return {"_id": p["followup_id"], "programme": p["programme"], "role": p["role"], "values": p["values"],
+                "at": _dt(p["submitted_at"]), "_kind": "followup"}
     if event.type == payloads.TRAINING_SCORES:
         return {"_id": p["import_id"], "programme": p["programme"], "scores": p["scores"],
                 "at": _dt(p["recorded_at"]), "_kind": "scores"}
@@ -53,7 +67,10 @@ def fact_of(event: Event) -> dict[str, Any]:
 
 def record(facts: list[dict]) -> None:
     scores = [{k: v for k, v in f.items() if k != "_kind"} for f in facts if f.get("_kind") == "scores"]
-    reactions = [f for f in facts if f.get("_kind") != "scores"]
+    followups = [{k: v for k, v in f.items() if k != "_kind"} for f in facts if f.get("_kind") == "followup"]
+    reactions = [f for f in facts if "_kind" not in f]
+    if followups:
+        db.insert_new(TrainingFollowUpFact._get_collection(), followups)
     if reactions:
         db.insert_new(TrainingFact._get_collection(), reactions)
     if scores:
@@ -71,3 +88,12 @@ def learning(programme: str) -> dict[str, Any]:
 def reaction(programme: str) -> dict[str, Any]:
     return {"programme": programme,
             **training.reaction_results(f.values for f in TrainingFact.objects(programme=programme))}
+
+
+def behaviour(programme: str) -> dict[str, Any]:
+    """Level 3 of a programme: the alumni's answers and their supervisors', each only from three."""
+    by_role: dict[str, list[dict]] = {role: [] for role in training.ROLES}
+    for fact in TrainingFollowUpFact.objects(programme=programme):
+        by_role.setdefault(fact.role, []).append(fact.values)
+    return {"programme": programme, **{role: training.reaction_results(rows, training.APPLICATION_CODES)
+                                       for role, rows in by_role.items()}}

@@ -234,3 +234,27 @@ def training_learning(code):
     only with at least three participants scored, never per person."""
     from services.aggregator.state import training_facts
     return training_facts.learning(code)
+
+
+class RoleAnswersOut(Schema):
+    respondents = fields.Integer()
+    min_respondents = fields.Integer()
+    released = fields.Boolean()
+    means = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True),
+                        metadata={"description": "applied, improved, citizens, support: 1-5"})
+
+
+class BehaviourOut(Schema):
+    programme = fields.String()
+    alumnus = fields.Nested(RoleAnswersOut, metadata={"description": "the alumni about themselves"})
+    supervisor = fields.Nested(RoleAnswersOut, metadata={"description": "their supervisors about them"})
+
+
+@trainings_blp.route("/<code>/behaviour", methods=["GET"])
+@require(ADMIN, EVALUATOR)
+@trainings_blp.response(200, BehaviourOut)
+def training_behaviour(code):
+    """Level 3 (behaviour): months after the training, do the alumni apply it, by their own
+    account and by their supervisors'? Each only from three respondents, never per person."""
+    from services.aggregator.state import training_facts
+    return training_facts.behaviour(code)

@@ -281,8 +281,11 @@ def training_page(code):
     report = training_report.build(code) if CODE_RE.match(code) else None
     if report is None:
         return _error_page(ApiError(404, "Program tidak ditemukan", "Programme not found"))
+    from shared.domain import training
+    en = current_lang() == "en"
+    application = {a[0]: (a[4] if en else a[3]) for a in training.APPLICATION}
     return render_template("aggregator/training.html", report=report, questions=_reaction_questions(),
-                           **_helpers())
+                           application=application, **_helpers())
 
 
 @bp.route("/pelatihan/<code>.<fmt>")

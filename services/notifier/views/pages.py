@@ -145,8 +145,8 @@ def own_coaching():
                                          "Your login is not linked to an employee's NIP. Ask an admin.")), 403
     from services.notifier import appreciations
     from services.notifier.models import Delivery
-    invitations = Delivery.objects(recipient=who.nip, channel="inbox", event="reaction-invite").order_by(
-        "-created_at")
+    invitations = [d for d in Delivery.objects(recipient=who.nip, channel="inbox", case_id__startswith="training:"
+                                                ).order_by("-created_at") if not d.event.endswith("reminder")]
     return render_template("notifier/me.html", cases=inbox.own_cases(_settings(), who.nip),
                            appreciations=appreciations.own(who.nip), invitations=list(invitations),
                            status_label=_status_label, severity_label=lambda s: _label(SEVERITY_LABELS, s))

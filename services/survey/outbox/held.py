@@ -9,9 +9,9 @@ from datetime import datetime
 
 from shared.records.complaints import Complaint
 from shared.records.responses import OutboxDecision, Response
-from shared.records.trainings import TrainingReaction, TrainingScoreImport
+from shared.records.trainings import TrainingFollowUp, TrainingReaction, TrainingScoreImport
 
-SOURCES = (Response, Complaint, TrainingReaction, TrainingScoreImport)   # every source the relay publishes from
+SOURCES = (Response, Complaint, TrainingReaction, TrainingScoreImport, TrainingFollowUp)   # the relay's sources
 
 
 class NotHeld(LookupError):

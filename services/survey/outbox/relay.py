@@ -38,7 +38,7 @@ from shared.platform.config import Settings
 from shared.platform.lease import Lease
 from shared.records.complaints import Complaint
 from shared.records.responses import OutboxDecision, OutboxRecord, Response
-from shared.records.trainings import TrainingReaction, TrainingScoreImport
+from shared.records.trainings import TrainingFollowUp, TrainingReaction, TrainingScoreImport
 
 log = logging.getLogger(__name__)
 MARK_CHUNK = 500  # responses marked published per update command
@@ -69,7 +69,8 @@ class Relay:
         self.sources = (Source(Response, self.topics.responses, "response_id"),
                         Source(Complaint, self.topics.complaints, "ticket", payloads.COMPLAINT_RECEIVED),
                         Source(TrainingReaction, self.topics.responses, "reaction_id", payloads.TRAINING_REACTION),
-                        Source(TrainingScoreImport, self.topics.responses, "import_id", payloads.TRAINING_SCORES))
+                        Source(TrainingScoreImport, self.topics.responses, "import_id", payloads.TRAINING_SCORES),
+                        Source(TrainingFollowUp, self.topics.responses, "followup_id", payloads.TRAINING_FOLLOWUP))
         self._producer_factory = producer_factory or (lambda: make_producer(settings, client_id="survey-relay"))
         self._producer = None
         self.send_timeout_s = send_timeout_s

@@ -32,7 +32,14 @@ from shared.platform.web import body_limit
 from shared.platform.webauth import csrf_exempt
 from shared.records.directory import Employee
 from shared.records.responses import Outbox
-from shared.records.trainings import TrainingProgramme, TrainingReaction, TrainingScoreImport, reaction_key
+from shared.records.trainings import (
+    TrainingFollowUp,
+    TrainingProgramme,
+    TrainingReaction,
+    TrainingScoreImport,
+    followup_key,
+    reaction_key,
+)
 
 from services.survey.directory import register_import
 from services.survey.submissions import acceptance
@@ -326,3 +333,78 @@ def import_scores(code):
                         outbox=Outbox(topic=Topics.from_settings(settings).responses, key=code,
                                       event=event.to_json())).save(force_insert=True)
     return {"import_id": import_id, "scored": len(scores)}, 201
+
+
+# -- the level-3 follow-up form (months later: the alumnus, then their supervisor) -------------------
+
+def _followup(code: str, key: str) -> tuple[TrainingProgramme, str, str] | None:
+    programme = TrainingProgramme.head(code) if len(code) <= 64 else None
+    if programme is None or len(key) > 64:
+        return None
+    settings = _ext().settings
+    for nip in programme.participants or []:
+        for role in training.ROLES:
+            if followup_key(settings, programme.code, nip, role) == key:
+                return programme, nip, role
+    return None
+
+
+def _application_questions(role: str) -> list[dict]:
+    en = current_lang() == "en"
+    pick = (2 if en else 1) if role == "alumnus" else (4 if en else 3)
+    return [{"code": a[0], "text": a[pick]} for a in training.APPLICATION]
+
+
+def _followup_page(programme, nip: str, role: str, *, done: bool, errors=None, values=None, status: int = 200):
+    alumnus = Employee.head(nip) if role == "supervisor" else None
+    return render_template("survey/training_reaction.html", programme=programme, questions=_application_questions(role),
+                           done=done, errors=errors or {}, values=values or {}, followup=True,
+                           about=alumnus.name if alumnus else None), status
+
+
+@bp.route("/pelatihan/<code>/tindak-lanjut/<key>", methods=["GET"])
+@public
+def followup_form(code, key):
+    found = _followup(code, key)
+    if found is None:
+        return _not_found()
+    programme, nip, role = found
+    return _followup_page(programme, nip, role, done=TrainingFollowUp.objects(pk=key).only("id").first() is not None)
+
+
+@bp.route("/pelatihan/<code>/tindak-lanjut/<key>", methods=["POST"])
+@public
+@csrf_exempt
+def followup_submit(code, key):
+    found = _followup(code, key)
+    if found is None:
+        return _not_found()
+    programme, nip, role = found
+    values, errors = {}, {}
+    if set(request.form) - set(training.APPLICATION_CODES) - {"comment"}:
+        errors["_form"] = t("Isian tidak dikenal", "Unknown field")
+    for c in training.APPLICATION_CODES:
+        raw = request.form.get(c, "")
+        if raw not in ("1", "2", "3", "4", "5"):
+            errors[c] = t("Pilih 1 sampai 5", "Choose 1 to 5")
+        else:
+            values[c] = int(raw)
+    comment = (request.form.get("comment") or "").strip()
+    if len(comment) > 2000:
+        errors["comment"] = t("Paling banyak 2000 karakter", "At most 2000 characters")
+    if errors:
+        return _followup_page(programme, nip, role, done=False, errors=errors, values=request.form, status=422)
+    ext = _ext()
+    now = acceptance.stored_now(ext.clock)
+    event = new_event(payloads.TRAINING_FOLLOWUP, programme.code,
+                      {"followup_id": key, "programme": programme.code, "role": role, "values": values,
+                       "submitted_at": now.isoformat()},
+                      producer=acceptance.PRODUCER, clock=ext.clock, event_id=uuid.uuid5(NAMESPACE, "f|" + key))
+    try:
+        TrainingFollowUp(id=key, programme=programme.code, role=role, values=values, comment=comment or None,
+                         received_at=now, outbox=Outbox(topic=Topics.from_settings(ext.settings).responses,
+                                                        key=programme.code, event=event.to_json())
+                         ).save(force_insert=True)
+    except NotUniqueError:
+        pass      # answered before: the first answer counts
+    return _followup_page(programme, nip, role, done=True)
