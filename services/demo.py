@@ -139,6 +139,7 @@ def load(settings: Settings, echo=print) -> None:
     _plan(settings, clock, lowest)
     placed = _console(now)
     tickets = _complaints(settings)
+    _training(now)
     echo(f"demo: {len(UNITS)} units, {len(SERVICES)} services, {len(EMPLOYEES)} employees, "
          f"{added} new responses, {rated} new peer ratings, {placed} surveys at counters, a custom survey, a kiosk, "
          f"{tickets} complaint tickets"
@@ -154,6 +155,22 @@ COMPLAINTS = [
     ("DISDUKCAPIL", "aspirasi", "U9", "Mohon disediakan kursi tunggu tambahan untuk lansia.", None),
     ("RSUD", "informasi", "U1", "Apa saja syarat rujukan rawat jalan untuk peserta BPJS?", None),
 ]
+
+
+def _training(now) -> None:
+    """A programme that ended last month, for Dukcapil's two counter officers (level 1 invitations
+    go out as soon as the notifier's scheduler runs; its report fills as they answer)."""
+    from datetime import timedelta
+
+    from shared.records.trainings import TrainingProgramme
+    if TrainingProgramme.head("pelayanan-prima") is not None:
+        return
+    first = now.date().replace(day=1)
+    start, end = first - timedelta(days=14), first - timedelta(days=10)
+    TrainingProgramme.save_revision("pelayanan-prima", {
+        "name": "Pelayanan prima di loket", "competency": "komunikasi pelayanan", "organiser": "BKPSDM",
+        "start": start.isoformat(), "end": end.isoformat(), "unsur": ["U6", "U7"],
+        "participants": ["199107202015031003", "199302112019022004"]}, at=now, by="demo")
 
 
 def _complaints(settings: Settings) -> int:

@@ -14,6 +14,7 @@ from services.survey.views import (
     admin_operations,
     admin_pages,
     admin_templates,
+    admin_trainings,
     admin_users,
     complaints,
     directory,
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(admin_users.bp)
     app.register_blueprint(admin_directory.bp)
     app.register_blueprint(admin_templates.bp)
+    app.register_blueprint(admin_trainings.bp)
     app.register_blueprint(admin_operations.bp)
     app.register_blueprint(me.bp)
     public_static(app, "pages")

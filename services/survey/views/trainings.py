@@ -164,12 +164,17 @@ def get_training(code):
     register_import.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}})
 def import_participants(code):
     """Add participants from a CSV or XLSX list with a ``nip`` column (the others are ignored)."""
+    return add_participants(code, request.get_data(), request.mimetype or "", principal().sub)
+
+
+def add_participants(code: str, raw: bytes, mimetype: str, by: str) -> dict:
+    """Participants added from a CSV or XLSX list (the API and the console page)."""
     current = TrainingProgramme.head(code)
     if current is None:
         raise ApiError(404, errors={"code": ["program tidak dikenal / unknown programme"]})
-    fmt = register_import.format_of("", request.mimetype or "")
+    fmt = register_import.format_of("", mimetype)
     try:
-        rows = register_import.read(request.get_data(), "xlsx" if fmt == "xlsx" else "csv")
+        rows = register_import.read(raw, "xlsx" if fmt == "xlsx" else "csv")
     except register_import.RegisterError as exc:
         raise ApiError(422, errors={"file": [str(exc)]}) from None
     bad = [line for line, row in rows if not NIP_RE.fullmatch(str(row.get("nip") or ""))]
@@ -182,7 +187,7 @@ def import_participants(code):
                                                "active")}
     values.update(start=date.fromisoformat(current.start), end=date.fromisoformat(current.end),
                   participants=list(current.participants or []) + nips)
-    doc = save(values, principal().sub)
+    doc = save(values, by)
     return {"added": len(doc.participants) - before, "participants": len(doc.participants)}
 
 
@@ -281,14 +286,18 @@ def import_scores(code):
     """Level 2 (learning): pre- and post-test scores from a CSV or XLSX list with the columns
     ``nip``, ``pre`` and ``post`` (0-100). They are kept under each participant's reaction key,
     never their NIP; a participant imported again counts with the later scores."""
+    return record_scores(code, request.get_data(), request.mimetype or "", principal().sub), 201
+
+
+def record_scores(code: str, raw: bytes, mimetype: str, by: str) -> dict:
+    """Pre- and post-test scores from a CSV or XLSX list (the API and the console page)."""
     import csv
     import io
 
     programme = TrainingProgramme.head(code)
     if programme is None:
         raise ApiError(404, errors={"code": ["program tidak dikenal / unknown programme"]})
-    raw = request.get_data()
-    if (request.mimetype or "") == register_import.XLSX_TYPE:
+    if mimetype == register_import.XLSX_TYPE:
         from shared.platform.spreadsheet import SpreadsheetError, rows_from_xlsx
         try:
             rows = rows_from_xlsx(raw, max_rows=5000)
@@ -329,10 +338,10 @@ def import_scores(code):
     event = new_event(payloads.TRAINING_SCORES, code, {"import_id": import_id, "programme": code, "scores": scores,
                                                       "recorded_at": now.isoformat()},
                       producer=acceptance.PRODUCER, clock=ext.clock, event_id=uuid.uuid5(NAMESPACE, import_id))
-    TrainingScoreImport(id=import_id, programme=code, scores=scores, by=principal().sub, received_at=now,
+    TrainingScoreImport(id=import_id, programme=code, scores=scores, by=by, received_at=now,
                         outbox=Outbox(topic=Topics.from_settings(settings).responses, key=code,
                                       event=event.to_json())).save(force_insert=True)
-    return {"import_id": import_id, "scored": len(scores)}, 201
+    return {"import_id": import_id, "scored": len(scores)}
 
 
 # -- the level-3 follow-up form (months later: the alumnus, then their supervisor) -------------------
