@@ -2,26 +2,30 @@
 the training has ended, level 3 (behaviour) months later, first the alumnus and, once the
 alumnus has answered, their direct supervisor about them (as BPKP asks).
 
-Run by the scheduler with its clock. Each invitation and reminder is a delivery claimed under
-its key (inbox and e-mail), so nobody hears twice; a reminder goes five working days after the
-invitation to those who have not answered. Programmes and answers are the survey service's
-records, read here.
+Run by the scheduler with its clock, only while a survey's answer window is open
+(:func:`shared.domain.training.reaction_window`, ``followup_window``). Each invitation and
+reminder is a delivery claimed under its key (inbox and e-mail, each on its own), so nobody
+hears twice; a reminder goes five working days after the invitation to those who have not
+answered. No key or event name carries a NIP. Programmes and answers are the survey
+service's records, read here.
 """
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from markupsafe import escape
 
-from shared.domain import complaints, workdays
+from shared.domain import complaints, training, workdays
 from shared.platform.config import Settings
 from shared.records.directory import Employee
 from shared.records.trainings import (
     TrainingFollowUp,
     TrainingProgramme,
     TrainingReaction,
+    about_key,
+    answer_id,
     followup_key,
     followup_url,
     reaction_key,
@@ -32,19 +36,7 @@ from services.notifier import deliveries, delivery_timing, notify
 from services.notifier.models import Delivery
 
 log = logging.getLogger(__name__)
-LOOKBACK_DAYS = 60
 REMIND_AFTER_WORKING_DAYS = 5
-
-
-def months_after(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError("no such date")
 
 
 def tick(settings: Settings, now: datetime) -> Counter:
@@ -54,10 +46,11 @@ def tick(settings: Settings, now: datetime) -> Counter:
         if not programme.active:
             continue
         end = date.fromisoformat(programme.end)
-        if today - timedelta(days=LOOKBACK_DAYS) <= end < today:
-            counts += _reaction(settings, programme, end, today, now)
-        follow = months_after(end, settings.training_followup_months)
-        if follow <= today <= follow + timedelta(days=LOOKBACK_DAYS):
+        first, last = training.reaction_window(end, settings.holiday_dates)
+        if first <= today <= last:
+            counts += _reaction(settings, programme, today, now)
+        first, last = training.followup_window(end, settings.training_followup_months, settings.holiday_dates)
+        if first <= today <= last:
             counts += _followup(settings, programme, today, now)
     return Counter({k: v for k, v in counts.items() if v})
 
@@ -66,13 +59,16 @@ def _due(settings: Settings, since: date, today: date) -> bool:
     return workdays.working_days_between(since, today, settings.holiday_dates) >= REMIND_AFTER_WORKING_DAYS
 
 
-def _reaction(settings: Settings, programme: TrainingProgramme, end: date, today: date, now: datetime) -> Counter:
+def _reaction(settings: Settings, programme: TrainingProgramme, today: date, now: datetime) -> Counter:
     counts: Counter = Counter()
     answered = {r.id for r in TrainingReaction.objects(programme=programme.code).only("id")}
+    case = f"training:{programme.code}"
     for nip in programme.participants or []:
         link = reaction_url(settings, programme.code, nip)
         counts["training_invited"] += _tell(settings, programme, nip, "reaction-invite", link, "reaction", now)
-        if _due(settings, end, today) and reaction_key(settings, programme.code, nip) not in answered:
+        invited = _sent_on(case, "reaction-invite", nip, settings)
+        if (invited and _due(settings, invited, today)
+                and answer_id(settings, reaction_key(settings, programme.code, nip)) not in answered):
             counts["training_reminded"] += _tell(settings, programme, nip, "reaction-reminder", link, "reaction", now)
     return counts
 
@@ -82,7 +78,7 @@ def _followup(settings: Settings, programme: TrainingProgramme, today: date, now
     answered = {f.id for f in TrainingFollowUp.objects(programme=programme.code).only("id")}
     case = f"training:{programme.code}"
     for nip in programme.participants or []:
-        mine = followup_key(settings, programme.code, nip, "alumnus")
+        mine = answer_id(settings, followup_key(settings, programme.code, nip, "alumnus"))
         link = followup_url(settings, programme.code, nip, "alumnus")
         counts["followup_invited"] += _tell(settings, programme, nip, "followup-invite", link, "followup", now)
         invited = _sent_on(case, "followup-invite", nip, settings)
@@ -93,9 +89,9 @@ def _followup(settings: Settings, programme: TrainingProgramme, today: date, now
             continue
         person = Employee.head(nip)
         boss = person.supervisor_nip if person else None
-        if not boss or followup_key(settings, programme.code, nip, "supervisor") in answered:
+        if not boss or answer_id(settings, followup_key(settings, programme.code, nip, "supervisor")) in answered:
             continue
-        event = f"followup-supervisor-{nip}"
+        event = f"followup-supervisor-{about_key(settings, programme.code, nip)}"   # never the NIP
         link = followup_url(settings, programme.code, nip, "supervisor")
         about = person.name if person else nip
         counts["followup_invited"] += _tell(settings, programme, boss, event, link, "supervisor", now, about=about)
@@ -129,12 +125,16 @@ def _tell(settings: Settings, programme: TrainingProgramme, nip: str, event: str
           now: datetime, about: str | None = None) -> int:
     who = notify.recipient(settings, nip)
     case = f"training:{programme.code}"
-    if Delivery.objects(pk=deliveries.key_of(case, event, "inbox", who.key)).only("key").first() is not None:
+    wants_mail = bool(who.prefs.email and who.email)
+    have = {d.channel for d in Delivery.objects(pk__in=[deliveries.key_of(case, event, c, who.key)
+                                                        for c in ("inbox", "email")]).only("channel")}
+    if "inbox" in have and ("email" in have or not wants_mail):
         return 0
-    claimed = deliveries.claim(Delivery(key=deliveries.key_of(case, event, "inbox", who.key), case_id=case,
-                                        event=event, channel="inbox", recipient=who.key, subject=case,
-                                        created_at=now, status="sent", sent_at=now, content={"url": link}))
-    if claimed and who.prefs.email and who.email:
+    inbox = Delivery(key=deliveries.key_of(case, event, "inbox", who.key), case_id=case, event=event,
+                     channel="inbox", recipient=who.key, subject=case, created_at=now, status="sent", sent_at=now,
+                     content={"url": link})
+    claimed = "inbox" not in have and deliveries.claim(inbox)
+    if wants_mail and "email" not in have:   # claimed on its own: a stop between the two claims loses nothing
         en = who.lang == "en"
         title = TITLES[kind][1 if en else 0].format(name=programme.name, about=about or "")
         if event.endswith("reminder"):

@@ -6,7 +6,8 @@ never per person; means are exact fractions rounded half-up once.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
@@ -37,6 +38,34 @@ APPLICATION_CODES = tuple(a[0] for a in APPLICATION)
 ROLES = ("alumnus", "supervisor")
 SCALE = (1, 2, 3, 4, 5)
 MIN_RESPONDENTS = 3
+# Answers are taken, and counted, within a window; the results are shown once it has closed, so
+# they never change one answer at a time (nobody's answer is found by comparing two readings).
+REACTION_WINDOW_WORKING_DAYS = 10     # after the last day of the training
+FOLLOWUP_WINDOW_WORKING_DAYS = 20     # after the follow-up day (the alumni, then their supervisors)
+
+
+def months_after(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError("no such date")
+
+
+def reaction_window(end: date, holidays: Collection[date] = ()) -> tuple[date, date]:
+    """(first, last) local day level-1 answers are taken."""
+    from shared.domain import workdays
+    return end + timedelta(days=1), workdays.add_working_days(end, REACTION_WINDOW_WORKING_DAYS, holidays)
+
+
+def followup_window(end: date, months: int, holidays: Collection[date] = ()) -> tuple[date, date]:
+    """(first, last) local day level-3 answers are taken."""
+    from shared.domain import workdays
+    first = months_after(end, months)
+    return first, workdays.add_working_days(first, FOLLOWUP_WINDOW_WORKING_DAYS, holidays)
 
 
 def _round(value: Fraction, places: int = 2) -> float:
@@ -44,12 +73,15 @@ def _round(value: Fraction, places: int = 2) -> float:
     return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
-def reaction_results(answers: Iterable[Mapping[str, int]], codes: tuple[str, ...] = REACTION_CODES
-                     ) -> dict[str, Any]:
-    """Respondents and the mean of each question (1-5), or only the count below the minimum."""
+def reaction_results(answers: Iterable[Mapping[str, int]], codes: tuple[str, ...] = REACTION_CODES,
+                     closed: bool = True) -> dict[str, Any]:
+    """Respondents and the mean of each question (1-5); nothing but the window's state while it
+    is open (``closed`` False), only the count below the minimum."""
     rows = list(answers)
+    if not closed:
+        return {"respondents": None, "min_respondents": MIN_RESPONDENTS, "released": False, "window_open": True}
     out: dict[str, Any] = {"respondents": len(rows), "min_respondents": MIN_RESPONDENTS,
-                           "released": len(rows) >= MIN_RESPONDENTS}
+                           "released": len(rows) >= MIN_RESPONDENTS, "window_open": False}
     if not out["released"]:
         return out
     means = {}

@@ -44,7 +44,7 @@ class TrainingProgramme(Revisioned):
 
 class TrainingReaction(Document):
     meta = {"collection": "training_reactions", "indexes": [("published", "submitted_at"), "programme"]}
-    id = StringField(primary_key=True)        # the participant's reaction key
+    id = StringField(primary_key=True)        # answer_id of the participant's link key: one answer each
     programme = StringField(required=True)
     values = DictField(required=True)
     comment = StringField(max_length=2000)
@@ -116,6 +116,22 @@ def followup_url(settings: Settings, programme: str, nip: str, role: str) -> str
 def reaction_key(settings: Settings, programme: str, nip: str) -> str:
     """The participant's personal key: in their link, and the id of their one answer."""
     return keyed_hash(settings, "training-reaction", f"{programme}|{nip}", length=24)
+
+
+def answer_id(settings: Settings, link_key: str) -> str:
+    """The id an answer is stored and published under: derived from the link's key in a domain of
+    its own, so neither the link nor a participant's scores (:func:`score_key`) join to it."""
+    return keyed_hash(settings, "training-answer", link_key, length=24)
+
+
+def score_key(settings: Settings, programme: str, nip: str) -> str:
+    """The key a participant's pre- and post-test scores are kept under (never the NIP)."""
+    return keyed_hash(settings, "training-score", f"{programme}|{nip}", length=24)
+
+
+def about_key(settings: Settings, programme: str, nip: str) -> str:
+    """What names an alumnus in a supervisor's notification keys (never the NIP)."""
+    return keyed_hash(settings, "training-about", f"{programme}|{nip}", length=12)
 
 
 def reaction_url(settings: Settings, programme: str, nip: str) -> str:

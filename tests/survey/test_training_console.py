@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 people = test_admin_pages.people
 
 
-def test_training_console_creates_a_programme_and_takes_its_lists(people, org, settings):
+def test_training_console_creates_a_programme_and_takes_its_lists(people, org, settings, tokens):
     evaluator = people["evaluator"]
     code = f"pelatihan-{people['tag'].lower()}"
     page = evaluator.get("/admin/pelatihan")
@@ -41,4 +41,11 @@ def test_training_console_creates_a_programme_and_takes_its_lists(people, org, s
     refused = evaluator.post(f"/admin/pelatihan/{code}/nilai", content_type="multipart/form-data", data={
         "csrf_token": csrf(form), "file": (io.BytesIO(f"nip,pre,post\n{org.outsider},50,75\n".encode()), "x.csv")})
     assert refused.status_code == 422 and 'data-error="file"' in refused.text
+    api, auth = people["anon"], tokens("evaluator")
+    semicolons = api.post(f"/api/v1/trainings/{code}/scores", data=f"nip;pre;post\n{org.b};40,5;80\n",
+                          content_type="text/csv", headers=auth)
+    assert semicolons.status_code == 201, semicolons.json       # the separator Indonesian Excel writes
+    crowded = api.post(f"/api/v1/trainings/{code}/scores", data=f"nip,pre,post\n{org.b},40,5,80\n",
+                       content_type="text/csv", headers=auth)
+    assert crowded.status_code == 422 and "file" in crowded.json["errors"]       # a decimal comma: never a 500
     assert people["anon"].get("/admin/pelatihan").status_code == 302

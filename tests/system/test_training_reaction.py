@@ -79,7 +79,7 @@ def test_training_programme_invites_collects_one_reaction_each_and_reports_from_
     assert 'id="done"' in again.text and TrainingReaction.objects.count() == 3    # one answer each, the first
     assert all(PEOPLE[0] not in str(r.outbox.event) for r in TrainingReaction.objects)
 
-    clock.set(datetime(2026, 11, 27, 3, tzinfo=UTC))                   # five working days after the end
+    clock.set(datetime(2026, 11, 30, 3, tzinfo=UTC))                   # five working days after the invitation
     assert training_invites.tick(settings, clock.now()) == {"training_reminded": 1}
     assert Delivery.objects(event="reaction-reminder", channel="inbox").get().recipient == PEOPLE[3]
 
@@ -92,6 +92,11 @@ def test_training_programme_invites_collects_one_reaction_each_and_reports_from_
                            headers=admin).status_code == 422
     assert PEOPLE[0] not in str(imported.json)
     assert Relay(settings, clock=clock).run_once() == 4          # three reactions and one score import
+    early = aggregator_app(settings, clock).test_client().get(f"/api/v1/trainings/{CODE}/reaction", headers=admin)
+    assert early.json["window_open"] is True and early.json["respondents"] is None   # nothing until it closes
+    clock.set(datetime(2026, 12, 7, 3, tzinfo=UTC))                    # the answer window closed on 4 December
+    late = f"/pelatihan/{CODE}/{reaction_key(settings, CODE, PEOPLE[3])}"
+    assert survey.post(late, data=answers[0]).status_code == 410 and TrainingReaction.objects.count() == 3
     records = list(read_topic(settings, Topics.from_settings(settings).responses))
     batch: dict = {}
     for r in records:
@@ -128,10 +133,11 @@ def test_training_programme_invites_collects_one_reaction_each_and_reports_from_
     for r in read_topic(settings, Topics.from_settings(settings).responses):
         batch.setdefault(TopicPartition(r.topic, r.partition), []).append(r)
     IndicatorWorker(settings, clock=clock).handle(batch)
+    clock.set(datetime(2027, 3, 22, 3, tzinfo=UTC))                    # the follow-up window closed on 19 March
     client = aggregator_app(settings, clock).test_client()
     behaviour = client.get(f"/api/v1/trainings/{CODE}/behaviour", headers=admin).json
     assert behaviour["alumnus"]["means"] == {"applied": 4.0, "improved": 3.67, "citizens": 3.0, "support": 4.33}
-    assert behaviour["supervisor"] == {"respondents": 2, "min_respondents": 3, "released": False}
+    assert behaviour["supervisor"] == {"respondents": 2, "min_respondents": 3, "released": False, "window_open": False}
 
     learning = client.get(f"/api/v1/trainings/{CODE}/learning", headers=admin).json
     # by hand: pre (40 + 55 + 60) / 3 = 51.67, post (70 + 60 + 58) / 3 = 62.67, gain 11, two of three improved

@@ -92,7 +92,8 @@ def recorded(slots: list[str]) -> dict[str, list[tuple[dict, dict | None, set[st
 
 
 def listing(*, status: str = "all", period: str | None = None, unit: str | None = None, rule: str | None = None,
-            nips: set[str] | None = None, limit: int = 200, recognitions: bool = False) -> list[dict]:
+            nips: set[str] | None = None, limit: int = 200, recognitions: bool = False,
+            periods: list[str] | None = None) -> list[dict]:
     """Cases newest first, each with ``closed_at`` (None while open). ``status``: open, closed
     or all; ``nips``: only employee cases of these people (None: every case); ``recognitions``:
     the appreciations instead of the coaching cases."""
@@ -102,6 +103,8 @@ def listing(*, status: str = "all", period: str | None = None, unit: str | None 
             query[name] = value
     if nips is not None:
         query.update(subject_type="employee", subject={"$in": sorted(nips)})
+    if periods is not None:
+        query["period"] = {"$in": sorted(set(periods))}
     found = list(CaseOpening._get_collection().find(query).sort("opened_at", -1).limit(limit * 2))
     closures = {c["_id"]: c for c in CaseClosure._get_collection().find({"_id": {"$in": [c["_id"] for c in found]}})}
     out = []

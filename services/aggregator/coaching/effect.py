@@ -47,10 +47,10 @@ def indicator(kind: str, evidence: dict[str, Any] | None) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _mean(values: list[float]) -> float | None:
+def _mean(values: list[Decimal]) -> float | None:
     if not values:
         return None
-    total = sum((Decimal(repr(v)) for v in values), Decimal(0))
+    total = sum(values, Decimal(0))
     return float((total / len(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
@@ -61,7 +61,8 @@ def stats(group: list[CaseRecord], everything: Iterable[CaseRecord], tz: str) ->
     closed = [r for r in group if r.closed_at is not None]
     days = [(local_day(r.closed_at, tz) - local_day(r.opened_at, tz)).days for r in closed if r.closed_at]
     came_back = sum(1 for r in closed if r.closed_at and any(o > r.closed_at for o in later[r.rule, r.subject]))
-    changes = [r.after - r.before for r in closed if r.before is not None and r.after is not None]
+    changes = [Decimal(repr(r.after)) - Decimal(repr(r.before)) for r in closed
+               if r.before is not None and r.after is not None]
     recovered, back = Share(len(closed), len(group)), Share(came_back, len(closed))
     return {"cases": len(group), "recovered": len(closed), "recovered_percent": recovered.percent,
             "median_days_to_recovery": median_half(days), "came_back": came_back,

@@ -201,9 +201,11 @@ def _officer_top_findings(touched: Touched, active: list[rules.Rule], months_cac
             if not served:
                 continue
             unit = min(served)
-            totals = results.officer_totals(d for d in docs if d["scope"] == unit)
-            ranking = {n: (index, t.respondents) for n, t in totals.items()
-                       if (index := results.officer_index(t)) is not None}
+            unit_docs = [d for d in docs if d["scope"] == unit]
+            totals = results.officer_totals(unit_docs)
+            origins = sources.sources(unit_docs, set(totals))
+            ranking = {n: (index, t.respondents, origins.get(n, sources.Sources()).independent)
+                       for n, t in totals.items() if (index := results.officer_index_exact(t)) is not None}
             out.append(rules.officer_top(rule, nip, unit, month, ranking))
     return out
 

@@ -90,6 +90,7 @@ class _OfficerTopParams(Schema):
                                metadata={"description": "officer_top: the share of the unit's officers (ranked by "
                                                         "their index over the window) recognised"})
     min_responses = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=30)
+    min_clients = fields.Integer(strict=True, validate=validate.Range(1, 100000), load_default=10)
     min_officers = fields.Integer(strict=True, validate=validate.Range(1, 1000), load_default=3,
                                   metadata={"description": "officer_top: officers of the unit with enough responses "
                                                            "needed before anyone is ranked"})
@@ -152,8 +153,8 @@ DEFAULT_RULES = {r.code: r for r in (
     Rule("officer-drop", OFFICER_DROP, "info", {"points": 10.0, "min_responses": 10, "min_clients": 5}),
     Rule("unit-ikm-low", UNIT_IKM_LOW, "warning", {"grades": ["C", "D"], "min_respondents": 30, "period": "month"}),
     Rule("complaints-sla", COMPLAINTS_SLA, "warning", {"min_percent": 80.0, "min_tickets": 5}),
-    Rule("officer-top", OFFICER_TOP, "info", {"top_percent": 10.0, "min_responses": 30, "min_officers": 3,
-                                              "window_months": 3}),
+    Rule("officer-top", OFFICER_TOP, "info", {"top_percent": 10.0, "min_responses": 30, "min_clients": 10,
+                                              "min_officers": 3, "window_months": 3}),
     Rule("berakhlak-above", BERAKHLAK_ABOVE, "info", {"period": "quarter"}),
 )}
 
@@ -290,13 +291,15 @@ def unit_ikm_low(rule: Rule, unit: str, period: str, result: Mapping[str, Any]) 
                     "en": f"Unit IKM {result.get('ikm')} (grade {grade}) period {period}"})
 
 
-def officer_top(rule: Rule, nip: str, unit: str | None, month: str, ranking: Mapping[str, tuple[float, int]]
+def officer_top(rule: Rule, nip: str, unit: str | None, month: str, ranking: Mapping[str, tuple[Any, int, int]]
                 ) -> Finding:
     """Recognition: ``nip``'s officer index over the window is in the top ``top_percent`` of its
-    unit's officers with at least ``min_responses`` each (``ranking``: NIP -> (index,
-    responses) of the unit's officers); ties at the cut are all in."""
+    unit's officers with at least ``min_responses`` each from at least ``min_clients`` sources
+    (``ranking``: NIP -> (exact index, responses, independent sources)); ranked on the exact
+    index, ties at the cut are all in. The evidence names no other officer's value."""
     import math
-    eligible = {n: v for n, v in ranking.items() if v[1] >= rule.p("min_responses")}
+
+    eligible = {n: v for n, v in ranking.items() if v[1] >= rule.p("min_responses") and v[2] >= rule.p("min_clients")}
     mine = eligible.get(nip)
     if mine is None or len(eligible) < rule.p("min_officers"):
         problem, cut, rank = None, None, None
@@ -306,8 +309,9 @@ def officer_top(rule: Rule, nip: str, unit: str | None, month: str, ranking: Map
         cut = ordered[places - 1]
         rank = 1 + sum(1 for v in ordered if v > mine[0])
         problem = mine[0] >= cut
-    values = {"index": mine[0] if mine else None, "responses": (ranking.get(nip) or (None, 0))[1], "rank": rank,
-              "officers": len(eligible), "cut": cut}
+    shown = float(skm.half_up(mine[0], 2)) if mine else None
+    values = {"index": shown, "responses": (ranking.get(nip) or (None, 0, 0))[1], "rank": rank,
+              "officers": len(eligible)}
     return Finding(rule, "employee", nip, unit, month, problem, _evidence(rule, month, values),
                    {"id": f"Kepuasan terhadap petugas {values['index']}: peringkat {rank} dari {len(eligible)} di unit",
                     "en": f"Officer satisfaction {values['index']}: rank {rank} of {len(eligible)} in the unit"})

@@ -181,10 +181,10 @@ def peer_value_means(rows: list[dict]) -> list[tuple[str, float | None]]:
 def recognition_rows(f: Filters) -> list[dict]:
     """Appreciations whose period overlaps the dashboard's (a month's officer-top, a quarter's
     berakhlak-above), as GET /api/v1/recognitions lists them."""
-    from shared.domain.periods import months_in
-    months = set(months_in(f.period))
-    found = [c for c in cases.listing(unit=f.unit, limit=500, recognitions=True)
-             if months & set(months_in(c["period"]))]
+    from shared.domain.periods import months_in, quarter_of
+    months = months_in(f.period)
+    found = cases.listing(unit=f.unit, limit=500, recognitions=True,
+                          periods=[f.period, *months, *(quarter_of(m) for m in months)])
     who = names(c["subject"] for c in found)
     return [{"case_id": c["_id"], "rule": c["rule"], "subject": c["subject"], "name": who.get(c["subject"]),
              "unit": c.get("unit"), "period": c["period"], "summary": c["summary"]} for c in found]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from shared.domain import training
+from shared.platform.config import Settings
 from shared.records.trainings import TrainingProgramme
 
 from services.aggregator.presentation.charts import number
@@ -17,24 +19,27 @@ from services.aggregator.state import training_facts
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def build(code: str) -> dict[str, Any] | None:
+def build(code: str, settings: Settings, now: datetime) -> dict[str, Any] | None:
     programme = TrainingProgramme.head(code)
     if programme is None:
         return None
     return {"code": programme.code, "name": programme.name, "competency": programme.competency,
             "organiser": programme.organiser, "start": programme.start, "end": programme.end,
             "unsur": list(programme.unsur or []), "participants": len(programme.participants or []),
-            "referred": len(programme.referrals or {}), "reaction": training_facts.reaction(code),
-            "learning": training_facts.learning(code), "behaviour": training_facts.behaviour(code),
+            "referred": len(programme.referrals or {}), "reaction": training_facts.reaction(code, settings, now),
+            "learning": training_facts.learning(code), "behaviour": training_facts.behaviour(code, settings, now),
             "results": training_results.level4(code)}
 
 
-def ranking() -> list[dict[str, Any]]:
-    """Every programme with its reaction (overall) and its effect on the officer index, the
-    largest effect first; programmes without enough data last."""
+RANKED = 20   # the programmes the dashboard ranks: those that ended most recently (each reads months of state)
+
+
+def ranking(settings: Settings, now: datetime) -> list[dict[str, Any]]:
+    """The most recently ended programmes with their reaction (overall) and their effect on the
+    officer index, the largest effect first; programmes without enough data last."""
     rows = []
-    for programme in TrainingProgramme.heads():
-        report = build(programme.code)
+    for programme in sorted(TrainingProgramme.heads(), key=lambda p: p.end, reverse=True)[:RANKED]:
+        report = build(programme.code, settings, now)
         if report is None:
             continue
         index: dict[str, Any] = next((r for r in report["results"]["indicators"]
@@ -48,7 +53,9 @@ def _rows(report: Mapping[str, Any], lang: str) -> list[list[str]]:
     en = lang == "en"
     out = [["Level 1: " + ("reaction" if en else "reaksi"), "", ""]]
     reaction = report["reaction"]
-    if reaction["released"]:
+    if reaction.get("window_open"):
+        out.append([("answers are still taken" if en else "jawaban masih diterima"), "", ""])
+    elif reaction["released"]:
         names = {c: (e if en else i) for c, i, e in training.REACTION}
         out += [[names[c], number(v, 2, lang), f"n = {reaction['respondents']}"]
                 for c, v in reaction["means"].items()]
@@ -59,7 +66,8 @@ def _rows(report: Mapping[str, Any], lang: str) -> list[list[str]]:
     if learning["released"]:
         out.append([f"Level 2: {'learning' if en else 'pembelajaran'} (pre → post)",
                     f"{number(learning['pre'], 2, lang)} → {number(learning['post'], 2, lang)} "
-                    f"(+{number(learning['gain'], 2, lang)})", f"n = {learning['participants']}"])
+                    f"({'+' if learning['gain'] >= 0 else ''}{number(learning['gain'], 2, lang)})",
+                    f"n = {learning['participants']}"])
     else:
         out.append([f"Level 2: {'learning' if en else 'pembelajaran'}", "data belum cukup" if not en else
                     "not enough data", f"{learning['participants']}/{learning['min_respondents']}"])
@@ -89,9 +97,16 @@ def to_xlsx(report: Mapping[str, Any], lang: str = "id") -> bytes:
     from openpyxl import Workbook
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Pelatihan" if lang != "en" else "Training")
-    sheet.append([report["name"], report["code"], f"{report['start']} – {report['end']}"])
+    from openpyxl.cell import WriteOnlyCell
+
+    def text(value):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"          # people's text is never a formula
+        return cell
+
+    sheet.append([text(report["name"]), report["code"], f"{report['start']} – {report['end']}"])
     for row in _rows(report, lang):
-        sheet.append(row)
+        sheet.append([text(c) for c in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

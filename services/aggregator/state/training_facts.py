@@ -13,6 +13,7 @@ from shared.contracts import payloads
 from shared.contracts.events import Event
 from shared.domain import training
 from shared.platform import db
+from shared.platform.config import Settings
 
 
 class TrainingFact(Document):
@@ -85,15 +86,42 @@ def learning(programme: str) -> dict[str, Any]:
     return {"programme": programme, **training.learning_results(latest.values())}
 
 
-def reaction(programme: str) -> dict[str, Any]:
-    return {"programme": programme,
-            **training.reaction_results(f.values for f in TrainingFact.objects(programme=programme))}
+def _window(settings: Settings, programme: str, which: str):
+    """(last day answers count, whether the window has closed by now), from the programme."""
+    from datetime import date
+
+    from shared.records.trainings import TrainingProgramme
+    found = TrainingProgramme.head(programme)
+    if found is None:
+        return None
+    end = date.fromisoformat(found.end)
+    _first, last = (training.reaction_window(end, settings.holiday_dates) if which == "reaction" else
+                    training.followup_window(end, settings.training_followup_months, settings.holiday_dates))
+    return last
 
 
-def behaviour(programme: str) -> dict[str, Any]:
-    """Level 3 of a programme: the alumni's answers and their supervisors', each only from three."""
+def _within(settings: Settings, facts, last) -> list:
+    from shared.domain.complaints import local_day
+    return [f for f in facts if last is None or local_day(f.at, settings.timezone) <= last]
+
+
+def reaction(programme: str, settings: Settings, now: datetime) -> dict[str, Any]:
+    """Level 1, once the answer window has closed, from the answers given within it."""
+    from shared.domain.complaints import local_day
+    last = _window(settings, programme, "reaction")
+    closed = last is None or local_day(now, settings.timezone) > last
+    facts = _within(settings, TrainingFact.objects(programme=programme), last)
+    return {"programme": programme, **training.reaction_results((f.values for f in facts), closed=closed)}
+
+
+def behaviour(programme: str, settings: Settings, now: datetime) -> dict[str, Any]:
+    """Level 3 of a programme: the alumni's answers and their supervisors', each only from three,
+    once the follow-up window has closed, from the answers given within it."""
+    from shared.domain.complaints import local_day
+    last = _window(settings, programme, "followup")
+    closed = last is None or local_day(now, settings.timezone) > last
     by_role: dict[str, list[dict]] = {role: [] for role in training.ROLES}
-    for fact in TrainingFollowUpFact.objects(programme=programme):
+    for fact in _within(settings, TrainingFollowUpFact.objects(programme=programme), last):
         by_role.setdefault(fact.role, []).append(fact.values)
-    return {"programme": programme, **{role: training.reaction_results(rows, training.APPLICATION_CODES)
+    return {"programme": programme, **{role: training.reaction_results(rows, training.APPLICATION_CODES, closed)
                                        for role, rows in by_role.items()}}

@@ -144,9 +144,12 @@ trainings_blp = Blueprint("training_results", __name__, url_prefix="/api/v1/trai
 
 class ReactionOut(Schema):
     programme = fields.String()
-    respondents = fields.Integer()
+    respondents = fields.Integer(allow_none=True, metadata={"description": "null while the answer window is open"})
     min_respondents = fields.Integer()
-    released = fields.Boolean(metadata={"description": "false below the minimum: no means are shown"})
+    released = fields.Boolean(metadata={"description": "false while the answer window is open or below the "
+                                                      "minimum: no means are shown"})
+    window_open = fields.Boolean(metadata={"description": "answers are still taken: the results show once it "
+                                                         "closes, so they never change one answer at a time"})
     means = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True),
                         metadata={"description": "relevance, material, trainer, method, facilities, overall: "
                                                  "1-5, exact means rounded half-up to 2 decimals"})
@@ -158,8 +161,11 @@ class ReactionOut(Schema):
 def training_reaction(code):
     """Level 1 (reaction): the participants' answers of a programme, only with at least three
     respondents, never per person."""
+    from flask import current_app
+
     from services.aggregator.state import training_facts
-    return training_facts.reaction(code)
+    ext = current_app.extensions["tanggap"]
+    return training_facts.reaction(code, ext.settings, ext.clock.now())
 
 
 class ResultsQuery(Schema):
@@ -237,9 +243,10 @@ def training_learning(code):
 
 
 class RoleAnswersOut(Schema):
-    respondents = fields.Integer()
+    respondents = fields.Integer(allow_none=True)
     min_respondents = fields.Integer()
     released = fields.Boolean()
+    window_open = fields.Boolean()
     means = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True),
                         metadata={"description": "applied, improved, citizens, support: 1-5"})
 
@@ -256,5 +263,8 @@ class BehaviourOut(Schema):
 def training_behaviour(code):
     """Level 3 (behaviour): months after the training, do the alumni apply it, by their own
     account and by their supervisors'? Each only from three respondents, never per person."""
+    from flask import current_app
+
     from services.aggregator.state import training_facts
-    return training_facts.behaviour(code)
+    ext = current_app.extensions["tanggap"]
+    return training_facts.behaviour(code, ext.settings, ext.clock.now())

@@ -93,7 +93,7 @@ def dashboard_page():
 
 def _trainings() -> list[dict]:
     from services.aggregator.presentation import training_report
-    return training_report.ranking()
+    return training_report.ranking(_settings(), current_app.extensions["tanggap"].clock.now())
 
 
 def _effect(f: dashboard.Filters) -> dict:
@@ -278,7 +278,8 @@ def _status_label(code: str) -> str:
 @login_required(*EVALUATION)
 def training_page(code):
     from services.aggregator.presentation import training_report
-    report = training_report.build(code) if CODE_RE.match(code) else None
+    now = current_app.extensions["tanggap"].clock.now()
+    report = training_report.build(code, _settings(), now) if CODE_RE.match(code) else None
     if report is None:
         return _error_page(ApiError(404, "Program tidak ditemukan", "Programme not found"))
     from shared.domain import training
@@ -294,7 +295,9 @@ def training_download(code, fmt):
     from flask import Response
 
     from services.aggregator.presentation import training_report
-    report = training_report.build(code) if CODE_RE.match(code) and fmt in ("pdf", "xlsx") else None
+    now = current_app.extensions["tanggap"].clock.now()
+    report = training_report.build(code, _settings(), now) if CODE_RE.match(code) and fmt in ("pdf", "xlsx") \
+        else None
     if report is None:
         return _error_page(ApiError(404, "Program tidak ditemukan", "Programme not found"))
     lang = current_lang()

@@ -111,7 +111,14 @@ class Relay:
         if self.needs_reconcile:
             self.reconcile()
         self.apply_decisions()
-        return sum(self._publish(source) for source in self.sources)
+        published = 0
+        for source in self.sources:
+            published += self._publish(source)
+            if self.needs_reconcile:
+                # Outcome unknown for some of this source: nothing more goes to Kafka before the
+                # reconciliation, or a later source's offsets would hide the unknown ones from it.
+                break
+        return published
 
     def _publish(self, source: Source) -> int:
         docs = self.pending(self.batch_size, source)

@@ -20,7 +20,7 @@ from mongoengine.errors import NotUniqueError
 from shared.contracts import payloads
 from shared.contracts.events import new_event
 from shared.contracts.formats import NIP_RE, StrictBoolean, code_field, nip_field
-from shared.domain import skm, training
+from shared.domain import complaints, skm, training
 from shared.domain.periods import month_of
 from shared.messaging.topics import Topics
 from shared.platform.auth import ADMIN, EVALUATOR, principal, public, require
@@ -37,8 +37,10 @@ from shared.records.trainings import (
     TrainingProgramme,
     TrainingReaction,
     TrainingScoreImport,
+    answer_id,
     followup_key,
     reaction_key,
+    score_key,
 )
 
 from services.survey.directory import register_import
@@ -68,7 +70,8 @@ class TrainingIn(Schema):
                                metadata={"description": "NIPs (left out: as they are)"})
     referrals = fields.Dict(keys=nip_field(), values=fields.String(validate=validate.Length(min=1, max=300)),
                             load_default=None, metadata={"description": "NIP -> the coaching case that sent them"})
-    active = StrictBoolean(load_default=True)
+    active = StrictBoolean(load_default=None, allow_none=True,
+                           metadata={"description": "false: no more invitations; left out: as it is"})
 
     @validates_schema
     def ordered(self, data, **kwargs):
@@ -109,7 +112,10 @@ def save(data: dict, by: str) -> TrainingProgramme:
             data[name] = (getattr(current, name) or ([] if name == "participants" else {})) if current else (
                 [] if name == "participants" else {})
     data["participants"] = list(dict.fromkeys(data["participants"]))
-    unknown = _unknown(data["participants"])
+    if data.get("active") is None:
+        data["active"] = current.active if current is not None else True    # left out: as it is
+    earlier = set(current.participants or []) if current is not None else set()
+    unknown = _unknown([n for n in data["participants"] if n not in earlier])   # the ones added now
     if unknown:
         raise ApiError(422, errors={"participants": [f"pegawai tidak dikenal atau nonaktif / unknown or inactive "
                                                      f"employee: {', '.join(unknown[:5])}"]})
@@ -209,6 +215,23 @@ def _not_found():
                            message=t("Tautan ini tidak dikenal.", "This link is not known.")), 404
 
 
+def _closed(programme: TrainingProgramme, which: str):
+    """The page to show outside the answer window (None inside it): answers are taken and
+    counted within it only, so the results, shown once it has closed, never change one answer
+    at a time."""
+    settings = _ext().settings
+    end = date.fromisoformat(programme.end)
+    first, last = (training.reaction_window(end, settings.holiday_dates) if which == "reaction" else
+                   training.followup_window(end, settings.training_followup_months, settings.holiday_dates))
+    today = complaints.local_day(_ext().clock.now(), settings.timezone)
+    if first <= today <= last:
+        return None
+    message = (t(f"Survei ini dibuka mulai {first:%d-%m-%Y}.", f"This survey opens on {first:%d-%m-%Y}.")
+               if today < first else
+               t(f"Survei ini sudah ditutup pada {last:%d-%m-%Y}.", f"This survey closed on {last:%d-%m-%Y}."))
+    return render_template("ui/error.html", status=410, message=message), 410
+
+
 def _questions():
     en = current_lang() == "en"
     return [{"code": c, "text": text_en if en else text_id} for c, text_id, text_en in training.REACTION]
@@ -221,7 +244,10 @@ def reaction_form(code, key):
     if found is None:
         return _not_found()
     programme, _nip = found
-    done = TrainingReaction.objects(pk=key).only("id").first() is not None
+    shut = _closed(programme, "reaction")
+    if shut is not None:
+        return shut
+    done = TrainingReaction.objects(pk=answer_id(_ext().settings, key)).only("id").first() is not None
     return render_template("survey/training_reaction.html", programme=programme, questions=_questions(),
                            done=done, errors={}, values={})
 
@@ -234,6 +260,9 @@ def reaction_submit(code, key):
     if found is None:
         return _not_found()
     programme, _nip = found
+    shut = _closed(programme, "reaction")
+    if shut is not None:
+        return shut
     values, errors = {}, {}
     unknown = set(request.form) - set(training.REACTION_CODES) - {"comment"}
     if unknown:
@@ -252,11 +281,12 @@ def reaction_submit(code, key):
                                done=False, errors=errors, values=request.form), 422
     ext = _ext()
     now = acceptance.stored_now(ext.clock)
-    payload = {"reaction_id": key, "programme": programme.code, "values": values,
+    stored_as = answer_id(ext.settings, key)
+    payload = {"reaction_id": stored_as, "programme": programme.code, "values": values,
                "period": month_of(now, ext.settings.timezone), "submitted_at": now.isoformat()}
     event = new_event(payloads.TRAINING_REACTION, programme.code, payload, producer=acceptance.PRODUCER,
-                      clock=ext.clock, event_id=uuid.uuid5(NAMESPACE, key))
-    doc = TrainingReaction(id=key, programme=programme.code, values=values, comment=comment or None,
+                      clock=ext.clock, event_id=uuid.uuid5(NAMESPACE, stored_as))
+    doc = TrainingReaction(id=stored_as, programme=programme.code, values=values, comment=comment or None,
                            submitted_at=now, received_at=now,
                            outbox=Outbox(topic=Topics.from_settings(ext.settings).responses, key=programme.code,
                                          event=event.to_json()))
@@ -309,9 +339,15 @@ def record_scores(code: str, raw: bytes, mimetype: str, by: str) -> dict:
         except UnicodeDecodeError:
             raise ApiError(422, errors={"file": ["berkas harus UTF-8 (atau XLSX) / the file must be UTF-8 (or "
                                                  "XLSX)"]}) from None
-        reader = csv.DictReader(io.StringIO(text))
-        rows = [(n + 2, {str(k or "").strip().lower(): (v or "").strip() for k, v in row.items()})
-                for n, row in enumerate(reader)]
+        first = text.splitlines()[0] if text.strip() else ""
+        delimiter = max((";", ",", "\t"), key=first.count)       # Indonesian Excel writes semicolons
+        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+        rows = []
+        for n, row in enumerate(reader):
+            if None in row:           # more cells than the header has (a decimal comma in a comma file)
+                rows.append((n + 2, {"nip": ""}))
+                continue
+            rows.append((n + 2, {str(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}))
     rows = [(line, {str(k or "").strip().lower(): v for k, v in row.items()}) for line, row in rows]
     settings = _ext().settings
     members = set(programme.participants or [])
@@ -327,7 +363,7 @@ def record_scores(code: str, raw: bytes, mimetype: str, by: str) -> dict:
         if nip not in members or not (0 <= pre <= 100 and 0 <= post <= 100):
             errors.append(line)
             continue
-        scores[reaction_key(settings, code, nip)] = [pre, post]
+        scores[score_key(settings, code, nip)] = [pre, post]
     if errors or not scores:
         raise ApiError(422, errors={"file": [f"baris tidak valid (NIP bukan peserta, atau nilai di luar 0-100) / "
                                              f"invalid rows (NIP not a participant, or a score outside 0-100): "
@@ -378,7 +414,12 @@ def followup_form(code, key):
     if found is None:
         return _not_found()
     programme, nip, role = found
-    return _followup_page(programme, nip, role, done=TrainingFollowUp.objects(pk=key).only("id").first() is not None)
+    shut = _closed(programme, "followup")
+    if shut is not None:
+        return shut
+    stored_as = answer_id(_ext().settings, key)
+    return _followup_page(programme, nip, role,
+                          done=TrainingFollowUp.objects(pk=stored_as).only("id").first() is not None)
 
 
 @bp.route("/pelatihan/<code>/tindak-lanjut/<key>", methods=["POST"])
@@ -389,6 +430,9 @@ def followup_submit(code, key):
     if found is None:
         return _not_found()
     programme, nip, role = found
+    shut = _closed(programme, "followup")
+    if shut is not None:
+        return shut
     values, errors = {}, {}
     if set(request.form) - set(training.APPLICATION_CODES) - {"comment"}:
         errors["_form"] = t("Isian tidak dikenal", "Unknown field")
@@ -405,12 +449,13 @@ def followup_submit(code, key):
         return _followup_page(programme, nip, role, done=False, errors=errors, values=request.form, status=422)
     ext = _ext()
     now = acceptance.stored_now(ext.clock)
+    stored_as = answer_id(ext.settings, key)
     event = new_event(payloads.TRAINING_FOLLOWUP, programme.code,
-                      {"followup_id": key, "programme": programme.code, "role": role, "values": values,
+                      {"followup_id": stored_as, "programme": programme.code, "role": role, "values": values,
                        "submitted_at": now.isoformat()},
-                      producer=acceptance.PRODUCER, clock=ext.clock, event_id=uuid.uuid5(NAMESPACE, "f|" + key))
+                      producer=acceptance.PRODUCER, clock=ext.clock, event_id=uuid.uuid5(NAMESPACE, "f|" + stored_as))
     try:
-        TrainingFollowUp(id=key, programme=programme.code, role=role, values=values, comment=comment or None,
+        TrainingFollowUp(id=stored_as, programme=programme.code, role=role, values=values, comment=comment or None,
                          received_at=now, outbox=Outbox(topic=Topics.from_settings(ext.settings).responses,
                                                         key=programme.code, event=event.to_json())
                          ).save(force_insert=True)
