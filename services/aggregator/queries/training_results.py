@@ -62,7 +62,8 @@ def _unsur_index(totals: skm.Totals, code: str) -> Fraction | None:
 
 
 def level4(code: str, months: int = DEFAULT_MONTHS, min_responses: int = MIN_RESPONSES) -> dict[str, Any] | None:
-    programme = TrainingProgramme.head(code)
+    from shared.contracts.formats import CODE_RE
+    programme = TrainingProgramme.head(code) if CODE_RE.match(code) else None
     if programme is None:
         return None
     participants = set(programme.participants or [])

@@ -158,9 +158,11 @@ class ReactionOut(Schema):
 @trainings_blp.route("/<code>/reaction", methods=["GET"])
 @require(ADMIN, EVALUATOR)
 @trainings_blp.response(200, ReactionOut)
+@refuses(trainings_blp, 404, "no such programme")
 def training_reaction(code):
     """Level 1 (reaction): the participants' answers of a programme, only with at least three
     respondents, never per person."""
+    _known_programme(code)
     from flask import current_app
 
     from services.aggregator.state import training_facts
@@ -235,9 +237,11 @@ class LearningOut(Schema):
 @trainings_blp.route("/<code>/learning", methods=["GET"])
 @require(ADMIN, EVALUATOR)
 @trainings_blp.response(200, LearningOut)
+@refuses(trainings_blp, 404, "no such programme")
 def training_learning(code):
     """Level 2 (learning): pre- and post-test means, the mean gain and the share who improved;
     only with at least three participants scored, never per person."""
+    _known_programme(code)
     from services.aggregator.state import training_facts
     return training_facts.learning(code)
 
@@ -260,11 +264,22 @@ class BehaviourOut(Schema):
 @trainings_blp.route("/<code>/behaviour", methods=["GET"])
 @require(ADMIN, EVALUATOR)
 @trainings_blp.response(200, BehaviourOut)
+@refuses(trainings_blp, 404, "no such programme")
 def training_behaviour(code):
     """Level 3 (behaviour): months after the training, do the alumni apply it, by their own
     account and by their supervisors'? Each only from three respondents, never per person."""
+    _known_programme(code)
     from flask import current_app
 
     from services.aggregator.state import training_facts
     ext = current_app.extensions["tanggap"]
     return training_facts.behaviour(code, ext.settings, ext.clock.now())
+
+
+def _known_programme(code: str) -> None:
+    """404 for a code no programme has (or that no code can be)."""
+    from shared.contracts.formats import CODE_RE
+    from shared.platform.errors import ApiError
+    from shared.records.trainings import TrainingProgramme
+    if not CODE_RE.match(code) or TrainingProgramme.head(code) is None:
+        raise ApiError(404, errors={"code": ["program tidak dikenal / unknown programme"]})

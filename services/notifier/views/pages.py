@@ -145,8 +145,9 @@ def own_coaching():
                                          "Your login is not linked to an employee's NIP. Ask an admin.")), 403
     from services.notifier import appreciations
     from services.notifier.models import Delivery
-    invitations = [d for d in Delivery.objects(recipient=who.nip, channel="inbox", case_id__startswith="training:"
-                                                ).order_by("-created_at") if not d.event.endswith("reminder")]
+    # filtered here: the local MongoDB-protocol server takes no regular-expression options
+    invitations = [d for d in Delivery.objects(recipient=who.nip, channel="inbox").order_by("-created_at")
+                   if (d.case_id or "").startswith("training:") and not d.event.endswith("reminder")]
     return render_template("notifier/me.html", cases=inbox.own_cases(_settings(), who.nip),
                            appreciations=appreciations.own(who.nip), invitations=list(invitations),
                            status_label=_status_label, severity_label=lambda s: _label(SEVERITY_LABELS, s))

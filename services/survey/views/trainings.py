@@ -343,11 +343,14 @@ def record_scores(code: str, raw: bytes, mimetype: str, by: str) -> dict:
         delimiter = max((";", ",", "\t"), key=first.count)       # Indonesian Excel writes semicolons
         reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
         rows = []
-        for n, row in enumerate(reader):
-            if None in row:           # more cells than the header has (a decimal comma in a comma file)
-                rows.append((n + 2, {"nip": ""}))
-                continue
-            rows.append((n + 2, {str(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}))
+        try:
+            for n, row in enumerate(reader):
+                if None in row:           # more cells than the header has (a decimal comma in a comma file)
+                    rows.append((n + 2, {"nip": ""}))
+                    continue
+                rows.append((n + 2, {str(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}))
+        except csv.Error as exc:
+            raise ApiError(422, errors={"file": [f"CSV tidak dapat dibaca / unreadable CSV: {exc}"]}) from None
     rows = [(line, {str(k or "").strip().lower(): v for k, v in row.items()}) for line, row in rows]
     settings = _ext().settings
     members = set(programme.participants or [])
