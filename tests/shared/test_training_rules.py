@@ -10,7 +10,9 @@ pytestmark = pytest.mark.unit
 
 def test_training_reaction_results_need_three_respondents_and_round_half_up_once():
     two = [dict.fromkeys(training.REACTION_CODES, 5), dict.fromkeys(training.REACTION_CODES, 4)]
-    assert training.reaction_results(two) == {"respondents": 2, "min_respondents": 3, "released": False}
+    assert training.reaction_results(two) == {"respondents": 2, "min_respondents": 3, "released": False,
+                                              "window_open": False}
+    assert training.reaction_results(two, closed=False)["respondents"] is None     # nothing while it is open
     three = [*two, {**dict.fromkeys(training.REACTION_CODES, 4), "overall": 5}]
     got = training.reaction_results(three)
     assert got["released"] and got["means"]["relevance"] == 4.33 and got["means"]["overall"] == 4.67
