@@ -18,17 +18,17 @@ import hmac
 import json
 import logging
 
-from mongoengine import BooleanField, DateTimeField, Document, EmbeddedDocumentField, IntField, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, Document, IntField, StringField
 
 from shared.platform import sealing
 from shared.platform.config import Settings
 from shared.platform.pseudonyms import keyed_hash
-from shared.records.responses import Outbox
+from shared.records.responses import Outboxed
 
 log = logging.getLogger(__name__)
 
 
-class Complaint(Document):
+class Complaint(Outboxed):
     meta = {"collection": "complaints",
             "indexes": [("published", "received_at"), ("month", "-seq"), ("unit", "period"),
                         {"fields": ["client_id"], "unique": True, "sparse": True}]}
@@ -49,14 +49,6 @@ class Complaint(Document):
     period = StringField(required=True)
     received_at = DateTimeField(required=True)
     has_contact = BooleanField(default=False)
-    outbox = EmbeddedDocumentField(Outbox, required=True)
-    published = BooleanField(default=False)
-    published_at = DateTimeField()
-    held = BooleanField()
-    held_reason = StringField()
-    held_at = DateTimeField()
-    discarded = BooleanField()
-    decisions_applied = ListField(StringField())
 
 
 class ComplaintContact(Document):

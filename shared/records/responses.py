@@ -15,6 +15,8 @@ only for top-level fields, so the relay's "what is pending" query stays fast.
 """
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from mongoengine import (
     BooleanField,
     DateTimeField,
@@ -34,6 +36,21 @@ class Outbox(EmbeddedDocument):
     topic = StringField(required=True)
     key = StringField(required=True)
     event = DictField(required=True)
+
+
+class Outboxed(Document):
+    """A document inserted with its outgoing event (a relay source besides the responses: a
+    complaint, a training answer or score import), and the fields only the relay writes after."""
+
+    meta: ClassVar[dict[str, Any]] = {"abstract": True}
+    outbox = EmbeddedDocumentField(Outbox, required=True)
+    published = BooleanField(default=False)
+    published_at = DateTimeField()
+    held = BooleanField()
+    held_reason = StringField()
+    held_at = DateTimeField()
+    discarded = BooleanField()
+    decisions_applied = ListField(StringField())
 
 
 class OutboxRecord(Document):

@@ -14,8 +14,6 @@ from mongoengine import (
     BooleanField,
     DateTimeField,
     DictField,
-    Document,
-    EmbeddedDocumentField,
     ListField,
     StringField,
 )
@@ -24,7 +22,7 @@ from shared.contracts.formats import CODE, NIP
 from shared.platform.config import Settings
 from shared.platform.pseudonyms import keyed_hash
 from shared.platform.revisions import Revisioned
-from shared.records.responses import Outbox
+from shared.records.responses import Outboxed
 
 
 class TrainingProgramme(Revisioned):
@@ -42,7 +40,7 @@ class TrainingProgramme(Revisioned):
     active = BooleanField(default=True)
 
 
-class TrainingReaction(Document):
+class TrainingReaction(Outboxed):
     meta = {"collection": "training_reactions", "indexes": [("published", "submitted_at"), "programme"]}
     id = StringField(primary_key=True)        # answer_id of the participant's link key: one answer each
     programme = StringField(required=True)
@@ -50,17 +48,9 @@ class TrainingReaction(Document):
     comment = StringField(max_length=2000)
     submitted_at = DateTimeField(required=True)
     received_at = DateTimeField(required=True)    # the relay's backlog reads it
-    outbox = EmbeddedDocumentField(Outbox, required=True)
-    published = BooleanField(default=False)
-    published_at = DateTimeField()
-    held = BooleanField()
-    held_reason = StringField()
-    held_at = DateTimeField()
-    discarded = BooleanField()
-    decisions_applied = ListField(StringField())
 
 
-class TrainingScoreImport(Document):
+class TrainingScoreImport(Outboxed):
     """One import of a programme's pre- and post-test scores (level 2), insert-only, with its
     ``training.scores.recorded`` event; the scores are keyed by each participant's reaction key
     (a later import of the same participant counts instead of an earlier one), never by NIP."""
@@ -71,17 +61,9 @@ class TrainingScoreImport(Document):
     scores = DictField(required=True)          # reaction key -> [pre, post]
     by = StringField()
     received_at = DateTimeField(required=True)
-    outbox = EmbeddedDocumentField(Outbox, required=True)
-    published = BooleanField(default=False)
-    published_at = DateTimeField()
-    held = BooleanField()
-    held_reason = StringField()
-    held_at = DateTimeField()
-    discarded = BooleanField()
-    decisions_applied = ListField(StringField())
 
 
-class TrainingFollowUp(Document):
+class TrainingFollowUp(Outboxed):
     """A level-3 answer months after the training: the alumnus's, then their supervisor's about
     them; inserted once under its key (programme, alumnus, role), with its event; the relay is
     its only writer afterwards."""
@@ -93,14 +75,6 @@ class TrainingFollowUp(Document):
     values = DictField(required=True)
     comment = StringField(max_length=2000)
     received_at = DateTimeField(required=True)
-    outbox = EmbeddedDocumentField(Outbox, required=True)
-    published = BooleanField(default=False)
-    published_at = DateTimeField()
-    held = BooleanField()
-    held_reason = StringField()
-    held_at = DateTimeField()
-    discarded = BooleanField()
-    decisions_applied = ListField(StringField())
 
 
 def followup_key(settings: Settings, programme: str, nip: str, role: str) -> str:

@@ -210,6 +210,24 @@ def _participant(code: str, key: str) -> tuple[TrainingProgramme, str] | None:
     return None
 
 
+def _answers(codes: tuple[str, ...]) -> tuple[dict[str, int], str, dict[str, str]]:
+    """A survey form's scores (1-5 for each of ``codes``) and comment, with the errors by field."""
+    values: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    if set(request.form) - set(codes) - {"comment"}:
+        errors["_form"] = t("Isian tidak dikenal", "Unknown field")
+    for c in codes:
+        raw = request.form.get(c, "")
+        if raw not in ("1", "2", "3", "4", "5"):
+            errors[c] = t("Pilih 1 sampai 5", "Choose 1 to 5")
+        else:
+            values[c] = int(raw)
+    comment = (request.form.get("comment") or "").strip()
+    if len(comment) > 2000:
+        errors["comment"] = t("Paling banyak 2000 karakter", "At most 2000 characters")
+    return values, comment, errors
+
+
 def _not_found():
     return render_template("ui/error.html", status=404,
                            message=t("Tautan ini tidak dikenal.", "This link is not known.")), 404
@@ -263,19 +281,7 @@ def reaction_submit(code, key):
     shut = _closed(programme, "reaction")
     if shut is not None:
         return shut
-    values, errors = {}, {}
-    unknown = set(request.form) - set(training.REACTION_CODES) - {"comment"}
-    if unknown:
-        errors["_form"] = t("Isian tidak dikenal", "Unknown field")
-    for c in training.REACTION_CODES:
-        raw = request.form.get(c, "")
-        if raw not in ("1", "2", "3", "4", "5"):
-            errors[c] = t("Pilih 1 sampai 5", "Choose 1 to 5")
-        else:
-            values[c] = int(raw)
-    comment = (request.form.get("comment") or "").strip()
-    if len(comment) > 2000:
-        errors["comment"] = t("Paling banyak 2000 karakter", "At most 2000 characters")
+    values, comment, errors = _answers(training.REACTION_CODES)
     if errors:
         return render_template("survey/training_reaction.html", programme=programme, questions=_questions(),
                                done=False, errors=errors, values=request.form), 422
@@ -436,18 +442,7 @@ def followup_submit(code, key):
     shut = _closed(programme, "followup")
     if shut is not None:
         return shut
-    values, errors = {}, {}
-    if set(request.form) - set(training.APPLICATION_CODES) - {"comment"}:
-        errors["_form"] = t("Isian tidak dikenal", "Unknown field")
-    for c in training.APPLICATION_CODES:
-        raw = request.form.get(c, "")
-        if raw not in ("1", "2", "3", "4", "5"):
-            errors[c] = t("Pilih 1 sampai 5", "Choose 1 to 5")
-        else:
-            values[c] = int(raw)
-    comment = (request.form.get("comment") or "").strip()
-    if len(comment) > 2000:
-        errors["comment"] = t("Paling banyak 2000 karakter", "At most 2000 characters")
+    values, comment, errors = _answers(training.APPLICATION_CODES)
     if errors:
         return _followup_page(programme, nip, role, done=False, errors=errors, values=request.form, status=422)
     ext = _ext()
